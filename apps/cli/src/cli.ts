@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util'
+import { describeError, EltError, ExitCode, exitCodeOf } from '@elt/core'
+import { commonOptions, type Command } from './command.ts'
+import { commands } from './commands/index.ts'
+import { loadConfig } from './config/load-config.ts'
+import { createContext } from './context.ts'
+import { renderCommandHelp, renderOverview } from './help.ts'
+import type { CliIo } from './io.ts'
+
+/**
+ * Runs one CLI invocation and returns its exit code. Nothing here calls `process.exit`,
+ * so tests can run commands in-process.
+ */
+export async function runCli(argv: readonly string[], io: CliIo, registry: readonly Command[] = commands): Promise<number> {
+  const args = argv[0] === 'models' ? argv.slice(1) : [...argv]
+  const name = args[0]
+  if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
+    io.stdout.write(renderOverview(registry) + '\n')
+    return name === undefined ? ExitCode.usage : ExitCode.success
+  }
+  const command = registry.find((c) => c.name === name)
+  if (!command) {
+    io.stderr.write(`error: unknown command "${name}". Commands: ${registry.map((c) => c.name).join(', ')}.\n`)
+    return ExitCode.usage
+  }
+
+  const releases: (() => Promise<void>)[] = []
+  const controller = new AbortController()
+  const onSignal = () => controller.abort(new EltError('Cancelled by the user (Ctrl-C).'))
+  process.once('SIGINT', onSignal)
+  process.once('SIGTERM', onSignal)
+  try {
+    let parsed: ReturnType<typeof parseArgs>
+    try {
+      parsed = parseArgs({ args: args.slice(1), options: { ...command.options, ...commonOptions }, allowPositionals: true, strict: true })
+    } catch (error) {
+      throw new EltError(`${describeError(error)}.`, { hint: `Run \`pnpm elt ${command.name} --help\` for its options.`, exitCode: ExitCode.usage })
+    }
+    if (parsed.values.help) {
+      io.stdout.write(renderCommandHelp(command) + '\n')
+      return ExitCode.success
+    }
+    const { config, projectDir } = await loadConfig(io.cwd, parsed.values.config as string | undefined)
+    const context = createContext({
+      io,
+      config,
+      projectDir,
+      json: parsed.values.json === true,
+      verbose: parsed.values.verbose === true,
+      signal: controller.signal,
+      onRelease: (release) => releases.push(release),
+    })
+    return await command.run(context, { values: parsed.values, positionals: parsed.positionals })
+  } catch (error) {
+    io.stderr.write(`error: ${describeError(error)}\n`)
+    if (io.env.ELT_LOG_LEVEL === 'debug' && error instanceof Error && error.stack) io.stderr.write(error.stack + '\n')
+    return exitCodeOf(error)
+  } finally {
+    process.off('SIGINT', onSignal)
+    process.off('SIGTERM', onSignal)
+    for (const release of releases.reverse()) await release().catch(() => {})
+  }
+}

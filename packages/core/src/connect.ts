@@ -1,0 +1,130 @@
+import pg from 'pg'
+import { EltError, ExitCode } from './elt-error.ts'
+import type { Logger } from './logger.ts'
+import { classifyPgError } from './pg-errors.ts'
+import { passwordOf, redactSecrets } from './redact.ts'
+import { sleep } from './retry.ts'
+
+/** A database the tool talks to, named for people ("source", "destination") and for config (its env var). */
+export interface DatabaseTarget {
+  label: string
+  url: string
+  /** Where the URL came from, named in errors (e.g. `SOURCE_DATABASE_URL`). */
+  origin?: string
+}
+
+export interface ConnectOptions {
+  /** How long to wait for a server that is not accepting connections yet. Default 30 s. */
+  waitSeconds?: number
+  applicationName?: string
+  logger?: Logger
+}
+
+/** `host:port/database` of a URL, without user or password, for messages. */
+export function describeTarget(target: DatabaseTarget): string {
+  try {
+    const u = new URL(target.url)
+    const host = u.hostname || decodeURIComponent(u.searchParams.get('host') ?? 'localhost')
+    return `${host}:${u.port || '5432'}${u.pathname || '/'}`
+  } catch {
+    return '(unparseable URL)'
+  }
+}
+
+function userOf(target: DatabaseTarget): string {
+  try {
+    return decodeURIComponent(new URL(target.url).username) || '(default user)'
+  } catch {
+    return '(unknown user)'
+  }
+}
+
+/** Checks the URL's shape before anything connects: a malformed URL is a configuration error (exit 2). */
+export function assertValidUrl(target: DatabaseTarget): void {
+  let parsed: URL
+  try {
+    parsed = new URL(target.url)
+  } catch {
+    throw new EltError(`The ${target.label} database URL${target.origin ? ` (${target.origin})` : ''} is not a valid URL.`, {
+      hint: 'Use the form postgres://user:password@host:5432/database.',
+      exitCode: ExitCode.usage,
+    })
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:') {
+    throw new EltError(`The ${target.label} database URL${target.origin ? ` (${target.origin})` : ''} must start with postgres:// or postgresql://.`, {
+      hint: 'Use the form postgres://user:password@host:5432/database.',
+      exitCode: ExitCode.usage,
+    })
+  }
+}
+
+/** Turns a driver error on connect into one paragraph naming the database and what to do. Never includes the password. */
+export function connectionError(target: DatabaseTarget, error: unknown, waitedSeconds?: number): EltError {
+  const where = describeTarget(target)
+  const via = target.origin ? ` Check ${target.origin}.` : ''
+  const raw = redactSecrets(error instanceof Error ? error.message : String(error), [passwordOf(target.url)])
+  switch (classifyPgError(error)) {
+    case 'auth':
+      return new EltError(`Could not log in to the ${target.label} database at ${where} as "${userOf(target)}": the server rejected the credentials.`, {
+        hint: `Check the user name and password (the password is not shown here).${via}`,
+        cause: error,
+      })
+    case 'missing-database':
+      return new EltError(`The ${target.label} server at ${where} has no such database.`, {
+        hint: `Create it, or fix the database name in the URL.${via}`,
+        cause: error,
+      })
+    case 'unreachable':
+    case 'transient':
+      return new EltError(
+        `Could not reach the ${target.label} database at ${where}${waitedSeconds ? ` after waiting ${waitedSeconds} s` : ''} (${raw}).`,
+        { hint: `Is the server running and accepting TCP connections on that host and port?${via}`, cause: error },
+      )
+    default:
+      return new EltError(`Could not connect to the ${target.label} database at ${where}: ${raw}.`, { hint: via.trim() || undefined, cause: error })
+  }
+}
+
+/**
+ * Opens a `pg.Client`, waiting (bounded) for a server that is starting up or not reachable yet.
+ * Wrong credentials or a missing database fail at once; the error names the database, never the password.
+ *
+ * ```ts
+ * const client = await connectClient({ label: 'source', url, origin: 'SOURCE_DATABASE_URL' }, { waitSeconds: 30 })
+ * ```
+ */
+export async function connectClient(target: DatabaseTarget, options: ConnectOptions = {}): Promise<pg.Client> {
+  assertValidUrl(target)
+  const waitSeconds = options.waitSeconds ?? 30
+  const deadline = Date.now() + waitSeconds * 1000
+  let announced = false
+  for (;;) {
+    const client = new pg.Client({
+      connectionString: target.url,
+      application_name: options.applicationName ?? 'elt',
+      connectionTimeoutMillis: Math.max(1000, Math.min(10_000, waitSeconds * 1000)),
+    })
+    // A backend that dies while the client is idle emits 'error'; the next query reports it.
+    client.on('error', () => {})
+    try {
+      await client.connect()
+      return client
+    } catch (error) {
+      await client.end().catch(() => {})
+      const kind = classifyPgError(error)
+      if ((kind === 'transient' || kind === 'unreachable') && Date.now() < deadline) {
+        if (!announced) options.logger?.info(`waiting for the ${target.label} database at ${describeTarget(target)} (up to ${waitSeconds} s)…`)
+        announced = true
+        await sleep(500)
+        continue
+      }
+      throw connectionError(target, error, kind === 'transient' || kind === 'unreachable' ? waitSeconds : undefined)
+    }
+  }
+}
+
+/** Waits until the database accepts connections (see {@link connectClient}), then disconnects. */
+export async function waitForDatabase(target: DatabaseTarget, options: ConnectOptions = {}): Promise<void> {
+  const client = await connectClient(target, options)
+  await client.end()
+}

@@ -1,0 +1,20 @@
+export { EltError, ExitCode, describeError, exitCodeOf } from './elt-error.ts'
+export { redactUrl, redactSecrets, passwordOf } from './redact.ts'
+export { createLogger, silentLogger, type Logger, type LogLevel } from './logger.ts'
+export { withRetry, sleep, defaultRetryPolicy, type RetryPolicy } from './retry.ts'
+export { classifyPgError, isTransientPgError, type PgFailure } from './pg-errors.ts'
+export {
+  connectClient,
+  waitForDatabase,
+  connectionError,
+  describeTarget,
+  assertValidUrl,
+  type DatabaseTarget,
+  type ConnectOptions,
+} from './connect.ts'
+export { readEnvironment, type EltEnvironment } from './environment.ts'
+export { startEmbeddedServer, freePort, type EmbeddedServer, type EmbeddedServerOptions } from './embedded/embedded-server.ts'
+export { resolveDatabases, embeddedDatabaseNames, type Databases, type ResolveOptions } from './embedded/resolve-databases.ts'
+export { migrate, stateSchema } from './state/migrate.ts'
+export { migrateCore, startRun, finishRun, type RunStatus } from './state/runs.ts'
+export { quoteIdent, qualifiedName } from './sql-ident.ts'

@@ -1,0 +1,46 @@
+/** What kind of failure a driver error is, so callers know whether to retry and what to tell a person. */
+export type PgFailure = 'transient' | 'unreachable' | 'auth' | 'missing-database' | 'undefined-table' | 'other'
+
+const transientSqlStates = new Set([
+  '57P01', // admin_shutdown (pg_terminate_backend)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up)
+  '08000', '08001', '08003', '08004', '08006', // connection exceptions
+  '53300', // too_many_connections
+  '40001', // serialization_failure
+  '40P01', // deadlock_detected
+])
+const unreachableCodes = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN', 'ETIMEDOUT'])
+const resetCodes = new Set(['ECONNRESET', 'EPIPE'])
+
+function codeOf(error: unknown): string | undefined {
+  if (typeof error === 'object' && error !== null && 'code' in error) {
+    const code = (error as { code: unknown }).code
+    return typeof code === 'string' ? code : undefined
+  }
+  return undefined
+}
+
+export function classifyPgError(error: unknown): PgFailure {
+  const code = codeOf(error)
+  if (code === '28P01' || code === '28000') return 'auth'
+  if (code === '3D000') return 'missing-database'
+  if (code === '42P01') return 'undefined-table'
+  if (code && unreachableCodes.has(code)) return 'unreachable'
+  if (code && (transientSqlStates.has(code) || resetCodes.has(code))) return 'transient'
+  const message = error instanceof Error ? error.message : String(error)
+  if (/Connection terminated|connection timeout|terminating connection|server closed the connection/i.test(message)) {
+    return 'transient'
+  }
+  if (error instanceof AggregateError) {
+    const kinds = error.errors.map(classifyPgError)
+    if (kinds.includes('unreachable')) return 'unreachable'
+  }
+  return 'other'
+}
+
+/** Worth another attempt: the connection dropped or the server is not up yet. */
+export function isTransientPgError(error: unknown): boolean {
+  const kind = classifyPgError(error)
+  return kind === 'transient' || kind === 'unreachable'
+}

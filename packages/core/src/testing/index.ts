@@ -1,0 +1,2 @@
+export { startTestServer, type TestServer } from './test-server.ts'
+export { createTestDatabase, databaseUrl, type TestDatabase } from './test-database.ts'

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { connectClient, describeError, freePort, readEnvironment, redactUrl } from '../src/index.ts'
+import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts'
+
+let db: TestDatabase
+beforeAll(async () => {
+  db = await createTestDatabase(inject('pgAdminUrl'), 'connect')
+})
+afterAll(() => db.drop())
+
+function withPassword(url: string, password: string): string {
+  const u = new URL(url)
+  u.password = password
+  return u.toString()
+}
+
+describe('connectClient', () => {
+  it('connects to a real server and runs a query', async () => {
+    const client = await connectClient({ label: 'source', url: db.url })
+    const { rows } = await client.query<{ n: number }>('select 40 + 2 as n')
+    await client.end()
+    expect(rows).toEqual([{ n: 42 }])
+  })
+
+  it('names the database on a wrong password and never prints the password', async () => {
+    const url = withPassword(db.url, 'Wr0ng-Pa55word')
+    const error = await connectClient({ label: 'source', url, origin: 'SOURCE_DATABASE_URL' }, { waitSeconds: 1 }).catch((e: unknown) => e)
+    const text = describeError(error)
+    expect(text).toMatch(/Could not log in to the source database at 127\.0\.0\.1:\d+\/t_connect_/)
+    expect(text).toContain('SOURCE_DATABASE_URL')
+    expect(text).not.toContain('Wr0ng-Pa55word')
+  })
+
+  it('gives up on an unreachable port after the bounded wait', async () => {
+    const port = await freePort()
+    const started = Date.now()
+    const error = await connectClient({ label: 'destination', url: `postgres://u:TopSecret@127.0.0.1:${port}/x` }, { waitSeconds: 1 }).catch((e: unknown) => e)
+    expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+    const text = describeError(error)
+    expect(text).toContain(`Could not reach the destination database at 127.0.0.1:${port}/x after waiting 1 s`)
+    expect(text).not.toContain('TopSecret')
+  })
+
+  it('reports a missing database by name', async () => {
+    const u = new URL(db.url)
+    u.pathname = '/no_such_db'
+    const error = await connectClient({ label: 'source', url: u.toString() }, { waitSeconds: 1 }).catch((e: unknown) => e)
+    expect(describeError(error)).toMatch(/source server at 127\.0\.0\.1:\d+\/no_such_db has no such database/)
+  })
+})
+
+describe('readEnvironment', () => {
+  it('uses the embedded default when neither URL is set', () => {
+    expect(readEnvironment({})).toMatchObject({ sourceUrl: undefined, destinationUrl: undefined, retry: { maxRetries: 3, delaySeconds: 1 } })
+  })
+  it('rejects exactly one URL as a usage error (exit 2)', () => {
+    expect(() => readEnvironment({ SOURCE_DATABASE_URL: 'postgres://a@b/c' })).toThrowError(/DESTINATION_DATABASE_URL is not set/)
+    try {
+      readEnvironment({ SOURCE_DATABASE_URL: 'postgres://a@b/c' })
+    } catch (e) {
+      expect((e as { exitCode: number }).exitCode).toBe(2)
+    }
+  })
+  it('reads retry settings', () => {
+    expect(readEnvironment({ ELT_MAX_RETRIES: '5', ELT_RETRY_DELAY_SECONDS: '0.2' }).retry).toEqual({ maxRetries: 5, delaySeconds: 0.2 })
+    expect(() => readEnvironment({ ELT_MAX_RETRIES: 'many' })).toThrowError(/ELT_MAX_RETRIES must be a number/)
+  })
+})
+
+describe('redactUrl', () => {
+  it('hides the password only', () => {
+    expect(redactUrl('postgres://app:s3cret@db:5432/src')).toBe('postgres://app:***@db:5432/src')
+    expect(redactUrl('postgres://app@db/src')).toBe('postgres://app@db/src')
+  })
+})
