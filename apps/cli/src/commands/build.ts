@@ -1,0 +1,65 @@
+import { connectClient, describeError, EltError, ExitCode, finishRun, startRun } from '@elt/core'
+import type { Command } from '../command.ts'
+import { overallStatus } from '@elt/runner'
+import { buildTask, planModels, renderBuildSummary, selectionOptions } from '../tasks/build-task.ts'
+import { dataTestsForBuild } from '../tasks/test-task.ts'
+
+/** `--threads N`: a whole number ≥ 1. */
+export function parseThreads(value: unknown): number {
+  if (value === undefined) return 4
+  const threads = Number(value)
+  if (!Number.isInteger(threads) || threads < 1) {
+    throw new EltError(`--threads must be a whole number ≥ 1, got "${String(value)}".`, { exitCode: ExitCode.usage })
+  }
+  return threads
+}
+
+/** `pnpm elt build [--select …] [--exclude …] [--threads N] [--target dev|prod] [--full-refresh] [--json]` */
+export const buildCommand: Command = {
+  name: 'build',
+  summary: 'Build the models (views, tables, incremental) into the target schema, in dependency order.',
+  args: '[selector…]',
+  options: {
+    ...selectionOptions,
+    threads: { type: 'string', valueName: 'n', description: 'models built at the same time (default 4)' },
+    'full-refresh': { type: 'boolean', description: 'rebuild incremental models from scratch' },
+  },
+  async run(context, parsed) {
+    const threads = parseThreads(parsed.values.threads)
+    const plan = await planModels(context, parsed)
+    const databases = await context.databases()
+    const state = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
+    try {
+      const runId = await startRun(state, { command: 'build', target: plan.target.name })
+      try {
+        // each model's data tests run right after it builds; a failing error-severity test skips its descendants
+        const dataTests = await dataTestsForBuild(context, plan, runId)
+        const result = await buildTask(
+          context,
+          { plan, threads, fullRefresh: parsed.values['full-refresh'] === true, afterBuild: dataTests.hook.afterBuild, extraNodes: dataTests.manifestNodes },
+          runId,
+        )
+        const testResults = result.status === 'cancelled' ? dataTests.hook.results : await dataTests.finish()
+        const status = result.status === 'success' && overallStatus(testResults) === 'fail' ? 'error' : result.status
+        const tests = testResults.map((t) => ({ id: t.id, type: t.type, model: t.model, column: t.column, severity: t.severity, status: t.status, failures: t.failures, seconds: t.seconds }))
+        const summary = { runId, status, target: result.target, models: result.models, tests }
+        const failedModels = result.models.filter((m) => m.status === 'error').length
+        const failedTests = testResults.filter((t) => t.status === 'fail' || t.status === 'error').length
+        await finishRun(state, runId, {
+          status,
+          summary,
+          ...(status === 'success' ? {} : { message: `${failedModels} model(s) failed, ${failedTests} test(s) failed or errored` }),
+        })
+        const testLine = tests.length ? `\nTests: ${tests.filter((t) => t.status === 'pass').length} passed, ${tests.filter((t) => t.status === 'warn').length} warned, ${failedTests} failed.` : ''
+        context.output({ json: summary, text: renderBuildSummary(result) + testLine })
+        return status === 'success' ? ExitCode.success : ExitCode.failure
+      } catch (error) {
+        await finishRun(state, runId, { status: context.signal.aborted ? 'cancelled' : 'error', message: describeError(error) }).catch(() => {})
+        if (context.json) context.output({ json: { runId, status: 'error', target: plan.target, models: [], error: describeError(error) }, text: '' })
+        throw error
+      }
+    } finally {
+      await state.end().catch(() => {})
+    }
+  },
+}

@@ -1,0 +1,64 @@
+import { connectClient, describeError, ExitCode, finishRun, startRun } from '@elt/core'
+import { overallStatus } from '@elt/runner'
+import type { Command } from '../command.ts'
+import { renderReplicationSummary } from '../output/replication-summary.ts'
+import { buildTask, planModels, renderBuildSummary, selectionOptions } from '../tasks/build-task.ts'
+import { replicateTask } from '../tasks/replicate-task.ts'
+import { dataTestsForBuild, renderTestReport, testsJson } from '../tasks/test-task.ts'
+import { parseThreads } from './build.ts'
+import { parseJobs } from './replicate.ts'
+
+/**
+ * `pnpm elt run`: the whole job as one recorded run — replicate the source into `raw`,
+ * build the models (each model's data tests right after it builds; a failing error-severity
+ * test skips its descendants), then the tests of the sources. Exit 1 if any step failed.
+ */
+export const runCommand: Command = {
+  name: 'run',
+  summary: 'The whole job: replicate the source, build the models, run the data tests (one recorded run).',
+  args: '[selector…]',
+  options: {
+    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'tables copied in parallel (default: number of cores)' },
+    verify: { type: 'boolean', description: 'also compare a content hash of every replicated table' },
+    fresh: { type: 'boolean', description: 'copy every table again, even those an interrupted run finished' },
+    ...selectionOptions,
+    threads: { type: 'string', valueName: 'n', description: 'models built at the same time (default 4)' },
+    'full-refresh': { type: 'boolean', description: 'rebuild incremental models from scratch' },
+  },
+  async run(context, parsed) {
+    const jobs = parseJobs(parsed.values.jobs)
+    const threads = parseThreads(parsed.values.threads)
+    // Plan first: a model cycle or an undeclared dependency fails before anything is copied.
+    const plan = await planModels(context, parsed)
+    const databases = await context.databases()
+    const state = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
+    let runId: string | undefined
+    try {
+      runId = await startRun(state, { command: 'run', target: plan.target.name })
+      const replication = await replicateTask(context, { jobs, verify: parsed.values.verify === true, fresh: parsed.values.fresh === true, runId })
+      if (!context.json) context.logger.info(renderReplicationSummary(replication) + '\n')
+      const tests = await dataTestsForBuild(context, plan, runId)
+      const build = await buildTask(
+        context,
+        { plan, threads, fullRefresh: parsed.values['full-refresh'] === true, afterBuild: tests.hook.afterBuild, extraNodes: tests.manifestNodes, command: 'run' },
+        runId,
+      )
+      const testResults = await tests.finish()
+      const testRun = { runId, results: testResults, status: overallStatus(testResults) }
+      const status = build.status === 'success' && testRun.status !== 'fail' ? 'success' : build.status === 'cancelled' ? 'cancelled' : 'error'
+      const summary = { runId, status, tables: replication.tables, models: build.models, tests: testsJson(testRun).tests }
+      await finishRun(state, runId, { status, summary: { ...summary, tests: summary.tests.length } })
+      context.output({
+        json: summary,
+        text: [renderBuildSummary(build), '', renderTestReport(testRun), '', `Run ${runId}: ${status}.`].join('\n'),
+      })
+      return status === 'success' ? ExitCode.success : ExitCode.failure
+    } catch (error) {
+      if (runId) await finishRun(state, runId, { status: context.signal.aborted ? 'cancelled' : 'error', message: describeError(error) }).catch(() => {})
+      if (context.json) context.output({ json: { runId: runId ?? null, status: 'error', error: describeError(error) }, text: '' })
+      throw error
+    } finally {
+      await state.end().catch(() => {})
+    }
+  },
+}

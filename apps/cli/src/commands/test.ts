@@ -1,0 +1,52 @@
+import { connectClient, describeError, ExitCode, finishRun, startRun } from '@elt/core'
+import type { Command } from '../command.ts'
+import { selectionOptions } from '../tasks/build-task.ts'
+import { planTests, renderTestReport, sampleOption, testsJson, testTask } from '../tasks/test-task.ts'
+
+/**
+ * `pnpm models test [--select …] [--exclude …] [--target dev|prod] [--sample-size n] [--json]`
+ *
+ * Runs the data tests of the selected nodes (dbt selection, plus `test_type:unique`, `test_name:…`,
+ * `tag:x` on tests). Exit 1 when an error-severity test failed or any test errored; 0 with only warnings.
+ */
+export const testCommand: Command = {
+  name: 'test',
+  summary: 'Run the data tests of the selected models and sources; results kept in _elt.test_results.',
+  args: '[selector…]',
+  options: {
+    ...selectionOptions,
+    select: {
+      ...selectionOptions.select!,
+      description: `${selectionOptions.select!.description}; tests also by test_type:unique, test_name:…, or their id`,
+    },
+    ...sampleOption,
+  },
+  async run(context, parsed) {
+    const { plan, tests } = await planTests(context, parsed)
+    if (tests.length === 0) {
+      context.output({ json: { tests: [], status: 'pass' }, text: 'No tests selected.' })
+      return ExitCode.success
+    }
+    const databases = await context.databases()
+    const state = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
+    try {
+      const runId = await startRun(state, { command: 'test', target: plan.target.name })
+      try {
+        const run = await testTask(context, plan, tests, runId)
+        const failed = run.results.filter((r) => r.status === 'fail' || r.status === 'error').length
+        await finishRun(state, runId, {
+          status: run.status === 'fail' ? 'error' : 'success',
+          summary: testsJson(run),
+          ...(failed ? { message: `${failed} test(s) failed or errored` } : {}),
+        })
+        context.output({ json: testsJson(run), text: renderTestReport(run) })
+        return run.status === 'fail' ? ExitCode.failure : ExitCode.success
+      } catch (error) {
+        await finishRun(state, runId, { status: context.signal.aborted ? 'cancelled' : 'error', message: describeError(error) }).catch(() => {})
+        throw error
+      }
+    } finally {
+      await state.end().catch(() => {})
+    }
+  },
+}

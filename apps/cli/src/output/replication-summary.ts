@@ -1,0 +1,41 @@
+import type { ReplicationEvent, ReplicationSummary } from '@elt/extract-load'
+import { formatBytes, formatCount, formatSeconds, renderTable } from './format.ts'
+
+/** The summary table printed after `replicate`: one line per table, then the totals. */
+export function renderReplicationSummary(summary: ReplicationSummary): string {
+  const rows = summary.tables.map((t) => [
+    t.source,
+    t.target,
+    formatCount(t.rows),
+    formatBytes(t.bytes),
+    t.resumed ? 'resumed' : formatSeconds(t.seconds),
+  ])
+  const totalRows = summary.tables.reduce((n, t) => n + t.rows, 0)
+  const totalBytes = summary.tables.reduce((n, t) => n + t.bytes, 0)
+  return [
+    renderTable([['source', 'target', 'rows', 'bytes', 'time'], ...rows]),
+    '',
+    `${summary.tables.length} table(s), ${formatCount(totalRows)} rows, ${formatBytes(totalBytes)} in ${formatSeconds(summary.seconds)} — ${summary.status}`,
+  ].join('\n')
+}
+
+/** One progress line for a table event: `public.films → raw.films  12,000 rows  1.2 MB  3.4 MB/s`. */
+export function renderTableEvent(event: Extract<ReplicationEvent, { source: string }>): string {
+  const arrow = `${event.source} → ${event.target}`
+  switch (event.type) {
+    case 'table-started':
+      return `${arrow}  started (${event.format}${event.attempt > 1 ? `, attempt ${event.attempt}` : ''})`
+    case 'table-progress': {
+      const rate = event.seconds > 0 ? `  ${formatBytes(event.bytes / event.seconds)}/s` : ''
+      return `${arrow}  ${formatCount(event.rows)} rows  ${formatBytes(event.bytes)}${rate}`
+    }
+    case 'table-finished': {
+      const rate = event.seconds > 0 ? `  ${formatBytes(event.bytes / event.seconds)}/s` : ''
+      return `${arrow}  ${formatCount(event.rows)} rows  ${formatBytes(event.bytes)}  ${formatSeconds(event.seconds)}${rate}`
+    }
+    case 'table-resumed':
+      return `${arrow}  already copied by interrupted run ${event.fromRunId} (${formatCount(event.rows)} rows), skipped`
+    case 'table-retried':
+      return `${arrow}  attempt ${event.attempt} failed (${event.reason}); retrying in ${event.delaySeconds.toFixed(1)} s`
+  }
+}

@@ -1,0 +1,157 @@
+import os from 'node:os'
+import path from 'node:path'
+import { connectClient, EltError, ExitCode } from '@elt/core'
+import {
+  buildProject,
+  loadProject,
+  planProject,
+  type AfterBuildHook,
+  type BuildTarget,
+  type ExtraManifestNode,
+  type NodeResult,
+  type ProjectPlan,
+  type SelectOptions,
+} from '@elt/runner'
+import type { OptionSpec, ParsedArgs } from '../command.ts'
+import type { CommandContext } from '../context.ts'
+import { defaultTargets } from '../config/elt-config.ts'
+import { formatSeconds, renderTable } from '../output/format.ts'
+import { createProgress } from '../output/progress.ts'
+
+/** `--select`, `--exclude`, `--target`: shared by build, compile, ls (and test/run). */
+export const selectionOptions: Record<string, OptionSpec> = {
+  select: { type: 'string', short: 's', multiple: true, valueName: 'selector', description: "nodes to use, dbt syntax: name, +name, name+, 2+name+1, @name, tag:x, source:raw.films+ (repeatable; spaces = union)" },
+  exclude: { type: 'string', multiple: true, valueName: 'selector', description: 'nodes to leave out (same syntax)' },
+  target: { type: 'string', short: 't', valueName: 'name', description: 'target to build into: prod (analytics) or dev (analytics_<user>); see targets in elt.config.ts' },
+}
+
+/** Selection from `--select` (and positional selectors) and `--exclude`. */
+export function selectionFrom(parsed: ParsedArgs): SelectOptions {
+  const list = (value: unknown) => (Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [])
+  return { select: [...list(parsed.values.select), ...parsed.positionals], exclude: list(parsed.values.exclude) }
+}
+
+/** The target's schema: `{user}` becomes the OS user name (lower case, letters/digits/underscores). */
+export function resolveTarget(context: CommandContext, name?: string): BuildTarget {
+  const targets = context.config.targets ?? defaultTargets
+  const chosen = name ?? context.config.defaultTarget ?? 'prod'
+  const spec = targets[chosen]
+  if (!spec) {
+    throw new EltError(`Unknown target "${chosen}".`, {
+      hint: `Use one of: ${Object.keys(targets).join(', ')} (targets in elt.config.ts).`,
+      exitCode: ExitCode.usage,
+    })
+  }
+  const user = (context.io.env.USER || os.userInfo().username || 'dev').toLowerCase().replace(/[^a-z0-9_]/g, '_')
+  return { name: chosen, schema: spec.schema.replaceAll('{user}', user) }
+}
+
+/** Loads the models project (`models.project` in elt.config.ts, default packages/models/src/index.ts) and plans it. */
+export async function planModels(context: CommandContext, parsed: ParsedArgs): Promise<ProjectPlan> {
+  const modulePath = path.resolve(context.projectDir, context.config.models?.project ?? 'packages/models/src/index.ts')
+  const project = await loadProject(modulePath)
+  const target = resolveTarget(context, parsed.values.target as string | undefined)
+  return planProject(project, target, selectionFrom(parsed))
+}
+
+export interface BuildTaskOptions {
+  plan: ProjectPlan
+  threads?: number
+  fullRefresh?: boolean
+  /** Data tests plug in here (see the runner's executor). */
+  afterBuild?: AfterBuildHook
+  extraNodes?: readonly ExtraManifestNode[]
+  /** Command recorded in run_results.json (default `build`). */
+  command?: string
+}
+
+/** One line of the `--json` summary's `models` list. */
+export interface ModelSummary {
+  name: string
+  materialized: string | null
+  status: NodeResult['status']
+  rows: number | null
+  seconds: number
+  message?: string
+}
+
+export interface BuildTaskResult {
+  status: 'success' | 'error' | 'cancelled'
+  target: BuildTarget
+  models: ModelSummary[]
+  /** Everything else the run produced through `afterBuild` (data tests), as run_results lists it. */
+  results: NodeResult[]
+  artifacts: { manifest: string; runResults: string }
+}
+
+/**
+ * Builds the planned models into the destination under `runId` (the caller starts and finishes
+ * the run in `_elt.runs`), showing one progress line per model, and writes target/manifest.json
+ * and target/run_results.json. Reused by `build` and `run`.
+ */
+export async function buildTask(context: CommandContext, options: BuildTaskOptions, runId: string): Promise<BuildTaskResult> {
+  const databases = await context.databases()
+  const connect = () => connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger, applicationName: 'elt build' })
+  const control = await connect()
+  const progress = createProgress(context.io)
+  const total = options.plan.selected.filter((id) => options.plan.project.models.has(id)).length
+  let done = 0
+  const artifactsDir = path.join(context.projectDir, 'target')
+  try {
+    const outcome = await buildProject({
+      plan: options.plan,
+      runId,
+      command: options.command ?? 'build',
+      control,
+      connect,
+      threads: options.threads ?? 4,
+      fullRefresh: options.fullRefresh ?? false,
+      signal: context.signal,
+      ...(options.afterBuild ? { afterBuild: options.afterBuild } : {}),
+      ...(options.extraNodes ? { extraNodes: options.extraNodes } : {}),
+      artifactsDir,
+      onEvent: (event) => {
+        if (event.type === 'start') {
+          progress.start(event.id, `      START ${event.materialized.padEnd(11)} ${event.name}  [worker ${event.worker}]`)
+          return
+        }
+        const r = event.result
+        done++
+        const counter = `${String(done).padStart(String(total).length)}/${total}`
+        const label = r.status === 'success' ? 'OK   ' : r.status === 'error' ? 'ERROR' : 'SKIP '
+        const rows = r.rowsAffected === null ? '' : `  ${r.rowsAffected} rows`
+        const detail = r.status === 'success' ? `${rows}  ${formatSeconds(r.seconds)}` : `  ${r.message ?? ''}`
+        progress.done(r.id, `${counter} ${label} ${(r.materialized ?? '').padEnd(11)} ${r.name}${detail}`)
+      },
+    })
+    const models = outcome.results.map((r) => ({
+      name: r.name,
+      materialized: r.materialized,
+      status: r.status,
+      rows: r.rowsAffected,
+      seconds: Math.round(r.seconds * 1000) / 1000,
+      ...(r.message ? { message: r.message } : {}),
+    }))
+    return {
+      status: outcome.status,
+      target: options.plan.target,
+      models,
+      results: outcome.extraResults,
+      artifacts: { manifest: path.join(artifactsDir, 'manifest.json'), runResults: path.join(artifactsDir, 'run_results.json') },
+    }
+  } finally {
+    progress.stop()
+    await control.end().catch(() => {})
+  }
+}
+
+/** The human summary: one row per model, then the counts. */
+export function renderBuildSummary(result: BuildTaskResult): string {
+  const rows = result.models.map((m) => [m.name, m.materialized ?? '', m.status, m.rows === null ? '' : String(m.rows), formatSeconds(m.seconds)])
+  const count = (status: string) => result.models.filter((m) => m.status === status).length
+  return [
+    renderTable([['model', 'materialized', 'status', 'rows', 'time'], ...rows]),
+    '',
+    `${result.status === 'success' ? 'Done' : result.status === 'cancelled' ? 'Cancelled' : 'Failed'}: ${count('success')} built, ${count('error')} failed, ${count('skipped')} skipped, into schema "${result.target.schema}" (${result.target.name}).`,
+  ].join('\n')
+}

@@ -1,0 +1,102 @@
+import { existsSync } from 'node:fs'
+import { copyFile, mkdir, readFile } from 'node:fs/promises'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
+import { emptyProject, runElt } from './replicate-helpers.ts'
+
+const repo = fileURLToPath(new URL('../../../', import.meta.url))
+const seedFile = path.join(repo, 'source_db_init', 'init.sql')
+const modelsConfig = `export default { models: { project: ${JSON.stringify(path.join(repo, 'packages/models/src/index.ts'))} } }\n`
+
+interface RunJson {
+  runId: string
+  status: string
+  tables: { source: string; target: string; rows: number; bytes: number; seconds: number }[]
+  models: { name: string; materialized: string; status: string; rows: number | null; seconds: number }[]
+  tests: { id: string; status: string; failures: number | null }[]
+}
+
+describe('elt run against two servers (SOURCE_DATABASE_URL / DESTINATION_DATABASE_URL)', () => {
+  let source: TestDatabase
+  let destination: TestDatabase
+  let env: Record<string, string>
+  beforeAll(async () => {
+    source = await createTestDatabase(inject('pgAdminUrl'), 'run_src')
+    destination = await createTestDatabase(inject('pgAdminUrl'), 'run_dst')
+    await source.query(await readFile(seedFile, 'utf8'))
+    env = { SOURCE_DATABASE_URL: source.url, DESTINATION_DATABASE_URL: destination.url }
+  })
+  afterAll(async () => {
+    await source.drop()
+    await destination.drop()
+  })
+
+  it('replicates, builds and tests as one recorded run, printing only JSON', async () => {
+    const cwd = await emptyProject(modelsConfig)
+    const { code, stdout, stderr } = await runElt(['run', '--json', '--jobs', '2'], env, cwd)
+    expect(code, stderr).toBe(0)
+    const summary = JSON.parse(stdout) as RunJson
+    expect(summary.status).toBe('success')
+    const rows = Object.fromEntries(summary.tables.map((t) => [t.target, t.rows]))
+    expect(rows).toEqual({ 'raw.films': 118, 'raw.actors': 72, 'raw.film_actors': 242, 'raw.film_category': 153, 'raw.users': 42 })
+    expect(summary.models.map((m) => m.status)).toEqual(summary.models.map(() => 'success'))
+    expect(summary.models.find((m) => m.name === 'film_ratings')).toMatchObject({ materialized: 'table', rows: 118 })
+    expect(summary.tests.length).toBeGreaterThanOrEqual(20)
+    expect(summary.tests.filter((t) => t.status !== 'pass')).toEqual([])
+    expect(summary.tests.map((t) => t.id)).toContain('unique_film_ratings_film_id')
+
+    const [films] = await destination.query<{ n: number }>('select count(*)::int as n from analytics.film_ratings')
+    expect(films?.n).toBe(118)
+    const runs = await destination.query(`select command, status from _elt.runs where run_id = $1`, [summary.runId])
+    expect(runs).toEqual([{ command: 'run', status: 'success' }])
+    const tested = await destination.query<{ n: number }>(`select count(*)::int as n from _elt.test_results where run_id = $1`, [summary.runId])
+    expect(tested[0]?.n).toBe(summary.tests.length)
+    const results = JSON.parse(await readFile(path.join(cwd, 'target', 'run_results.json'), 'utf8'))
+    expect(results).toMatchObject({ run_id: summary.runId, command: 'run', status: 'success' })
+  })
+
+  it('gives the same result when run twice', async () => {
+    const cwd = await emptyProject(modelsConfig)
+    const snapshot = () =>
+      destination.query(`select film_id, title, rating_category, actors, actor_count, avg_actor_rating::text from analytics.film_ratings order by film_id`)
+    const before = await snapshot()
+    const { code, stdout, stderr } = await runElt(['run', '--json'], env, cwd)
+    expect(code, stderr).toBe(0)
+    expect((JSON.parse(stdout) as RunJson).tables.map((t) => t.rows).reduce((a, b) => a + b, 0)).toBe(627)
+    expect(await snapshot()).toEqual(before)
+    const [raw] = await destination.query<{ n: number }>('select count(*)::int as n from raw.film_actors')
+    expect(raw?.n).toBe(242)
+  })
+
+  it('fails with exit 2 and no JSON lies on an unknown target', async () => {
+    const { code, stderr } = await runElt(['run', '--target', 'staging'], env, await emptyProject(modelsConfig))
+    expect(code).toBe(2)
+    expect(stderr).toContain('Unknown target "staging"')
+  })
+})
+
+describe('elt run on the embedded default (no database URLs)', () => {
+  it('starts PostgreSQL under .elt/, seeds the source once, and reuses it on the next run', async () => {
+    const cwd = await emptyProject(modelsConfig)
+    await mkdir(path.join(cwd, 'source_db_init'))
+    await copyFile(seedFile, path.join(cwd, 'source_db_init', 'init.sql'))
+
+    const first = await runElt(['run', '--json'], {}, cwd)
+    expect(first.code, first.stderr).toBe(0)
+    expect(first.stderr).toContain('seeding source_db')
+    expect((JSON.parse(first.stdout) as RunJson).tables.find((t) => t.target === 'raw.films')?.rows).toBe(118)
+    expect(existsSync(path.join(cwd, '.elt', 'postgres', 'data', 'PG_VERSION'))).toBe(true)
+    // the server this run started is stopped again
+    expect(existsSync(path.join(cwd, '.elt', 'postgres', 'data', 'postmaster.pid'))).toBe(false)
+
+    const second = await runElt(['run', '--json'], {}, cwd)
+    expect(second.code, second.stderr).toBe(0)
+    expect(second.stderr).not.toContain('seeding')
+    const summary = JSON.parse(second.stdout) as RunJson
+    expect(summary.models.find((m) => m.name === 'film_ratings')?.rows).toBe(118)
+    const serverFile = JSON.parse(await readFile(path.join(cwd, '.elt', 'postgres', 'server.json'), 'utf8')) as { password: string }
+    expect(first.stdout + first.stderr + second.stdout + second.stderr).not.toContain(serverFile.password)
+  }, 180_000)
+})

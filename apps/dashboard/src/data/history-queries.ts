@@ -1,0 +1,234 @@
+import type pg from 'pg'
+import type { ColumnInfo, NodeRunInfo, RunStep, StepStatus, TestResult, TestStatus } from './dashboard-source.ts'
+
+/**
+ * Read-only queries over `_elt` / `_elt_audit` that the runner's read API does not cover:
+ * table loads (extract-load's records), test results and their samples, per-run counts, catalog
+ * column types. Every value is a parameter; nothing a client sends is spliced into SQL.
+ */
+
+export type StateTable = 'runs' | 'model_results' | 'table_loads' | 'test_results' | 'test_failures'
+
+/**
+ * Which state tables exist yet (a fresh warehouse has none).
+ *
+ * ```sql
+ * select to_regclass('_elt.runs') is not null as runs, … to_regclass('_elt_audit.test_failures') is not null as test_failures
+ * ```
+ */
+export async function presentTables(client: pg.ClientBase): Promise<Set<StateTable>> {
+  const { rows } = await client.query<Record<StateTable, boolean>>(
+    `select to_regclass('_elt.runs') is not null as runs, to_regclass('_elt.model_results') is not null as model_results,
+            to_regclass('_elt.table_loads') is not null as table_loads, to_regclass('_elt.test_results') is not null as test_results,
+            to_regclass('_elt_audit.test_failures') is not null as test_failures`,
+  )
+  return new Set((Object.entries(rows[0] ?? {}) as [StateTable, boolean][]).filter(([, ok]) => ok).map(([name]) => name))
+}
+
+const loadStatus = (status: string): StepStatus => (status === 'done' || status === 'resumed' ? 'success' : status === 'error' ? 'error' : 'running')
+const iso = (value: Date | string | null): string | undefined => (value === null ? undefined : new Date(value).toISOString())
+
+/**
+ * Replicated table → the source table it was last loaded from.
+ *
+ * ```sql
+ * select distinct on (target_table) target_table, source_table from _elt.table_loads order by target_table, started_at desc
+ * ```
+ */
+export async function readLoadedFrom(client: pg.ClientBase): Promise<Map<string, string>> {
+  const { rows } = await client.query<{ target_table: string; source_table: string }>(
+    `select distinct on (target_table) target_table, source_table from _elt.table_loads order by target_table, started_at desc`,
+  )
+  return new Map(rows.map((row) => [row.target_table, row.source_table]))
+}
+
+/**
+ * Columns with their types for the given relations, in table order.
+ *
+ * ```sql
+ * select c.table_schema, c.table_name, c.column_name, format_type(a.atttypid, a.atttypmod) … where (schema, name) in (select * from unnest($1::text[], $2::text[]))
+ * ```
+ */
+export async function readCatalogColumns(client: pg.ClientBase, relations: { schema: string; name: string }[]): Promise<Map<string, ColumnInfo[]>> {
+  const columns = new Map<string, ColumnInfo[]>()
+  if (relations.length === 0) return columns
+  const { rows } = await client.query<{ schema: string; name: string; column: string; type: string; description: string | null }>(
+    `select n.nspname as schema, c.relname as name, a.attname as column, format_type(a.atttypid, a.atttypmod) as type,
+            col_description(c.oid, a.attnum) as description
+       from pg_catalog.pg_class c
+       join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+       join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
+      where (n.nspname, c.relname) in (select * from unnest($1::text[], $2::text[]))
+      order by n.nspname, c.relname, a.attnum`,
+    [relations.map((r) => r.schema), relations.map((r) => r.name)],
+  )
+  for (const row of rows) {
+    const key = `${row.schema}.${row.name}`
+    const list = columns.get(key) ?? []
+    list.push({ name: row.column, type: row.type, ...(row.description ? { description: row.description } : {}) })
+    columns.set(key, list)
+  }
+  return columns
+}
+
+export interface RecordedTestRow {
+  test_id: string
+  test_type: string
+  node_id: string
+  model: string
+  column_name: string | null
+  severity: string
+  tags: string[]
+  sql: string
+}
+
+/** `select distinct on (test_id) test_id, test_type, node_id, model, column_name, severity, tags, sql from _elt.test_results order by test_id, run_at desc` */
+export async function readRecordedTests(client: pg.ClientBase): Promise<RecordedTestRow[]> {
+  const { rows } = await client.query<RecordedTestRow>(
+    `select distinct on (test_id) test_id, test_type, node_id, model, column_name, severity, tags, sql from _elt.test_results order by test_id, run_at desc`,
+  )
+  return rows
+}
+
+/**
+ * The last `perTest` results of every test, newest first.
+ *
+ * ```sql
+ * select … from (select *, row_number() over (partition by test_id order by run_at desc) as n from _elt.test_results) r where n <= $1
+ * ```
+ */
+export async function readTestResults(client: pg.ClientBase, perTest: number): Promise<Map<string, TestResult[]>> {
+  const { rows } = await client.query<{ test_id: string; run_id: string; status: TestStatus; failures: number | null; seconds: number; run_at: Date; message: string | null }>(
+    `select test_id, run_id::text, status, failures::float8 as failures, seconds, run_at, message
+       from (select *, row_number() over (partition by test_id order by run_at desc) as n from _elt.test_results) r
+      where n <= $1 order by test_id, run_at desc`,
+    [perTest],
+  )
+  const results = new Map<string, TestResult[]>()
+  for (const row of rows) {
+    const list = results.get(row.test_id) ?? []
+    list.push({ testId: row.test_id, runId: row.run_id, status: row.status, failures: row.failures ?? 0, seconds: row.seconds, at: iso(row.run_at)!, ...(row.message ? { message: row.message } : {}) })
+    results.set(row.test_id, list)
+  }
+  return results
+}
+
+/**
+ * The latest failing result of a test with its stored sample.
+ *
+ * ```sql
+ * select run_id, failures, sql from _elt.test_results where test_id = $1 and status <> 'pass' order by run_at desc limit 1;
+ * select "row" from _elt_audit.test_failures where test_id = $1 order by ordinal
+ * ```
+ */
+export async function readTestFailure(client: pg.ClientBase, testId: string, withSamples: boolean) {
+  const { rows } = await client.query<{ run_id: string; failures: number | null; sql: string }>(
+    `select run_id::text, failures::float8 as failures, sql from _elt.test_results where test_id = $1 and status <> 'pass' order by run_at desc limit 1`,
+    [testId],
+  )
+  const last = rows[0]
+  if (!last) return undefined
+  const sample = withSamples
+    ? (await client.query<{ row: Record<string, unknown> }>(`select "row" from _elt_audit.test_failures where test_id = $1 order by ordinal limit 1000`, [testId])).rows.map((r) => r.row)
+    : []
+  const sampleColumns = [...new Set(sample.flatMap((row) => Object.keys(row)))]
+  return { testId, runId: last.run_id, failures: last.failures ?? 0, sql: last.sql, sample, sampleColumns }
+}
+
+/**
+ * Loads, models and tests per status for each run.
+ *
+ * ```sql
+ * select run_id, 'loads' as what, status, count(*) from _elt.table_loads where run_id = any($1::uuid[]) group by 1, 2, 3 union all …
+ * ```
+ */
+export async function readRunCounts(client: pg.ClientBase, runIds: string[], tables: Set<StateTable>): Promise<Map<string, Record<'loads' | 'models' | 'tests', Record<string, number>>>> {
+  const counts = new Map<string, Record<'loads' | 'models' | 'tests', Record<string, number>>>(runIds.map((id) => [id, { loads: {}, models: {}, tests: {} }]))
+  const parts: string[] = []
+  if (tables.has('table_loads')) parts.push(`select run_id::text, 'loads' as what, status, count(*)::int as n from _elt.table_loads where run_id = any($1::uuid[]) group by 1, 2, 3`)
+  if (tables.has('model_results')) parts.push(`select run_id::text, 'models', status, count(*)::int from _elt.model_results where run_id = any($1::uuid[]) and kind = 'model' group by 1, 2, 3`)
+  if (tables.has('test_results')) parts.push(`select run_id::text, 'tests', status, count(*)::int from _elt.test_results where run_id = any($1::uuid[]) group by 1, 2, 3`)
+  if (parts.length === 0 || runIds.length === 0) return counts
+  const { rows } = await client.query<{ run_id: string; what: 'loads' | 'models' | 'tests'; status: string; n: number }>(parts.join(' union all '), [runIds])
+  for (const row of rows) {
+    const status = row.what === 'loads' ? loadStatus(row.status) : row.status
+    const bucket = counts.get(row.run_id)![row.what]
+    bucket[status] = (bucket[status] ?? 0) + row.n
+  }
+  return counts
+}
+
+interface LoadRow {
+  run_id: string
+  source_table: string
+  target_table: string
+  status: string
+  rows: number | null
+  started_at: Date
+  finished_at: Date | null
+  seconds: number | null
+  worker: number | null
+  message: string | null
+}
+
+const loadColumns = `run_id::text, source_table, target_table, status, rows::float8 as rows, started_at, finished_at, seconds, worker, message`
+
+function loadStep(row: LoadRow, nodeIdOf: (target: string) => string): RunStep {
+  const finished = row.finished_at ?? new Date(row.started_at.getTime() + (row.seconds ?? 0) * 1000)
+  return {
+    kind: 'load',
+    nodeId: nodeIdOf(row.target_table),
+    name: row.target_table,
+    status: loadStatus(row.status),
+    startedAt: iso(row.started_at)!,
+    finishedAt: iso(finished)!,
+    seconds: row.seconds ?? (finished.getTime() - row.started_at.getTime()) / 1000,
+    ...(row.worker === null ? {} : { worker: row.worker }),
+    ...(row.rows === null ? {} : { rows: row.rows }),
+    ...(row.message ? { message: row.message } : {}),
+  }
+}
+
+/** `select … from _elt.table_loads where run_id = $1 order by started_at` */
+export async function readRunLoads(client: pg.ClientBase, runId: string, nodeIdOf: (target: string) => string): Promise<RunStep[]> {
+  const { rows } = await client.query<LoadRow>(`select ${loadColumns} from _elt.table_loads where run_id = $1 order by started_at`, [runId])
+  return rows.map((row) => loadStep(row, nodeIdOf))
+}
+
+/** `select … from _elt.table_loads where target_table = $1 order by started_at desc limit $2` */
+export async function readLoadHistory(client: pg.ClientBase, targetTable: string, limit: number): Promise<NodeRunInfo[]> {
+  const { rows } = await client.query<LoadRow>(`select ${loadColumns} from _elt.table_loads where target_table = $1 order by started_at desc limit $2`, [targetTable, limit])
+  return rows.map((row) => toRunInfo(loadStep(row, (t) => t), row.run_id))
+}
+
+/**
+ * The latest build of every model and the latest load of every table.
+ *
+ * ```sql
+ * select distinct on (node_id) … from _elt.model_results where kind = 'model' order by node_id, recorded_at desc;
+ * select distinct on (target_table) … from _elt.table_loads order by target_table, started_at desc
+ * ```
+ */
+export async function readLastNodeRuns(client: pg.ClientBase, tables: Set<StateTable>, nodeIdOf: (target: string) => string): Promise<Map<string, NodeRunInfo>> {
+  const last = new Map<string, NodeRunInfo>()
+  if (tables.has('model_results')) {
+    const { rows } = await client.query<{ node_id: string; run_id: string; status: StepStatus; started_at: Date | null; recorded_at: Date; seconds: number; rows: number | null; message: string | null }>(
+      `select distinct on (node_id) node_id, run_id::text, status, started_at, recorded_at, seconds, rows_affected::float8 as rows, message
+         from _elt.model_results where kind = 'model' order by node_id, recorded_at desc`,
+    )
+    for (const row of rows)
+      last.set(row.node_id, { runId: row.run_id, status: row.status, startedAt: iso(row.started_at ?? row.recorded_at)!, seconds: row.seconds, ...(row.rows === null ? {} : { rows: row.rows }), ...(row.message ? { message: row.message } : {}) })
+  }
+  if (tables.has('table_loads')) {
+    const { rows } = await client.query<LoadRow>(`select distinct on (target_table) ${loadColumns} from _elt.table_loads order by target_table, started_at desc`)
+    for (const row of rows) {
+      const step = loadStep(row, nodeIdOf)
+      last.set(step.nodeId!, toRunInfo(step, row.run_id))
+    }
+  }
+  return last
+}
+
+function toRunInfo(step: RunStep, runId: string): NodeRunInfo {
+  return { runId, status: step.status, startedAt: step.startedAt, seconds: step.seconds, ...(step.rows === undefined ? {} : { rows: step.rows }), ...(step.message ? { message: step.message } : {}) }
+}

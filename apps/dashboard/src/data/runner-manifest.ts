@@ -1,0 +1,135 @@
+import { createHash } from 'node:crypto'
+import type { Manifest, ManifestNode } from '@elt/runner'
+import type { RecordedTestRow } from './history-queries.ts'
+import type { ColumnInfo, DashboardManifest, LineageNode, TestDefinition, TestSeverity } from './dashboard-source.ts'
+
+/** What the warehouse adds to the runner's manifest: where raw tables came from, real column types, tests seen in runs. */
+export interface ManifestExtras {
+  /** Replicated table → its source table, from the extract-load records: `raw.films` → `public.films`. */
+  loadedFrom: Map<string, string>
+  /** Catalog columns by relation (`analytics.film_ratings`), in table order. */
+  columns: Map<string, ColumnInfo[]>
+  /** Tests known from `_elt.test_results` (their latest definition), for tests the manifest does not list. */
+  recordedTests: TestDefinition[]
+}
+
+/** Id of the lineage node standing for a table of the source database. */
+export const upstreamId = (qualified: string): string => `upstream.${qualified}`
+
+/**
+ * Turns the runner's `target/manifest.json` into the dashboard's nodes and tests: sources become
+ * `raw` nodes fed by their source-database table (from the load records), models keep their
+ * compiled SQL and file, `test` nodes and recorded results become tests.
+ *
+ * ```ts
+ * fromRunnerManifest(manifest, { loadedFrom: new Map([['raw.films', 'public.films']]), columns, recordedTests: [] })
+ * // → nodes: upstream.public.films → source.raw.films → model.stg_films → …
+ * ```
+ */
+export function fromRunnerManifest(manifest: Manifest, extras: ManifestExtras): DashboardManifest {
+  const nodes: LineageNode[] = []
+  const tests: TestDefinition[] = []
+  const upstream = new Map<string, LineageNode>()
+  const all = Object.values(manifest.nodes)
+  for (const node of all) {
+    if (node.kind === 'test') {
+      tests.push(testOf(node))
+      continue
+    }
+    if (node.kind !== 'source' && node.kind !== 'model') continue
+    const qualified = node.schema ? `${node.schema}.${node.name}` : undefined
+    const parents = [...(manifest.parent_map[node.id] ?? node.depends_on)].filter((id) => manifest.nodes[id]?.kind !== 'test')
+    const from = qualified && node.kind === 'source' ? extras.loadedFrom.get(qualified) : undefined
+    if (from) {
+      const id = upstreamId(from)
+      if (!upstream.has(id)) {
+        const [schema, ...rest] = from.split('.')
+        upstream.set(id, { id, name: rest.join('.'), kind: 'source', schema, tags: [], columns: extras.columns.get(qualified!) ?? [], parents: [] })
+      }
+      parents.push(id)
+    }
+    nodes.push({
+      id: node.id,
+      name: node.name,
+      kind: node.kind === 'source' ? 'raw' : 'model',
+      schema: node.schema ?? undefined,
+      materialized: node.materialized ?? undefined,
+      description: node.description ?? undefined,
+      tags: [...node.tags],
+      columns: mergeColumns(qualified ? extras.columns.get(qualified) : undefined, node.columns),
+      filePath: node.file ?? undefined,
+      compiledSql: node.sql ?? undefined,
+      parents,
+    })
+  }
+  const known = new Set(tests.map((test) => test.id))
+  for (const test of extras.recordedTests) if (!known.has(test.id)) tests.push(test)
+  for (const test of tests) if (!manifest.nodes[test.nodeId] || manifest.nodes[test.nodeId]!.kind === 'test') attachCustomTest(test, all)
+  for (const test of tests) if (test.type === 'relationships' && !test.references) test.references = relationshipTarget(test, all)
+  const allNodes = [...upstream.values(), ...nodes]
+  const version = createHash('sha1')
+    .update(JSON.stringify([manifest.generated_at, allNodes.map((n) => [n.id, n.parents]), tests.map((t) => t.id), [...extras.columns.keys()]]))
+    .digest('hex')
+    .slice(0, 16)
+  return { version, generatedAt: manifest.generated_at, nodes: allNodes, tests }
+}
+
+/** A custom test has its own node id (`test.<name>`): show it on the relation it reads, named by `model`. */
+function attachCustomTest(test: TestDefinition, nodes: ManifestNode[]): void {
+  const match = nodes.find((n) => n.kind === 'model' && n.name === test.model) ?? nodes.find((n) => n.kind === 'source' && `${n.schema}.${n.name}` === test.model)
+  if (match) test.nodeId = match.id
+}
+
+function mergeColumns(catalog: ColumnInfo[] | undefined, declared: ManifestNode['columns']): ColumnInfo[] {
+  const columns: ColumnInfo[] = (catalog ?? []).map((column) => ({ ...column, description: declared[column.name]?.description ?? column.description }))
+  for (const [name, spec] of Object.entries(declared)) if (!columns.some((c) => c.name === name)) columns.push({ name, description: spec.description })
+  return columns
+}
+
+/** A `test` node of the manifest (added by the data tests), read tolerantly: only id, kind, name and depends_on are fixed. */
+function testOf(node: ManifestNode): TestDefinition {
+  const text = (...keys: string[]) => {
+    for (const key of keys) if (typeof node[key] === 'string') return node[key] as string
+    return undefined
+  }
+  const nodeId = text('tested_node', 'attached_node', 'node_id') ?? node.depends_on[0] ?? node.id
+  const type = text('test_type', 'type') ?? 'custom'
+  const severity = text('severity') === 'warn' ? 'warn' : 'error'
+  const other = node.depends_on.find((id) => id !== nodeId)
+  const first = node.depends_on[0]
+  return {
+    id: text('test_id') ?? node.name,
+    type,
+    nodeId,
+    ...(first && nodeId.startsWith('test.') ? { model: first.replace(/^(model|source)\./, '') } : {}),
+    column: text('column', 'column_name'),
+    severity,
+    tags: [...node.tags],
+    references: type === 'relationships' && other ? { nodeId: other, column: text('field', 'to_column') } : undefined,
+    sql: node.sql ?? undefined,
+  }
+}
+
+/** For a recorded relationships test, the parent from its id: `relationships_<model>_<col>__<field>__[<schema>_]<to>`. */
+function relationshipTarget(test: TestDefinition, nodes: ManifestNode[]): TestDefinition['references'] {
+  const parts = test.id.split('__')
+  if (parts.length < 3) return undefined
+  const target = parts[parts.length - 1]!
+  const field = parts[parts.length - 2]
+  const match = nodes.find((n) => n.kind === 'model' && n.name === target) ?? nodes.find((n) => n.kind === 'source' && `${n.schema}_${n.name}` === target)
+  return match ? { nodeId: match.id, column: field } : undefined
+}
+
+/** A test definition from its latest `_elt.test_results` row. */
+export function recordedTest(row: RecordedTestRow): TestDefinition {
+  return {
+    id: row.test_id,
+    type: row.test_type,
+    nodeId: row.node_id,
+    model: row.model,
+    column: row.column_name ?? undefined,
+    severity: (row.severity === 'warn' ? 'warn' : 'error') satisfies TestSeverity,
+    tags: row.tags,
+    sql: row.sql,
+  }
+}

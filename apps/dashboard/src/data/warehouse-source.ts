@@ -1,0 +1,186 @@
+import { readFile, stat } from 'node:fs/promises'
+import { EltError, ExitCode } from '@elt/core'
+import { listRuns, nodeHistory, runDetails, type Manifest } from '@elt/runner'
+import pg from 'pg'
+import type { DashboardManifest, DashboardSource, NodeRunInfo, RunDetail, RunStep, RunSummary } from './dashboard-source.ts'
+import {
+  presentTables,
+  readCatalogColumns,
+  readLastNodeRuns,
+  readLoadedFrom,
+  readLoadHistory,
+  readRecordedTests,
+  readRunCounts,
+  readRunLoads,
+  readTestFailure,
+  readTestResults,
+} from './history-queries.ts'
+import { fromRunnerManifest, recordedTest } from './runner-manifest.ts'
+
+export interface WarehouseSourceOptions {
+  /** The destination database holding `_elt` and `_elt_audit`. */
+  destinationUrl: string
+  /** The runner's `target/manifest.json`. */
+  manifestPath: string
+  /** Seconds a read manifest (with its load records and catalog types) is reused. Default 2. */
+  manifestTtlSeconds?: number
+}
+
+/** Id of the raw node of a replicated table (`raw.films` → `source.raw.films`, the runner's source id). */
+const rawNodeId = (targetTable: string) => `source.${targetTable}`
+
+/**
+ * The real data: the runner's manifest file plus the destination's `_elt` history, read through
+ * the runner's read API (`listRuns`, `runDetails`, `nodeHistory`) and parameterised queries for
+ * loads and tests. Connections are read-only (`default_transaction_read_only`), so the dashboard
+ * cannot write to the warehouse even by mistake.
+ *
+ * ```ts
+ * const source = warehouseSource({ destinationUrl, manifestPath: 'target/manifest.json' })
+ * await source.runs(10) // select r.run_id, … from _elt.runs r left join _elt.model_results m … limit $1
+ * ```
+ */
+export function warehouseSource(options: WarehouseSourceOptions): DashboardSource {
+  const pool = new pg.Pool({
+    connectionString: options.destinationUrl,
+    max: 4,
+    application_name: 'elt-dashboard',
+    options: '-c default_transaction_read_only=on',
+  })
+  pool.on('error', () => {}) // an idle client dropped by the server; the next query reconnects
+  const withClient = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect()
+    try {
+      return await work(client)
+    } finally {
+      client.release()
+    }
+  }
+  const ttl = (options.manifestTtlSeconds ?? 2) * 1000
+  let cached: { at: number; mtime: number; manifest: DashboardManifest } | undefined
+
+  const readRunnerManifest = async (client: pg.ClientBase): Promise<{ manifest: Manifest; mtime: number }> => {
+    const info = await stat(options.manifestPath).catch(() => undefined)
+    if (info) return { manifest: JSON.parse(await readFile(options.manifestPath, 'utf8')) as Manifest, mtime: info.mtimeMs }
+    // The manifest the last run recorded (the runner keeps one per run); none before the first build.
+    const recorded = await client
+      .query<{ manifest: Manifest }>(`select manifest from _elt.run_manifests order by recorded_at desc limit 1`)
+      .catch(() => ({ rows: [] as { manifest: Manifest }[] }))
+    if (recorded.rows[0]) return { manifest: recorded.rows[0].manifest, mtime: 0 }
+    throw new EltError(`No manifest at ${options.manifestPath} and no run has recorded one in _elt.run_manifests.`, {
+      hint: 'Build the project once with `pnpm elt build` (or `pnpm elt run`), then reload.',
+      exitCode: ExitCode.failure,
+    })
+  }
+
+  return {
+    async manifest() {
+      const info = await stat(options.manifestPath).catch(() => undefined)
+      if (cached && Date.now() - cached.at < ttl && (info?.mtimeMs ?? 0) === cached.mtime) return cached.manifest
+      return withClient(async (client) => {
+        const { manifest, mtime } = await readRunnerManifest(client)
+        const tables = await presentTables(client)
+        const loadedFrom = tables.has('table_loads') ? await readLoadedFrom(client) : new Map<string, string>()
+        const relations = Object.values(manifest.nodes).flatMap((node) => (node.schema && node.kind !== 'test' ? [{ schema: node.schema, name: node.name }] : []))
+        const columns = await readCatalogColumns(client, relations)
+        const recordedTests = tables.has('test_results') ? (await readRecordedTests(client)).map(recordedTest) : []
+        const result = fromRunnerManifest(manifest, { loadedFrom, columns, recordedTests })
+        cached = { at: Date.now(), mtime, manifest: result }
+        return result
+      })
+    },
+
+    runs: (limit) =>
+      withClient(async (client) => {
+        const tables = await presentTables(client)
+        if (!tables.has('runs')) return []
+        const runs = tables.has('model_results') ? await listRuns(client, { limit }) : await plainRuns(client, limit)
+        const counts = await readRunCounts(client, runs.map((run) => run.runId), tables)
+        return runs.map((run) => summary(run, counts.get(run.runId)!))
+      }),
+
+    run: (id) =>
+      withClient(async (client) => {
+        const tables = await presentTables(client)
+        if (!tables.has('runs')) return undefined
+        const details = tables.has('model_results') ? await runDetails(client, id) : await plainRun(client, id)
+        if (!details) return undefined
+        const counts = (await readRunCounts(client, [id], tables)).get(id)!
+        const loads = tables.has('table_loads') ? await readRunLoads(client, id, rawNodeId) : []
+        const models = details.nodes
+          // Ephemeral models are inlined into their dependents: nothing of theirs ran.
+          .filter((node) => node.kind === 'model' && node.materialized !== 'ephemeral' && node.startedAt !== null)
+          .map((node): RunStep => ({
+            kind: 'model',
+            nodeId: node.nodeId,
+            name: node.name,
+            status: node.status,
+            startedAt: node.startedAt!.toISOString(),
+            finishedAt: (node.finishedAt ?? node.startedAt!).toISOString(),
+            seconds: node.seconds,
+            ...(node.worker === null ? {} : { worker: node.worker }),
+            ...(node.rowsAffected === null ? {} : { rows: node.rowsAffected }),
+            ...(node.message ? { message: node.message } : {}),
+          }))
+        return { ...summary(details.run, counts), steps: [...loads, ...models] } satisfies RunDetail
+      }),
+
+    testResults: (perTest) =>
+      withClient(async (client) => ((await presentTables(client)).has('test_results') ? readTestResults(client, perTest) : new Map())),
+
+    testFailure: (testId) =>
+      withClient(async (client) => {
+        const tables = await presentTables(client)
+        return tables.has('test_results') ? readTestFailure(client, testId, tables.has('test_failures')) : undefined
+      }),
+
+    lastNodeRuns: () => withClient(async (client) => readLastNodeRuns(client, await presentTables(client), rawNodeId)),
+
+    nodeHistory: (nodeId, limit) =>
+      withClient(async (client): Promise<NodeRunInfo[]> => {
+        const tables = await presentTables(client)
+        if (nodeId.startsWith('source.')) return tables.has('table_loads') ? readLoadHistory(client, nodeId.slice('source.'.length), limit) : []
+        const runs = await nodeHistory(client, nodeId, { limit })
+        return runs.map((run) => ({
+          runId: run.runId,
+          status: run.status,
+          startedAt: (run.startedAt ?? run.finishedAt ?? new Date(0)).toISOString(),
+          seconds: run.seconds,
+          ...(run.rowsAffected === null ? {} : { rows: run.rowsAffected }),
+          ...(run.message ? { message: run.message } : {}),
+        }))
+      }),
+
+    close: () => pool.end(),
+  }
+}
+
+type RunRow = Awaited<ReturnType<typeof listRuns>>[number]
+
+function summary(run: RunRow | Omit<RunRow, 'counts'>, counts: RunSummary['counts']): RunSummary {
+  return {
+    id: run.runId,
+    command: run.command,
+    ...(run.target ? { target: run.target } : {}),
+    status: run.status as RunSummary['status'],
+    startedAt: new Date(run.startedAt).toISOString(),
+    ...(run.finishedAt ? { finishedAt: new Date(run.finishedAt).toISOString() } : {}),
+    ...(run.seconds === null ? {} : { seconds: run.seconds }),
+    counts,
+    ...(run.message ? { message: run.message } : {}),
+  }
+}
+
+const runColumns = `run_id::text as "runId", command, target, status, started_at as "startedAt", finished_at as "finishedAt",
+  extract(epoch from finished_at - started_at)::float8 as seconds, message`
+
+/** Runs before the runner ever recorded a model (e.g. replicate only): `select … from _elt.runs order by started_at desc limit $1`. */
+async function plainRuns(client: pg.ClientBase, limit: number): Promise<RunRow[]> {
+  const { rows } = await client.query<Omit<RunRow, 'counts'>>(`select ${runColumns} from _elt.runs order by started_at desc limit $1`, [limit])
+  return rows.map((row) => ({ ...row, counts: { success: 0, error: 0, skipped: 0 } }))
+}
+
+async function plainRun(client: pg.ClientBase, id: string): Promise<{ run: RunRow; nodes: [] } | undefined> {
+  const { rows } = await client.query<Omit<RunRow, 'counts'>>(`select ${runColumns} from _elt.runs where run_id = $1`, [id])
+  return rows[0] ? { run: { ...rows[0], counts: { success: 0, error: 0, skipped: 0 } }, nodes: [] } : undefined
+}

@@ -1,0 +1,7 @@
+export type * from './data/dashboard-source.ts'
+export { generatedSource, type GeneratedProjectOptions } from './data/generated-source.ts'
+export { layeredLayout, type Layout, type LayoutInput } from './lineage/layered-layout.ts'
+export { lineageGraph, type LineageGraph } from './lineage/lineage-graph.ts'
+export { selectNodes } from './lineage/select-nodes.ts'
+export { startDashboardServer, type DashboardServer, type DashboardServerOptions } from './server/create-server.ts'
+export { DashboardApi } from './server/dashboard-api.ts'

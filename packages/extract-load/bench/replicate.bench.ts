@@ -1,0 +1,136 @@
+/**
+ * `pnpm bench:replicate [--rows N] [--jobs N] [--runs N]`: times, in one run and on the same data,
+ *   1. `pg_dump | psql` (the container scripts this project replaces),
+ *   2. a raw `psql COPY … TO STDOUT (FORMAT binary) | psql COPY … FROM STDIN (FORMAT binary)` pipe per table + the primary key builds,
+ *   3. `elt replicate` as a child process, whose peak RSS is measured with `/usr/bin/time -v`.
+ * Two embedded PostgreSQL servers (source, destination) are started in a temporary folder and deleted at the end.
+ * Each is timed `--runs` times (default 2) on fresh destination databases; the best time counts.
+ * Not a test: it prints a table of seconds, ratios and peak memory. `--elt-only` skips the two baselines (quick memory checks).
+ */
+import { spawn } from 'node:child_process'
+import { chmod, mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import { startEmbeddedServer, type EmbeddedServer } from '@elt/core'
+import { createTestDatabase } from '@elt/core/testing'
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '1000000' },
+    jobs: { type: 'string' },
+    runs: { type: 'string', default: '2' },
+    'elt-only': { type: 'boolean', default: false },
+  },
+})
+const rows = Number(values.rows)
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+const pgBin = '/usr/bin'
+
+/** Runs a shell pipeline; resolves with its wall time in seconds and its stderr. */
+function sh(command: string, env: NodeJS.ProcessEnv = {}): Promise<{ seconds: number; stdout: string; stderr: string }> {
+  const started = performance.now()
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-o', 'pipefail', '-c', command], { env: { ...process.env, ...env }, cwd: repoRoot })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const seconds = (performance.now() - started) / 1000
+      if (code === 0) resolve({ seconds, stdout, stderr })
+      else reject(new Error(`command failed (${code}): ${command.replace(/postgres:\/\/[^ '"]*/g, '<url>')}\n${stderr.slice(-2000)}`))
+    })
+  })
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'elt-bench-'))
+  await chmod(dir, 0o755) // as root, the servers run as the `postgres` user
+  const servers: EmbeddedServer[] = []
+  try {
+    console.error(`starting two embedded PostgreSQL servers in ${dir} …`)
+    const [src, dst] = await Promise.all([
+      startEmbeddedServer({ dir: path.join(dir, 'source'), ephemeral: true }),
+      startEmbeddedServer({ dir: path.join(dir, 'destination'), ephemeral: true }),
+    ])
+    servers.push(src, dst)
+    const bench = await createTestDatabase(src.urlFor('postgres'), 'bench')
+    const source = bench.url
+
+    console.error(`generating ${rows.toLocaleString('en-US')} rows …`)
+    await bench.query(
+      `create table events (id bigint primary key, user_id int not null, name text, amount numeric(12, 2),
+         created_at timestamptz not null, payload jsonb, tags text[]);
+       insert into events
+       select g, (g::int8 * 7919 % 100000)::int, 'event ' || md5(g::text), (g % 100000) / 100.0,
+              timestamptz '2024-01-01 00:00:00+00' + g * interval '1 second',
+              jsonb_build_object('kind', g % 7, 'ok', g % 2 = 0, 'note', 'n' || g),
+              array['tag' || (g % 10), 'tag' || (g % 3)]
+         from generate_series(1, ${rows}) g;
+       create table users (id int primary key, email text unique, created date);
+       insert into users select g, 'user' || g || '@example.com', date '2020-01-01' + g % 1000 from generate_series(1, 10000) g;
+       create table countries (code char(2) primary key, name text not null);
+       insert into countries select chr(65 + g / 26) || chr(65 + g % 26), 'country ' || g from generate_series(0, 249) g;
+       create table settings (key text primary key, value jsonb);
+       insert into settings select 'k' || g, to_jsonb(g) from generate_series(1, 100) g;`,
+    )
+    await bench.query('vacuum analyze')
+    const tables = ['events', 'users', 'countries', 'settings']
+
+    const skip = values['elt-only'] ? Promise.resolve({ seconds: NaN, stdout: '', stderr: '' }) : undefined
+    const jobs = values.jobs ? ` --jobs ${Number(values.jobs)}` : ''
+    const timings: { dump: number; pipe: number; elt: number; peakKb: number }[] = []
+    for (let run = 1; run <= Number(values.runs); run++) {
+      const [dumpDst, pipeDst, eltDst] = await Promise.all(['dump', 'pipe', 'elt'].map((name) => createTestDatabase(dst.urlFor('postgres'), name)))
+      console.error(`run ${run}: 1/3 pg_dump | psql …`)
+      const dump = await (skip ?? sh(`${pgBin}/pg_dump --no-owner ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(dumpDst!.url)} > /dev/null`))
+
+      console.error(`run ${run}: 2/3 raw binary COPY pipe + keys …`)
+      if (!skip) await sh(`${pgBin}/pg_dump --no-owner --section=pre-data ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(pipeDst!.url)} > /dev/null`)
+      const pipeCommands = tables.map(
+        (t) =>
+          `${pgBin}/psql -q ${q(source)} -c ${q(`COPY ${t} TO STDOUT (FORMAT binary)`)} | ${pgBin}/psql -q ${q(pipeDst!.url)} -c ${q(`COPY ${t} FROM STDIN (FORMAT binary)`)}`,
+      )
+      const keys = `${pgBin}/pg_dump --no-owner --section=post-data ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(pipeDst!.url)} > /dev/null`
+      const pipe = await (skip ?? sh([...pipeCommands, keys].join(' && ')))
+
+      console.error(`run ${run}: 3/3 elt replicate …`)
+      const elt = await sh(`/usr/bin/time -v node --import tsx apps/cli/src/main.ts replicate --json${jobs}`, {
+        SOURCE_DATABASE_URL: source,
+        DESTINATION_DATABASE_URL: eltDst!.url,
+      })
+      const summary = JSON.parse(elt.stdout) as { tables: { source: string; rows: number }[] }
+      const copied = summary.tables.find((t) => t.source === 'public.events')?.rows
+      if (copied !== rows) throw new Error(`elt replicate copied ${copied} rows of public.events, expected ${rows}`)
+      const peakKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(elt.stderr)?.[1])
+      timings.push({ dump: dump.seconds, pipe: pipe.seconds, elt: elt.seconds, peakKb })
+      await Promise.all([dumpDst, pipeDst, eltDst].map((db) => db!.drop()))
+    }
+    // best of the runs for times (the machine may be shared), worst for memory
+    const dump = { seconds: Math.min(...timings.map((t) => t.dump)) }
+    const pipe = { seconds: Math.min(...timings.map((t) => t.pipe)) }
+    const elt = { seconds: Math.min(...timings.map((t) => t.elt)) }
+    const peakKb = Math.max(...timings.map((t) => t.peakKb))
+    const all = (key: 'dump' | 'pipe' | 'elt') => `runs: ${timings.map((t) => t[key].toFixed(2)).join(', ')}`
+
+    const line = (name: string, seconds: number, extra = '') => `${name.padEnd(34)} ${seconds.toFixed(2).padStart(8)} s  ${extra}`
+    console.log(`\nreplicate benchmark: ${rows.toLocaleString('en-US')} rows in public.events (+3 small tables), ${os.availableParallelism()} cores\n`)
+    console.log(line('pg_dump | psql', dump.seconds, all('dump')))
+    console.log(line('raw binary COPY pipe + keys', pipe.seconds, all('pipe')))
+    console.log(line('elt replicate', elt.seconds, `${all('elt')}; peak RSS ${(peakKb / 1024).toFixed(0)} MB`))
+    console.log('')
+    console.log(`elt / pg_dump|psql = ${(elt.seconds / dump.seconds).toFixed(2)}  (target ≤ 0.60)`)
+    console.log(`elt / raw pipe     = ${(elt.seconds / pipe.seconds).toFixed(2)}  (target ≤ 1.15)`)
+    console.log(`peak RSS           = ${(peakKb / 1024).toFixed(0)} MB  (target < 250 MB)`)
+  } finally {
+    for (const s of servers) await s.stop().catch(() => {})
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+await main()

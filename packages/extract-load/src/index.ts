@@ -1,0 +1,6 @@
+export { replicate } from './replicate.ts'
+export type { ReplicationOptions, ReplicationSummary, TableSummary } from './replication-options.ts'
+export type { ReplicationEvent } from './replication-events.ts'
+export { steps, type StepName } from './steps.ts'
+export { mapSchema } from './introspect/schema-map.ts'
+export { selectTables } from './introspect/select-tables.ts'

@@ -1,0 +1,121 @@
+/** What introspection reads from the source catalog: the plain data the DDL and COPY steps work from. */
+
+export interface SequenceOptions {
+  dataType: string
+  start: string
+  increment: string
+  min: string
+  max: string
+  cache: string
+  cycle: boolean
+}
+
+/** Sequence options from a catalog row with `seq_type`, `seq_start`, `seq_increment`, `seq_min`, `seq_max`, `seq_cache`, `seq_cycle` columns. */
+export function sequenceOptionsOf(r: Record<string, unknown>): SequenceOptions {
+  return {
+    dataType: r.seq_type as string,
+    start: r.seq_start as string,
+    increment: r.seq_increment as string,
+    min: r.seq_min as string,
+    max: r.seq_max as string,
+    cache: r.seq_cache as string,
+    cycle: r.seq_cycle as boolean,
+  }
+}
+
+export interface ColumnDef {
+  name: string
+  /** `format_type()` read with `search_path` = the table's schema, user types from other schemas already mapped. */
+  type: string
+  /** Built-in type (oid below 16384): same oid and binary format on every server of the same major version. */
+  builtin: boolean
+  notNull: boolean
+  /** Default expression (`pg_get_expr`), or null. */
+  default: string | null
+  /** Expression of a `GENERATED ALWAYS AS (…) STORED` column: never copied, the destination computes it. */
+  generated: string | null
+  identity: 'always' | 'by default' | null
+  identitySequence: SequenceOptions | null
+  /** Source identity sequence (schema, name): its value is read in the `sequences` step and its name restored after the swap. */
+  identitySequenceName: { schema: string; name: string } | null
+  /** `COLLATE …` clause when the column's collation differs from its type's. */
+  collation: string | null
+}
+
+export interface ConstraintDef {
+  name: string
+  /** `p` primary key, `u` unique, `x` exclusion: index-backed, built after the data; `c` check: part of CREATE TABLE. */
+  kind: 'p' | 'u' | 'x' | 'c'
+  /** `pg_get_constraintdef()`, e.g. `PRIMARY KEY (film_id)`. */
+  definition: string
+}
+
+export interface IndexDef {
+  name: string
+  unique: boolean
+  /** Everything after `ON <table>`, e.g. `USING btree (lower(title)) WHERE (price > 0)`. */
+  tail: string
+}
+
+export interface ForeignKeyDef {
+  name: string
+  /** `pg_get_constraintdef()` with the referenced table already mapped to the destination. */
+  definition: string
+  /** Destination table it references (schema, name). */
+  references: { schema: string; name: string }
+  /** Source table it references, `schema.name`: a key to a table outside the selection is skipped. */
+  sourceRef: string
+}
+
+export interface PartitionDef {
+  name: string
+  /** Name of its parent (the table itself or a sub-partitioned partition). */
+  parent: string
+  /** `FOR VALUES …` or `DEFAULT`. */
+  bound: string
+  /** `RANGE (logdate)` when the partition is itself partitioned. */
+  partitionKey: string | null
+}
+
+export interface TableDef {
+  oid: number
+  schema: string
+  name: string
+  targetSchema: string
+  partitionKey: string | null
+  partitions: PartitionDef[]
+  columns: ColumnDef[]
+  constraints: ConstraintDef[]
+  indexes: IndexDef[]
+  foreignKeys: ForeignKeyDef[]
+  /** `pg_total_relation_size` (all partitions): orders the work, largest first. */
+  estimatedBytes: number
+}
+
+export interface UserTypeDef {
+  /** Source oid: types are created in oid order. */
+  oid: number
+  schema: string
+  targetSchema: string
+  name: string
+  kind: 'enum' | 'domain' | 'composite' | 'range'
+  /** Enum labels in order. */
+  labels: string[]
+  /** Domain: base type; range: subtype. */
+  baseType: string | null
+  /** Domain: `NOT NULL`, `DEFAULT …` and `CONSTRAINT … CHECK (…)` clauses. */
+  domainClauses: string[]
+  /** Composite attributes. */
+  attributes: { name: string; type: string }[]
+}
+
+export interface SequenceDef {
+  schema: string
+  targetSchema: string
+  name: string
+  options: SequenceOptions
+}
+
+/** A source table with where it lands: `public.films` → `raw.films`. */
+export const sourceName = (t: { schema: string; name: string }): string => `${t.schema}.${t.name}`
+export const targetName = (t: { targetSchema: string; name: string }): string => `${t.targetSchema}.${t.name}`

@@ -1,0 +1,44 @@
+import type pg from 'pg'
+import { EltError, ExitCode } from '@elt/core'
+import type { SequenceDef, TableDef, UserTypeDef } from './catalog.ts'
+import { listTables, readTables } from './read-tables.ts'
+import { readSequences } from './read-sequences.ts'
+import { readUserTypes } from './read-types.ts'
+import { selectTables } from './select-tables.ts'
+
+/** Everything the run will create and copy, read from the source inside the snapshot. */
+export interface ReplicationPlan {
+  /** Largest first. */
+  tables: TableDef[]
+  types: UserTypeDef[]
+  sequences: SequenceDef[]
+}
+
+/**
+ * Reads the source catalog for the selected tables of `schemas`. Unknown schemas or
+ * table names in the config are configuration errors (exit 2).
+ */
+export async function readPlan(
+  client: pg.ClientBase,
+  selection: { schemas: readonly string[]; include?: readonly string[]; exclude?: readonly string[]; targetSchema: string },
+): Promise<ReplicationPlan> {
+  const { rows } = await client.query<{ name: string }>('select nspname as name from pg_namespace where nspname = any($1::text[])', [selection.schemas])
+  const missing = selection.schemas.filter((s) => !rows.some((r) => r.name === s))
+  if (missing.length > 0) {
+    throw new EltError(`The source has no schema ${missing.map((s) => `"${s}"`).join(', ')} (listed in replicate.schemas of the config).`, {
+      hint: 'Fix the schema names in elt.config.ts (\\dn in psql lists them).',
+      exitCode: ExitCode.usage,
+    })
+  }
+  const selected = selectTables(await listTables(client, selection.schemas), selection)
+  const tables: TableDef[] = []
+  for (const schema of selection.schemas) {
+    const oids = selected.filter((t) => t.schema === schema).map((t) => t.oid)
+    tables.push(...(await readTables(client, schema, oids, selection.targetSchema)))
+  }
+  const oids = tables.map((t) => t.oid)
+  const types = await readUserTypes(client, oids, selection.targetSchema)
+  const sequences = await readSequences(client, oids, selection.targetSchema)
+  tables.sort((a, b) => b.estimatedBytes - a.estimatedBytes || a.name.localeCompare(b.name))
+  return { tables, types, sequences }
+}

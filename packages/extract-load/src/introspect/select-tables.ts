@@ -1,0 +1,40 @@
+import { EltError, ExitCode } from '@elt/core'
+
+/** `films`, `public.film_*`, `sales.*`: a pattern without a dot matches the table name in any selected schema. */
+function matcher(pattern: string): (schema: string, name: string) => boolean {
+  const dot = pattern.indexOf('.')
+  const toRegex = (glob: string) => new RegExp('^' + glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$')
+  if (dot < 0) {
+    const name = toRegex(pattern)
+    return (_schema, table) => name.test(table)
+  }
+  const schema = toRegex(pattern.slice(0, dot))
+  const name = toRegex(pattern.slice(dot + 1))
+  return (s, table) => schema.test(s) && name.test(table)
+}
+
+/**
+ * Applies include/exclude patterns to the source's tables. A pattern without wildcards
+ * that names no table is a configuration error (exit 2), so a typo never silently copies nothing.
+ */
+export function selectTables<T extends { schema: string; name: string }>(
+  tables: readonly T[],
+  patterns: { include?: readonly string[]; exclude?: readonly string[] },
+): T[] {
+  const include = patterns.include ?? []
+  const exclude = patterns.exclude ?? []
+  for (const pattern of [...include, ...exclude]) {
+    if (/[*?]/.test(pattern)) continue
+    const matches = matcher(pattern)
+    if (!tables.some((t) => matches(t.schema, t.name))) {
+      const list = include.includes(pattern) ? 'include' : 'exclude'
+      throw new EltError(`Unknown table "${pattern}" in the replicate ${list} list of the config: the source has no such table in the replicated schemas.`, {
+        hint: 'Check the spelling (tables are named `table` or `schema.table`), list its schema under replicate.schemas, or remove it from elt.config.ts.',
+        exitCode: ExitCode.usage,
+      })
+    }
+  }
+  const included = include.length === 0 ? () => true : (s: string, n: string) => include.some((p) => matcher(p)(s, n))
+  const excluded = (s: string, n: string) => exclude.some((p) => matcher(p)(s, n))
+  return tables.filter((t) => included(t.schema, t.name) && !excluded(t.schema, t.name))
+}

@@ -1,0 +1,109 @@
+import type pg from 'pg'
+import { EltError, qualifiedName, quoteIdent } from '@elt/core'
+import { shadowNames } from '../ddl/shadow-names.ts'
+import { copiedColumns, createShadowDdl, indexDdl } from '../ddl/table-ddl.ts'
+import { importSnapshot } from '../extract/export-snapshot.ts'
+import { sourceName, targetName, type TableDef } from '../introspect/catalog.ts'
+import { setLocalSearchPath } from '../introspect/search-path.ts'
+import { recordLoad } from '../state/load-state.ts'
+import { contentHash } from '../verify/content-hash.ts'
+import { copyTable } from './copy-table.ts'
+import { swapTable } from './swap-table.ts'
+
+export interface LoadTableInput {
+  table: TableDef
+  source: pg.ClientBase
+  destination: pg.ClientBase
+  snapshotId: string
+  format: 'binary' | 'text'
+  verify: boolean
+  runId: string
+  worker: number
+  attempt: number
+  onProgress: (rows: number, bytes: number) => void
+  signal?: AbortSignal
+}
+
+export interface LoadTableResult {
+  rows: number
+  bytes: number
+  seconds: number
+}
+
+/** The COPY statements of a table: all non-generated columns, in the source's order. */
+export function copyStatements(table: TableDef, format: 'binary' | 'text'): { copyOutSql: string; copyInSql: string } {
+  const columns = copiedColumns(table).map(quoteIdent).join(', ')
+  const list = columns === '' ? '' : ` (${columns})` // a table without columns still has rows
+  const source = qualifiedName(table.schema, table.name)
+  const shadow = qualifiedName(table.targetSchema, shadowNames(table.targetSchema, table.name).table)
+  const freeze = table.partitionKey === null ? ', FREEZE' : ''
+  return {
+    copyOutSql: table.partitionKey === null
+      ? `COPY ${source}${list} TO STDOUT (FORMAT ${format})`
+      : `COPY (SELECT ${columns} FROM ${source}) TO STDOUT (FORMAT ${format})`,
+    copyInSql: `COPY ${shadow}${list} FROM STDIN (FORMAT ${format}${freeze})`,
+  }
+}
+
+/**
+ * Loads one table as of the exported snapshot, all in one destination transaction:
+ * shadow table, COPY (`FREEZE`: the table is new in this transaction), primary key, unique
+ * constraints and indexes, row-count (and with `verify` content-hash) check, swap, and the
+ * `_elt.table_loads` record. A failure or a kill at any point leaves the previous copy intact.
+ */
+export async function loadTable(input: LoadTableInput): Promise<LoadTableResult> {
+  const { table, source, destination } = input
+  const started = performance.now()
+  await importSnapshot(source, input.snapshotId)
+  await destination.query('BEGIN')
+  try {
+    await setLocalSearchPath(destination, table.targetSchema)
+    for (const sql of createShadowDdl(table)) await destination.query(sql)
+    const { copyOutSql, copyInSql } = copyStatements(table, input.format)
+    const copied = await copyTable({
+      source,
+      destination,
+      copyOutSql,
+      copyInSql,
+      format: input.format,
+      onProgress: input.onProgress,
+      signal: input.signal,
+    })
+    if (copied.rowsIn !== copied.rowsOut) {
+      throw new EltError(`Row count mismatch for ${sourceName(table)}: ${copied.rowsOut} rows read from the source, ${copied.rowsIn} written to ${targetName(table)}.`, {
+        hint: 'The previous copy of the table was kept. Rerun; if it happens again, report it with the table definition.',
+      })
+    }
+    const indexes = indexDdl(table)
+    for (const index of indexes) await destination.query(index.sql)
+    if (input.verify) {
+      const shadow = qualifiedName(table.targetSchema, shadowNames(table.targetSchema, table.name).table)
+      const [expected, actual] = await Promise.all([contentHash(source, qualifiedName(table.schema, table.name)), contentHash(destination, shadow)])
+      if (expected.rows !== actual.rows || expected.hash !== actual.hash) {
+        throw new EltError(`Content hash mismatch for ${sourceName(table)} → ${targetName(table)} (source ${expected.rows} rows, destination ${actual.rows} rows).`, {
+          hint: 'The previous copy of the table was kept. A type whose text form differs between the servers can cause this; compare the two tables with `select t::text from … t`.',
+        })
+      }
+    }
+    await source.query('COMMIT')
+    await swapTable(destination, table, indexes)
+    const seconds = Math.round(performance.now() - started) / 1000
+    await recordLoad(destination, {
+      runId: input.runId,
+      sourceTable: sourceName(table),
+      targetTable: targetName(table),
+      status: 'done',
+      rows: copied.rowsOut,
+      bytes: copied.bytes,
+      seconds,
+      worker: input.worker,
+      attempts: input.attempt,
+    })
+    await destination.query('COMMIT')
+    return { rows: copied.rowsOut, bytes: copied.bytes, seconds }
+  } catch (error) {
+    await destination.query('ROLLBACK').catch(() => {})
+    await source.query('ROLLBACK').catch(() => {})
+    throw error
+  }
+}

@@ -1,0 +1,52 @@
+import type { DatabaseTarget, Logger, RetryPolicy } from '@elt/core'
+import type { ReplicationEvent } from './replication-events.ts'
+
+/** Everything `replicate()` needs, passed explicitly (the CLI reads env and config, then calls it). */
+export interface ReplicationOptions {
+  source: DatabaseTarget
+  destination: DatabaseTarget
+  /** Source schemas to copy (default `['public']`). */
+  schemas?: readonly string[]
+  /** Only tables matching one of these patterns (`films`, `public.film_*`, `sales.*`). A pattern without wildcards must name an existing table. */
+  include?: readonly string[]
+  /** Tables matching any of these patterns are skipped. */
+  exclude?: readonly string[]
+  /** Destination schema of `public` (default `raw`); another source schema `s` lands in `<targetSchema>_s`. */
+  targetSchema?: string
+  /** Tables copied in parallel (default `os.availableParallelism()`). */
+  jobs?: number
+  /** Compare a content hash of every table, source vs destination, besides the row counts. */
+  verify?: boolean
+  /** Ignore the state of an interrupted run and copy every table again. */
+  fresh?: boolean
+  retry?: RetryPolicy
+  /** Bounded wait for both databases to accept connections (default 30 s). */
+  connectWaitSeconds?: number
+  /** Id recorded in `_elt.replications` (the CLI passes its `_elt.runs` id). Default: a new UUID. */
+  runId?: string
+  logger?: Logger
+  onEvent?: (event: ReplicationEvent) => void
+  signal?: AbortSignal
+}
+
+/** One replicated table in the summary. `resumed` tables were finished by an interrupted earlier run and not copied again. */
+export interface TableSummary {
+  source: string
+  target: string
+  rows: number
+  bytes: number
+  seconds: number
+  resumed?: boolean
+}
+
+/**
+ * The result of a run; `JSON.stringify` gives the CLI's `--json` output:
+ * `{ "runId": "…", "status": "success", "seconds": 1.2, "tables": [ { "source": "public.films", "target": "raw.films", "rows": 120, "bytes": 9120, "seconds": 0.05 } ] }`
+ */
+export interface ReplicationSummary {
+  runId: string
+  status: 'success' | 'error'
+  seconds: number
+  tables: TableSummary[]
+  error?: string
+}

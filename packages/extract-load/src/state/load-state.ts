@@ -1,0 +1,148 @@
+import type pg from 'pg'
+import { migrate, sleep } from '@elt/core'
+
+/**
+ * `_elt.replications` (one row per replicate run) and `_elt.table_loads` (one row per
+ * table per run). Append-only list: never edit an entry, add a new one.
+ */
+const migrations = [
+  `create table _elt.replications (
+    run_id uuid primary key,
+    source text not null,
+    target_schema text not null,
+    status text not null check (status in ('running', 'success', 'error')),
+    started_at timestamptz not null default clock_timestamp(),
+    finished_at timestamptz,
+    jobs int,
+    verify boolean,
+    message text
+  )`,
+  `create table _elt.table_loads (
+    run_id uuid not null references _elt.replications (run_id) on delete cascade,
+    source_table text not null,
+    target_table text not null,
+    status text not null check (status in ('running', 'done', 'resumed', 'error')),
+    rows bigint,
+    bytes bigint,
+    started_at timestamptz not null default clock_timestamp(),
+    finished_at timestamptz,
+    seconds double precision,
+    worker int,
+    attempts int not null default 1,
+    resumed_from uuid,
+    message text,
+    primary key (run_id, source_table)
+  )`,
+]
+
+export async function migrateLoadState(client: pg.ClientBase): Promise<void> {
+  await migrate(client, 'extract-load', migrations)
+}
+
+/**
+ * Takes a session advisory lock for the run, so two replications into the same target never
+ * interleave; a killed run's lock goes away with its connection (waits up to `waitMs` for
+ * that). Returns false when another run holds it.
+ *
+ * ```sql
+ * select pg_try_advisory_lock(hashtext('elt:replicate'), hashtext($1))  -- $1 = 'raw'
+ * ```
+ */
+export async function tryLockTarget(client: pg.ClientBase, targetSchema: string, waitMs = 5000): Promise<boolean> {
+  const deadline = Date.now() + waitMs
+  for (;;) {
+    const { rows } = await client.query<{ ok: boolean }>(`select pg_try_advisory_lock(hashtext('elt:replicate'), hashtext($1)) as ok`, [targetSchema])
+    if (rows[0]?.ok === true) return true
+    if (Date.now() >= deadline) return false
+    await sleep(250)
+  }
+}
+
+/** `insert into _elt.replications (run_id, source, target_schema, status, jobs, verify) values ($1, $2, $3, 'running', $4, $5)` */
+export async function startReplication(
+  client: pg.ClientBase,
+  run: { runId: string; source: string; targetSchema: string; jobs: number; verify: boolean },
+): Promise<void> {
+  await client.query(
+    `insert into _elt.replications (run_id, source, target_schema, status, jobs, verify) values ($1, $2, $3, 'running', $4, $5)`,
+    [run.runId, run.source, run.targetSchema, run.jobs, run.verify],
+  )
+}
+
+/** `update _elt.replications set status = $2, finished_at = clock_timestamp(), message = $3 where run_id = $1` */
+export async function finishReplication(client: pg.ClientBase, runId: string, status: 'success' | 'error', message?: string): Promise<void> {
+  await client.query(`update _elt.replications set status = $2, finished_at = clock_timestamp(), message = $3 where run_id = $1`, [
+    runId,
+    status,
+    message ?? null,
+  ])
+}
+
+export interface FinishedLoad {
+  sourceTable: string
+  targetTable: string
+  rows: number
+  bytes: number
+  runId: string
+}
+
+/**
+ * Tables finished by the latest run of the same source into the same target when that run
+ * did not succeed (killed or failed): a rerun skips them. A successful latest run resumes nothing.
+ *
+ * ```sql
+ * select … from _elt.table_loads l where l.run_id = (select run_id from _elt.replications
+ *   where source = $1 and target_schema = $2 order by started_at desc limit 1) and l.status in ('done', 'resumed') …
+ * ```
+ */
+export async function finishedByInterruptedRun(client: pg.ClientBase, source: string, targetSchema: string): Promise<FinishedLoad[]> {
+  const { rows } = await client.query<{ source_table: string; target_table: string; rows: string; bytes: string; run_id: string }>(
+    `with latest as (
+       select run_id, status from _elt.replications where source = $1 and target_schema = $2 order by started_at desc limit 1
+     )
+     select l.source_table, l.target_table, l.rows::text, l.bytes::text, coalesce(l.resumed_from, l.run_id)::text as run_id
+       from latest join _elt.table_loads l on l.run_id = latest.run_id
+      where latest.status <> 'success' and l.status in ('done', 'resumed')`,
+    [source, targetSchema],
+  )
+  return rows.map((r) => ({ sourceTable: r.source_table, targetTable: r.target_table, rows: Number(r.rows), bytes: Number(r.bytes), runId: r.run_id }))
+}
+
+/** Upserts one table's record: `insert into _elt.table_loads (…) values (…) on conflict (run_id, source_table) do update set …` */
+export async function recordLoad(
+  client: pg.ClientBase,
+  load: {
+    runId: string
+    sourceTable: string
+    targetTable: string
+    status: 'running' | 'done' | 'resumed' | 'error'
+    rows?: number
+    bytes?: number
+    seconds?: number
+    worker?: number
+    attempts?: number
+    resumedFrom?: string
+    message?: string
+  },
+): Promise<void> {
+  await client.query(
+    `insert into _elt.table_loads (run_id, source_table, target_table, status, rows, bytes, seconds, worker, attempts, resumed_from, message, finished_at)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 1), $10, $11, case when $4 <> 'running' then clock_timestamp() end)
+     on conflict (run_id, source_table) do update set status = excluded.status, rows = excluded.rows, bytes = excluded.bytes,
+       seconds = excluded.seconds, worker = excluded.worker, attempts = excluded.attempts, message = excluded.message,
+       finished_at = excluded.finished_at`,
+    [
+      load.runId,
+      load.sourceTable,
+      load.targetTable,
+      load.status,
+      load.rows ?? null,
+      load.bytes ?? null,
+      load.seconds ?? null,
+      load.worker ?? null,
+      load.attempts ?? null,
+      load.resumedFrom ?? null,
+      load.message ?? null,
+    ],
+  )
+}

@@ -1,0 +1,13 @@
+/** This project's models and sources; the runner loads this module (elt.config.ts `models.project`). */
+export { raw } from './sources.ts'
+export { stgFilms } from './staging/stg-films.ts'
+export { stgActors } from './staging/stg-actors.ts'
+export { stgFilmActors } from './staging/stg-film-actors.ts'
+export { stgFilmCategory } from './staging/stg-film-category.ts'
+export { stgUsers } from './staging/stg-users.ts'
+export { intActorRatings } from './marts/int-actor-ratings.ts'
+export { filmRatings } from './marts/film-ratings.ts'
+export { actorFilmography } from './marts/actor-filmography.ts'
+export { categoryStats } from './marts/category-stats.ts'
+export { userDirectory } from './marts/user-directory.ts'
+export { filmRatingsCastCount } from './tests/film-ratings-cast-count.ts'

@@ -1,0 +1,38 @@
+import type {} from '@elt/core/testing/global-setup' // declares inject('pgAdminUrl')
+import { readFile } from 'node:fs/promises'
+import { randomUUID } from 'node:crypto'
+import pg from 'pg'
+import { startRun } from '@elt/core'
+import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
+import { buildProject, collectProject, planProject, type BuildProjectResult, type SelectOptions } from '@elt/runner'
+import * as models from '../src/index.ts'
+
+const initSql = new URL('../../../source_db_init/init.sql', import.meta.url)
+
+/**
+ * A test database whose `raw` schema holds the five seed tables of source_db_init/init.sql
+ * (run as-is, then `public` renamed to `raw`), as replication would leave them.
+ */
+export async function fixtureDatabase(adminUrl: string, prefix: string): Promise<TestDatabase> {
+  const db = await createTestDatabase(adminUrl, prefix)
+  await db.query(await readFile(initSql, 'utf8'))
+  await db.query('alter schema public rename to raw; create schema public')
+  return db
+}
+
+/** Builds this project's models into `schema` of `db`, like `pnpm elt build`. */
+export async function buildModels(db: TestDatabase, options: { schema?: string; selection?: SelectOptions; fullRefresh?: boolean } = {}): Promise<BuildProjectResult> {
+  const connect = async () => {
+    const client = new pg.Client({ connectionString: db.url })
+    await client.connect()
+    return client
+  }
+  const control = await connect()
+  try {
+    const runId = await startRun(control, { command: 'build', runId: randomUUID() })
+    const plan = planProject(collectProject(models), { name: 'prod', schema: options.schema ?? 'analytics' }, options.selection)
+    return await buildProject({ plan, runId, control, connect, threads: 4, fullRefresh: options.fullRefresh ?? false })
+  } finally {
+    await control.end()
+  }
+}

@@ -1,0 +1,117 @@
+/**
+ * `pnpm bench:models` — dbt's parse benchmark shape, then the executor's own overhead.
+ *
+ * 1. 2,000 chained models (`select 1 as id union all select * from <previous>`), each with
+ *    unique, not_null and relationships tests: time define + collect (load), graph, compile and
+ *    select. Target: < 1 s for all 2,000.
+ * 2. 200 such views built on an embedded PostgreSQL with one thread, against the very same
+ *    compiled `create view` statements run back to back on one pg client. The difference per
+ *    model is the runner's overhead (bookkeeping, catalog checks, transactions). Target: ≤ 5 ms.
+ */
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { sql } from 'kysely'
+import pg from 'pg'
+import { qualifiedName, startEmbeddedServer, startRun } from '@elt/core'
+import { buildGraph, buildProject, collectProject, compileProject, defineModel, selectNodes, type ModelRelation } from '../src/index.ts'
+import { relationships } from '../src/define/data-test.ts'
+
+function chain(count: number): ModelRelation<{ id: number }, any>[] {
+  const models: ModelRelation<{ id: number }, any>[] = []
+  for (let i = 0; i < count; i++) {
+    const previous = models[i - 1]
+    const columns = { id: { tests: ['unique', 'not_null', ...(previous ? [relationships(previous, 'id')] : [])] as const } }
+    models.push(
+      previous
+        ? defineModel({
+            name: `model_${i}`,
+            from: { previous },
+            query: (db) => db.selectNoFrom(sql<number>`1`.as('id')).unionAll(db.selectFrom('previous').selectAll()),
+            columns,
+          })
+        : defineModel({ name: `model_${i}`, from: {}, query: (db) => db.selectNoFrom(sql<number>`1`.as('id')), columns }),
+    )
+  }
+  return models
+}
+
+const ms = (start: number) => performance.now() - start
+
+function parseBenchmark(count: number) {
+  const t0 = performance.now()
+  const models = chain(count)
+  const project = collectProject(models)
+  const load = ms(t0)
+  const t1 = performance.now()
+  const graph = buildGraph(project)
+  const graphTime = ms(t1)
+  const t2 = performance.now()
+  const compiled = compileProject(project, graph, { name: 'prod', schema: 'analytics' })
+  const compileTime = ms(t2)
+  const t3 = performance.now()
+  const all = selectNodes(graph)
+  const upstream = selectNodes(graph, { select: [`+model_${count - 1}`], exclude: ['model_0'] })
+  const selectTime = ms(t3)
+  if (all.length !== count || upstream.length !== count - 1 || !compiled.get(`model.model_${count - 1}`)?.sql) throw new Error('benchmark sanity check failed')
+  return { load, graph: graphTime, compile: compileTime, select: selectTime, total: ms(t0) }
+}
+
+async function overheadBenchmark(count: number) {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'elt-bench-'))
+  const server = await startEmbeddedServer({ dir, ephemeral: true })
+  const url = server.urlFor('postgres')
+  const connect = async () => {
+    const client = new pg.Client({ connectionString: url })
+    await client.connect()
+    return client
+  }
+  const control = await connect()
+  try {
+    const project = collectProject(chain(count))
+    const graph = buildGraph(project)
+    const rounds: { runner: number; direct: number }[] = []
+    for (let round = 0; round < 6; round++) {
+      // direct: the same compiled statements, back to back, one client
+      const directSchema = `direct_${round}`
+      const direct = compileProject(project, graph, { name: 'direct', schema: directSchema })
+      const statements = selectNodes(graph).map((id) => `create or replace view ${qualifiedName(directSchema, id.slice('model.'.length))} as ${direct.get(id)!.sql}`)
+      await control.query(`create schema ${directSchema}`)
+      const d0 = performance.now()
+      for (const statement of statements) await control.query(statement)
+      const directTime = ms(d0)
+      // runner: plan + execute + _elt bookkeeping, one thread
+      const schema = `runner_${round}`
+      const runId = await startRun(control, { command: 'bench', runId: randomUUID() })
+      const plan = { project, graph, target: { name: 'bench', schema }, compiled: compileProject(project, graph, { name: 'bench', schema }), selected: selectNodes(graph) }
+      const r0 = performance.now()
+      const outcome = await buildProject({ plan, runId, control, connect, threads: 1 })
+      const runnerTime = ms(r0)
+      if (outcome.status !== 'success') throw new Error(`build failed: ${outcome.results.find((r) => r.status === 'error')?.message}`)
+      rounds.push({ runner: runnerTime, direct: directTime })
+    }
+    // round 1 warms up; the machine is shared, so the median of the rest is reported
+    const overheads = rounds.slice(1).map((r) => (r.runner - r.direct) / count).sort((a, b) => a - b)
+    return { rounds, overheadPerModel: overheads[Math.floor(overheads.length / 2)]! }
+  } finally {
+    await control.end()
+    await server.stop()
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+const f = (n: number) => `${n.toFixed(1)} ms`
+parseBenchmark(200) // warm up the JIT and module caches
+const parse = parseBenchmark(2000)
+console.log('2,000 chained models, 3 tests each (unique, not_null, relationships)')
+console.log(`  load (define + collect) ${f(parse.load)}`)
+console.log(`  graph                   ${f(parse.graph)}`)
+console.log(`  compile                 ${f(parse.compile)}`)
+console.log(`  select                  ${f(parse.select)}`)
+console.log(`  total                   ${f(parse.total)}   (target < 1000 ms)`)
+
+const overhead = await overheadBenchmark(200)
+console.log('\n200 chained views on an embedded PostgreSQL, --threads 1')
+for (const [i, r] of overhead.rounds.entries()) console.log(`  round ${i + 1}: runner ${f(r.runner)}, same SQL direct ${f(r.direct)}`)
+console.log(`  runner overhead per model (median of rounds 2–6): ${overhead.overheadPerModel.toFixed(2)} ms   (target ≤ 5 ms)`)

@@ -1,0 +1,149 @@
+import { qualifiedName } from '@elt/core'
+import type { Project } from '../define/project.ts'
+import { isModel, isSource, type AnyRelation, type Dependencies } from '../define/relation.ts'
+import type { BuildTarget, CompiledProject } from '../compile/compile-project.ts'
+import { topologicalOrder, type ModelGraph } from '../graph/build-graph.ts'
+
+/** Bumped on any incompatible change; `packages/runner/schemas/manifest.schema.json` describes it. */
+export const manifestSchemaVersion = 1
+
+export interface ManifestColumn {
+  description?: string
+  /** SQL type as the warehouse reports it (`format_type`), once the relation exists. */
+  data_type?: string
+  tests: unknown[]
+}
+
+export interface ManifestNode {
+  id: string
+  kind: 'source' | 'model' | 'test' | (string & {})
+  name: string
+  /** `"schema"."name"` for sources and built models; null for ephemeral models and tests. */
+  relation: string | null
+  schema: string | null
+  materialized: string | null
+  description: string | null
+  tags: string[]
+  columns: Record<string, ManifestColumn>
+  tests: unknown[]
+  depends_on: string[]
+  /** Compiled SQL (models, tests). */
+  sql: string | null
+  file: string | null
+  [extra: string]: unknown
+}
+
+/** A node another component adds (data tests): at least an id, a kind, a name and its parents. */
+export type ExtraManifestNode = Partial<ManifestNode> & Pick<ManifestNode, 'id' | 'kind' | 'name' | 'depends_on'>
+
+export interface Manifest {
+  schema_version: number
+  generated_at: string
+  target: BuildTarget
+  /** Node ids in dependency order. */
+  order: string[]
+  nodes: Record<string, ManifestNode>
+  parent_map: Record<string, string[]>
+  child_map: Record<string, string[]>
+}
+
+/**
+ * Describes the whole project for `target/manifest.json`: every source, model (with its compiled
+ * SQL) and extra node (tests), with parent and child maps.
+ */
+export function buildManifest(
+  project: Project,
+  graph: ModelGraph,
+  compiled: CompiledProject,
+  target: BuildTarget,
+  extraNodes: readonly ExtraManifestNode[] = [],
+): Manifest {
+  const order = topologicalOrder(graph)
+  const nodes: Record<string, ManifestNode> = {}
+  const parentMap: Record<string, string[]> = {}
+  const childMap: Record<string, string[]> = {}
+  for (const id of order) {
+    const relation = graph.getNodeAttribute(id, 'relation')
+    nodes[id] = describeRelation(relation, compiled)
+    parentMap[id] = graph.inNeighbors(id).sort()
+    childMap[id] = graph.outNeighbors(id).sort()
+  }
+  for (const extra of extraNodes) {
+    nodes[extra.id] = {
+      relation: null,
+      schema: null,
+      materialized: null,
+      description: null,
+      tags: [],
+      columns: {},
+      tests: [],
+      sql: null,
+      file: null,
+      ...extra,
+      depends_on: [...extra.depends_on].sort(),
+    }
+    parentMap[extra.id] = [...extra.depends_on].sort()
+    childMap[extra.id] ??= []
+    for (const parent of extra.depends_on) (childMap[parent] ??= []).push(extra.id)
+  }
+  return {
+    schema_version: manifestSchemaVersion,
+    generated_at: new Date().toISOString(),
+    target,
+    order: [...order, ...extraNodes.map((n) => n.id)],
+    nodes,
+    parent_map: parentMap,
+    child_map: childMap,
+  }
+}
+
+function describeRelation(relation: AnyRelation, compiled: CompiledProject): ManifestNode {
+  const node = compiled.get(relation.id)
+  const ephemeral = relation.kind === 'model' && relation.materialized === 'ephemeral'
+  const columns: Record<string, ManifestColumn> = {}
+  for (const [name, spec] of Object.entries(relation.columns as Record<string, { description?: string; tests?: readonly unknown[] } | undefined>)) {
+    columns[name] = { ...(spec?.description === undefined ? {} : { description: spec.description }), tests: plain(spec?.tests ?? []) }
+  }
+  return {
+    id: relation.id,
+    kind: relation.kind,
+    name: relation.name,
+    relation: node && !ephemeral ? qualifiedName(node.relation.schema, node.relation.name) : null,
+    schema: node && !ephemeral ? node.relation.schema : null,
+    materialized: relation.kind === 'model' ? relation.materialized : null,
+    description: relation.description ?? null,
+    tags: [...relation.tags],
+    columns,
+    tests: plain(relation.tests),
+    depends_on: relation.kind === 'model' ? [...new Set(Object.values(relation.from as Dependencies).map((d) => d.id))].sort() : [],
+    sql: node?.sql ?? null,
+    file: relation.kind === 'model' ? (relation.file ?? null) : null,
+    ...(relation.kind === 'model' && relation.incremental ? { incremental: plain(relation.incremental) } : {}),
+  }
+}
+
+/** JSON-safe copy: functions dropped, a model or source referenced inside (e.g. a relationships test's target) replaced by its id. */
+function plain<T>(value: T): T extends readonly unknown[] ? unknown[] : unknown {
+  const replacer = (key: string, v: unknown) => (key !== '' && (isModel(v) || isSource(v)) ? v.id : typeof v === 'function' ? undefined : v)
+  return JSON.parse(JSON.stringify(value ?? null, replacer)) as never
+}
+
+/**
+ * Adds the warehouse's column list and SQL types to the manifest's sources and built models, in
+ * column order (documented columns that the relation lacks are kept at the end).
+ */
+export function withColumnTypes(manifest: Manifest, types: ReadonlyMap<string, readonly { name: string; type: string }[]>): Manifest {
+  const nodes: Record<string, ManifestNode> = {}
+  for (const [id, node] of Object.entries(manifest.nodes)) {
+    const found = node.schema === null ? undefined : types.get(`${node.schema}.${node.name}`)
+    if (!found) {
+      nodes[id] = node
+      continue
+    }
+    const columns: Record<string, ManifestColumn> = {}
+    for (const column of found) columns[column.name] = { ...(node.columns[column.name] ?? { tests: [] }), data_type: column.type }
+    for (const [name, spec] of Object.entries(node.columns)) columns[name] ??= spec
+    nodes[id] = { ...node, columns }
+  }
+  return { ...manifest, nodes }
+}

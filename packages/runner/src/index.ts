@@ -1,0 +1,41 @@
+// define
+export type {
+  Relation,
+  SourceRelation,
+  ModelRelation,
+  AnyRelation,
+  Dependencies,
+  Materialization,
+  ColumnSpecs,
+  IncrementalSpec,
+  RowOf,
+} from './define/relation.ts'
+export { isModel, isSource } from './define/relation.ts'
+export { defineSource, type SourceDefinition } from './define/define-source.ts'
+export { defineModel, type ModelDefinition, type TablesOf, type Simplify } from './define/define-model.ts'
+export { collectProject, loadProject, type Project } from './define/project.ts'
+// graph
+export { buildGraph, findCycle, topologicalOrder, reachable, type ModelGraph } from './graph/build-graph.ts'
+// select
+export { parseSelectors, type SelectionCriterion, type SelectionExpression } from './select/parse-selector.ts'
+export { selectNodes, builtinSelectorMethods, type SelectOptions, type SelectorMethod } from './select/select-nodes.ts'
+// compile
+export { compileModel, compileOnlyDb, ephemeralCteName } from './compile/compile-model.ts'
+export { compileProject, type BuildTarget, type CompiledNode, type CompiledProject } from './compile/compile-project.ts'
+export { planProject, type ProjectPlan } from './compile/plan-project.ts'
+// execute (materialize)
+export { materializeModel, materializeView, materializeTable, materializeIncremental } from './materialize/materialize-model.ts'
+export { executeModels, type AfterBuildHook, type ExecutionEvent, type ExecuteOptions, type ExecutionOutcome } from './execute/execute-models.ts'
+export { buildProject, type BuildProjectOptions, type BuildProjectResult } from './execute/build-project.ts'
+// record
+export type { NodeResult, NodeStatus } from './record/node-result.ts'
+export { migrateRunner, recordNodeResult, recordManifest } from './record/model-results.ts'
+export { listRuns, runDetails, nodeHistory, runManifest, type RunSummary, type NodeRun } from './record/history.ts'
+export { buildManifest, manifestSchemaVersion, type Manifest, type ManifestNode, type ExtraManifestNode } from './artifacts/manifest.ts'
+export { buildRunResults, runResultsSchemaVersion, type RunResults } from './artifacts/run-results.ts'
+export { writeArtifact } from './artifacts/write-artifacts.ts'
+// codegen
+export { introspectTables, type IntrospectedTable, type IntrospectedColumn } from './codegen/introspect-tables.ts'
+export { renderRawTypes, tsTypeOf, typeNameOf } from './codegen/render-raw-types.ts'
+export * from './define/data-test.ts'
+export * from './test/index.ts'

@@ -1,0 +1,132 @@
+import type pg from 'pg'
+import { qualifiedName, quoteIdent } from '@elt/core'
+import type { ModelRelation } from '../define/relation.ts'
+import { relationColumns, relationKind } from './relation-catalog.ts'
+import { inTransaction, replaceRelation } from './replace-relation.ts'
+
+export interface MaterializeRequest {
+  model: ModelRelation<any, any>
+  schema: string
+  /** The model's compiled select. */
+  sql: string
+  /** Rebuild incremental models from scratch. */
+  fullRefresh: boolean
+}
+
+export interface MaterializeResult {
+  /** Rows written (tables, incremental upserts); null for views. */
+  rowsAffected: number | null
+}
+
+/** Builds one model in the warehouse according to its materialization. Ephemeral models build nothing. */
+export async function materializeModel(client: pg.ClientBase, request: MaterializeRequest): Promise<MaterializeResult> {
+  switch (request.model.materialized) {
+    case 'view':
+      return materializeView(client, request)
+    case 'table':
+      return materializeTable(client, request)
+    case 'incremental':
+      return materializeIncremental(client, request)
+    case 'ephemeral':
+      return { rowsAffected: null }
+  }
+}
+
+/**
+ * `create or replace view`; when the columns changed in a way Postgres refuses (a column removed
+ * or renamed), or a table stood there, the old relation is replaced and its dependent views recreated,
+ * all in one transaction (see `replaceRelation`).
+ *
+ * ```sql
+ * create or replace view "analytics"."stg_films" as select … from "raw"."films" as "films"
+ * ```
+ */
+export async function materializeView(client: pg.ClientBase, { model, schema, sql }: MaterializeRequest): Promise<MaterializeResult> {
+  const target = qualifiedName(schema, model.name)
+  try {
+    // the common case in one round trip: a new view, or one whose columns only grew
+    await client.query(`create or replace view ${target} as ${sql}`)
+    return { rowsAffected: null }
+  } catch (error) {
+    if (!isShapeChange(error)) throw error
+  }
+  await inTransaction(client, () =>
+    replaceRelation(client, schema, model.name, async () => {
+      await client.query(`create view ${target} as ${sql}`)
+    }),
+  )
+  return { rowsAffected: null }
+}
+
+/**
+ * Builds `<name>__next` outside any lock, then swaps it in one short transaction, so readers
+ * see the old table or the new one, never a half-built one. Dependent views are recreated, not
+ * dropped with CASCADE.
+ *
+ * ```sql
+ * drop table if exists "analytics"."film_ratings__next";
+ * create table "analytics"."film_ratings__next" as select …;
+ * begin; drop table "analytics"."film_ratings"; alter table "analytics"."film_ratings__next" rename to "film_ratings"; commit;
+ * ```
+ */
+export async function materializeTable(client: pg.ClientBase, request: MaterializeRequest, uniqueKey?: readonly string[]): Promise<MaterializeResult> {
+  const { model, schema, sql } = request
+  const next = `${model.name}__next`
+  await client.query(`drop table if exists ${qualifiedName(schema, next)}`)
+  const created = await client.query(`create table ${qualifiedName(schema, next)} as ${sql}`)
+  if (uniqueKey?.length) {
+    await client.query(`create unique index ${quoteIdent(`${next}__key`)} on ${qualifiedName(schema, next)} (${uniqueKey.map(quoteIdent).join(', ')})`)
+  }
+  try {
+    await inTransaction(client, () =>
+      replaceRelation(client, schema, model.name, async () => {
+        await client.query(`alter table ${qualifiedName(schema, next)} rename to ${quoteIdent(model.name)}`)
+        if (uniqueKey?.length) await client.query(`alter index ${qualifiedName(schema, `${next}__key`)} rename to ${quoteIdent(`${model.name}__key`)}`)
+      }),
+    )
+  } catch (error) {
+    await client.query(`drop table if exists ${qualifiedName(schema, next)}`).catch(() => {})
+    throw error
+  }
+  return { rowsAffected: created.rowCount ?? 0 }
+}
+
+/**
+ * First build (or `--full-refresh`): like a table, plus a unique index on the key. Later builds
+ * upsert only the new rows: those whose `newerThan` column exceeds the current maximum.
+ *
+ * ```sql
+ * insert into "analytics"."user_signups" ("user_id", "email")
+ * select "user_id", "email" from (select …) as "new"
+ * where (select max("user_id") from "analytics"."user_signups") is null
+ *    or "new"."user_id" > (select max("user_id") from "analytics"."user_signups")
+ * on conflict ("user_id") do update set "email" = excluded."email"
+ * ```
+ */
+export async function materializeIncremental(client: pg.ClientBase, request: MaterializeRequest): Promise<MaterializeResult> {
+  const { model, schema, sql, fullRefresh } = request
+  const spec = model.incremental!
+  const keys = spec.uniqueKey as readonly string[]
+  if (fullRefresh || (await relationKind(client, schema, model.name)) !== 'r') return materializeTable(client, request, keys)
+  const target = qualifiedName(schema, model.name)
+  const columns = await relationColumns(client, schema, model.name)
+  const list = columns.map(quoteIdent).join(', ')
+  const updates = columns.filter((c) => !keys.includes(c)).map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`)
+  const newer = spec.newerThan
+    ? ` where (select max(${quoteIdent(spec.newerThan)}) from ${target}) is null or "new".${quoteIdent(spec.newerThan)} > (select max(${quoteIdent(spec.newerThan)}) from ${target})`
+    : ''
+  const conflict = updates.length ? `do update set ${updates.join(', ')}` : 'do nothing'
+  const result = await client.query(
+    `insert into ${target} (${list}) select ${list} from (${sql}) as "new"${newer} on conflict (${keys.map(quoteIdent).join(', ')}) ${conflict}`,
+  )
+  return { rowsAffected: result.rowCount ?? 0 }
+}
+
+/**
+ * Postgres refuses `create or replace view` when columns are removed, renamed or retyped
+ * (42P16, 42804) or when a table of that name stands there (42809 "is not a view").
+ */
+function isShapeChange(error: unknown): boolean {
+  const code = (error as { code?: string }).code
+  return code === '42P16' || code === '42804' || code === '42809'
+}

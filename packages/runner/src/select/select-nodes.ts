@@ -1,0 +1,85 @@
+import { EltError, ExitCode } from '@elt/core'
+import type { AnyRelation } from '../define/relation.ts'
+import { reachable, topologicalOrder, type ModelGraph } from '../graph/build-graph.ts'
+import { parseSelectors, type SelectionCriterion } from './parse-selector.ts'
+
+/** Decides whether a node matches `value` for one selector method. */
+export type SelectorMethod = (relation: AnyRelation, value: string, matches: (text: string) => boolean) => boolean
+
+export const builtinSelectorMethods: Record<string, SelectorMethod> = {
+  name: (r, _v, matches) => matches(r.name) || (r.kind === 'source' && matches(`${r.schema}.${r.name}`)),
+  model: (r, _v, matches) => r.kind === 'model' && matches(r.name),
+  tag: (r, _v, matches) => r.tags.some(matches),
+  source: (r, value, matches) =>
+    r.kind === 'source' && (matches(`${r.schema}.${r.name}`) || (!value.includes('.') && matches(r.schema))),
+  materialized: (r, _v, matches) => r.kind === 'model' && matches(r.materialized),
+}
+
+export interface SelectOptions {
+  /** Selectors (union); empty or missing selects every node. */
+  select?: readonly string[]
+  exclude?: readonly string[]
+  /** Extra methods (e.g. `test_type`) on top of the built-in ones. */
+  methods?: Record<string, SelectorMethod>
+}
+
+/**
+ * Resolves dbt-style selection against the graph and returns the chosen node ids in
+ * dependency order. A selector matching nothing is an error (a typo should not build nothing).
+ *
+ * ```ts
+ * selectNodes(graph, { select: ['+film_ratings'], exclude: ['source:*'] })
+ * // ['model.stg_actors', 'model.stg_film_actors', 'model.stg_films', 'model.film_ratings']
+ * ```
+ */
+export function selectNodes(graph: ModelGraph, options: SelectOptions = {}): string[] {
+  const methods = { ...builtinSelectorMethods, ...options.methods }
+  const names = Object.keys(methods)
+  const chosen = options.select?.some((s) => s.trim()) ? evaluate(graph, parseSelectors(options.select, names), methods) : new Set(graph.nodes())
+  if (options.exclude?.some((s) => s.trim())) {
+    for (const id of evaluate(graph, parseSelectors(options.exclude, names), methods)) chosen.delete(id)
+  }
+  return topologicalOrder(graph, chosen)
+}
+
+function evaluate(graph: ModelGraph, expression: SelectionCriterion[][], methods: Record<string, SelectorMethod>): Set<string> {
+  const union = new Set<string>()
+  for (const intersection of expression) {
+    let current: Set<string> | undefined
+    for (const criterion of intersection) {
+      const found = resolveCriterion(graph, criterion, methods[criterion.method]!)
+      current = current ? new Set([...current].filter((id) => found.has(id))) : found
+    }
+    for (const id of current ?? []) union.add(id)
+  }
+  return union
+}
+
+function resolveCriterion(graph: ModelGraph, criterion: SelectionCriterion, method: SelectorMethod): Set<string> {
+  const matches = globMatcher(criterion.value)
+  const seeds = graph.filterNodes((_id, attributes) => method(attributes.relation, criterion.value, matches))
+  if (seeds.length === 0) {
+    throw new EltError(`The selector "${criterion.raw}" matches no node.`, {
+      hint: 'Check the spelling; `pnpm elt ls` lists every node.',
+      exitCode: ExitCode.usage,
+    })
+  }
+  const result = new Set(seeds)
+  for (const seed of seeds) {
+    if (criterion.parents > 0) for (const id of reachable(graph, seed, 'up', criterion.parents)) result.add(id)
+    if (criterion.children > 0 || criterion.childrenParents) {
+      const down = reachable(graph, seed, 'down', criterion.childrenParents ? Infinity : criterion.children)
+      for (const id of down) result.add(id)
+      if (criterion.childrenParents) {
+        for (const id of [seed, ...down]) for (const up of reachable(graph, id, 'up')) result.add(up)
+      }
+    }
+  }
+  return result
+}
+
+function globMatcher(pattern: string): (text: string) => boolean {
+  if (!pattern.includes('*')) return (text) => text === pattern
+  const regex = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$')
+  return (text) => regex.test(text)
+}
