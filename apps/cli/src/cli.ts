@@ -26,9 +26,14 @@ export async function runCli(argv: readonly string[], io: CliIo, registry: reado
 
   const releases: (() => Promise<void>)[] = []
   const controller = new AbortController()
-  const onSignal = () => controller.abort(new EltError('Cancelled by the user (Ctrl-C).'))
-  process.once('SIGINT', onSignal)
-  process.once('SIGTERM', onSignal)
+  // First Ctrl-C: cancel running statements and record the run as cancelled. A second one quits at once.
+  const onSignal = () => {
+    if (controller.signal.aborted) process.exit(130)
+    io.stderr.write('cancelling… (press Ctrl-C again to quit at once)\n')
+    controller.abort(new EltError('Cancelled by the user (Ctrl-C).'))
+  }
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
   try {
     let parsed: ReturnType<typeof parseArgs>
     try {

@@ -1,6 +1,6 @@
 import type {} from '@elt/core/testing/global-setup' // declares inject('pgAdminUrl')
 import { spawn, type ChildProcess } from 'node:child_process'
-import { mkdtemp, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,11 +17,15 @@ export async function runElt(argv: string[], env: Record<string, string>, cwd?: 
     env: { ELT_MAX_RETRIES: '1', ELT_RETRY_DELAY_SECONDS: '0.1', ELT_CONNECT_TIMEOUT_SECONDS: '2', ...env },
     cwd: cwd ?? (await emptyProject()),
   }
-  const code = await runCli(argv, io)
-  return { code, stdout, stderr }
+  try {
+    const code = await runCli(argv, io)
+    return { code, stdout, stderr }
+  } finally {
+    if (cwd === undefined) await rm(io.cwd, { recursive: true, force: true })
+  }
 }
 
-/** A project folder with no elt.config.ts (all defaults), or with the given config source. */
+/** A temporary project folder with no elt.config.ts (all defaults), or with the given config source; the caller removes it. */
 export async function emptyProject(config?: string): Promise<string> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'elt-cli-test-'))
   if (config !== undefined) await writeFile(path.join(dir, 'elt.config.ts'), config)

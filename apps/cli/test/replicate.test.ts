@@ -1,3 +1,4 @@
+import { rm } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { freePort, passwordOf } from '@elt/core'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
@@ -97,6 +98,7 @@ describe('elt replicate', () => {
     await destination.query('drop schema if exists raw cascade')
     const cwd = await emptyProject(`export default { replicate: { include: ['films', 'public.flims'] } }\n`)
     const { code, stderr } = await runElt(['replicate'], env, cwd)
+    await rm(cwd, { recursive: true, force: true })
     expect(code).toBe(2)
     expect(stderr).toContain('Unknown table "public.flims"')
     const raw = await destination.query(`select 1 from pg_namespace where nspname = 'raw'`)

@@ -147,6 +147,16 @@ describe('the dashboard over a recorded film project', () => {
     expect(await page.textContent('tr[data-detail-for="unique_film_ratings_film_id"] pre.sql')).toContain('"analytics"."film_ratings"')
     expect(await page.textContent('tr[data-detail-for="unique_film_ratings_film_id"]')).toContain('fail rate 50 %')
     await shot(page, '06-tests-failing-sample.png')
+    // Filters narrow the list and stay in the URL.
+    await page.selectOption('#filter-status', 'pass')
+    expect(await page.$$eval('#tests-table tbody tr[data-test-id]', (rows) => rows.map((row) => row.getAttribute('data-test-id')))).toEqual([
+      'not_null_film_ratings_film_id',
+      'relationships_stg_film_actors_film_id__film_id__stg_films',
+    ])
+    expect(page.url()).toContain('/tests?status=pass')
+    await page.selectOption('#filter-type', 'relationships')
+    expect(await page.$$eval('#tests-table tbody tr[data-test-id]', (rows) => rows.length)).toBe(1)
+    expect(await page.textContent('.filters')).toContain('1 of 4 tests')
   })
 
   it("opens a run's timeline", async () => {
@@ -193,20 +203,20 @@ describe("this repository's project, replicated, built and tested", () => {
     await page.click('#depth-up-more')
     await waitForRenders(page, widened + 2)
     expect(await page.inputValue('#select')).toBe('3+film_ratings+1')
-    await shot(page, '11-project-film-ratings.png')
+    await shot(page, '09-project-film-ratings.png')
   })
 
   it('lists its tests and draws its build as a timeline', async () => {
     await page.click('a[data-nav="tests"]')
     await page.waitForSelector('#tests-table tbody tr[data-test-id]')
-    await shot(page, '12-project-tests.png')
+    await shot(page, '10-project-tests.png')
     await page.click('a[data-nav="runs"]')
     await page.waitForSelector('#runs-table tr[data-run-id]')
-    // Newest first: test, build, replicate.
+    // Newest first: test, then the run.
     await page.click('#runs-table tbody tr:nth-child(2) a')
     await page.waitForSelector('#gantt svg .bar')
     expect(await page.$$eval('#gantt .bar', (bars) => bars.length)).toBeGreaterThanOrEqual(5)
-    await shot(page, '13-project-build-timeline.png')
+    await shot(page, '11-project-build-timeline.png')
   })
 })
 
@@ -256,7 +266,7 @@ describe('scale: 2,000 models and 5,000 edges', () => {
       wholeGraphPaintedFrame: round(paintedFrameMs),
       wholeGraphZoomDrawCalls: round(zoomDrawMs),
     })
-    await shot(page, '14-scale-whole-graph.png')
+    await shot(page, '12-scale-whole-graph.png')
   })
 
   it('focuses a clicked node', async () => {
@@ -302,7 +312,7 @@ describe('scale: 2,000 models and 5,000 edges', () => {
     expect(large.nodes).toBeGreaterThan(150)
     expect(page.url()).toContain('select=5%2Bmodel_1000%2B5')
     Object.assign(measured, { focus200ApplyToDrawn: round(large.totalMs), focus200Nodes: large.nodes })
-    await shot(page, '16-scale-focus-200.png')
+    await shot(page, '13-scale-focus-200.png')
   })
 
   it('searches on every keystroke', async () => {
@@ -315,7 +325,7 @@ describe('scale: 2,000 models and 5,000 edges', () => {
     expect(times.length).toBe('model_1234'.length)
     const sorted = [...times].sort((a, b) => a - b)
     Object.assign(measured, { searchKeystrokeMedian: round(sorted[Math.floor(sorted.length / 2)]!), searchKeystrokeMax: round(sorted[sorted.length - 1]!) })
-    await shot(page, '17-scale-search.png')
+    await shot(page, '14-scale-search.png')
   })
 
   it('lists 2,200 tests and draws a run of 2,020 bars', async () => {
@@ -338,7 +348,7 @@ describe('scale: 2,000 models and 5,000 edges', () => {
     const runMs = Date.now() - runStarted
     expect(await page.$$eval('#gantt .bar', (bars) => bars.length)).toBe(2020)
     Object.assign(measured, { testsPageLoaded: testsMs, testsShowAll: allTestsMs, runTimelineLoaded: runMs })
-    await shot(page, '18-scale-run-timeline.png')
+    await shot(page, '15-scale-run-timeline.png')
   })
 })
 

@@ -1,11 +1,14 @@
 import type {} from '@elt/core/testing/global-setup' // declares inject('pgAdminUrl')
 import { readFile } from 'node:fs/promises'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
 import { silentLogger } from '@elt/core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { warehouseSource } from '../src/data/warehouse-source.ts'
 import { selectNodes } from '../src/lineage/select-nodes.ts'
 import { startDashboardServer, type DashboardServer } from '../src/server/create-server.ts'
-import { buildProject, type BuiltProject } from './fixtures/built-project.ts'
+import { buildProject, repoRoot, type BuiltProject } from './fixtures/built-project.ts'
 
 /** The dashboard's API over this repository's models, replicated, built and tested by the CLI. */
 let project: BuiltProject
@@ -15,7 +18,19 @@ let warehouse: ReturnType<typeof warehouseSource>
 beforeAll(async () => {
   project = await buildProject(inject('pgAdminUrl'))
   warehouse = warehouseSource({ destinationUrl: project.destination.url, manifestPath: project.manifestPath })
-  dashboard = await startDashboardServer({ source: warehouse, select: selectNodes, logger: silentLogger, port: 0, trigger: { cwd: project.projectDir } })
+  dashboard = await startDashboardServer({
+    source: warehouse,
+    select: selectNodes,
+    logger: silentLogger,
+    port: 0,
+    trigger: {
+      token: 'let-me-run',
+      cwd: project.projectDir,
+      // `pnpm elt run --json` without pnpm's script lookup, which needs the repository as cwd (and would write its target/).
+      command: [process.execPath, '--import', pathToFileURL(createRequire(import.meta.url).resolve('tsx')).href, path.join(repoRoot, 'apps', 'cli', 'src', 'main.ts'), 'run', '--json'],
+      env: { ...process.env, SOURCE_DATABASE_URL: project.source.url, DESTINATION_DATABASE_URL: project.destination.url },
+    },
+  })
 }, 240_000)
 afterAll(async () => {
   await dashboard?.close()
@@ -41,9 +56,8 @@ const get = async (pathAndQuery: string) => {
 }
 
 describe('the dashboard over a replicated, built and tested project', () => {
-  it('replicated and built it', () => {
-    expect(project.exitCodes.replicate).toBe(0)
-    expect(project.exitCodes.build).toBe(0)
+  it('ran it', () => {
+    expect(project.exitCodes.run).toBe(0)
   })
 
   it('shows film_ratings fed by the source tables through raw and staging', async () => {
@@ -84,19 +98,39 @@ describe('the dashboard over a replicated, built and tested project', () => {
     expect(dashedInto).toEqual(checked)
   })
 
-  it('lists the three runs and draws the replication and the build as timelines', async () => {
+  it('lists the runs and draws the run as one timeline of loads and models', async () => {
     const { body: runs } = await get('/api/runs')
-    expect(runs.map((r: { command: string }) => r.command)).toEqual(['test', 'build', 'replicate'])
-    const replicate = (await get(`/api/runs/${runs[2].id}`)).body
-    expect(replicate.steps.filter((s: { kind: string }) => s.kind === 'load').length).toBeGreaterThanOrEqual(5)
-    const build = (await get(`/api/runs/${runs[1].id}`)).body
-    const models = build.steps.filter((s: { kind: string }) => s.kind === 'model')
+    expect(runs.map((r: { command: string }) => r.command)).toEqual(['test', 'run'])
+    const run = (await get(`/api/runs/${runs[1].id}`)).body
+    const loads = run.steps.filter((s: { kind: string }) => s.kind === 'load')
+    expect(loads.length).toBeGreaterThanOrEqual(5)
+    expect(run.counts.loads.success).toBe(loads.length)
+    const models = run.steps.filter((s: { kind: string }) => s.kind === 'model')
     expect(models.map((s: { name: string }) => s.name)).toEqual(expect.arrayContaining(['stg_films', 'film_ratings']))
-    expect(build.criticalPath.length).toBeGreaterThanOrEqual(2)
+    // The chain of waits starts with a table load and ends with a model.
+    expect(run.criticalPath[0]).toMatch(/^raw\./)
+    expect(models.map((s: { name: string }) => s.name)).toContain(run.criticalPath.at(-1))
+    expect(run.counts.tests.pass).toBeGreaterThanOrEqual(10)
     // A bar per model that ran: every model of the manifest but the ephemeral ones (inlined into others).
     const manifest = JSON.parse(await readFile(project.manifestPath, 'utf8')) as { nodes: Record<string, { kind: string; materialized: string | null }> }
     const ran = Object.values(manifest.nodes).filter((node) => node.kind === 'model' && node.materialized !== 'ephemeral')
     expect(models).toHaveLength(ran.length)
     expect(models.every((s: { status: string }) => s.status === 'success')).toBe(true)
+    // Every test ran twice (in the run, then alone): two results each.
+    const { body: tests } = await get('/api/tests')
+    expect(tests.tests.every((t: { history: unknown[] }) => t.history.length === 2)).toBe(true)
   })
+
+  it('starts a real run on POST /api/runs and lists it when it is done', async () => {
+    const before = (await get('/api/runs')).body.length
+    const response = await fetch(`${dashboard.url}/api/runs`, { method: 'POST', headers: { authorization: 'Bearer let-me-run' } })
+    expect(response.status).toBe(202)
+    let runs: { command: string; status: string }[] = []
+    for (const deadline = Date.now() + 90_000; Date.now() < deadline; await new Promise((resolve) => setTimeout(resolve, 250))) {
+      runs = (await get('/api/runs')).body
+      if (runs.length > before && runs[0]!.status !== 'running') break
+    }
+    expect(runs).toHaveLength(before + 1)
+    expect(runs[0]).toMatchObject({ command: 'run', status: 'success' })
+  }, 120_000)
 })

@@ -103,13 +103,14 @@ async function overheadBenchmark(count: number) {
 
 const f = (n: number) => `${n.toFixed(1)} ms`
 parseBenchmark(200) // warm up the JIT and module caches
-const parse = parseBenchmark(2000)
+// the first run is what one CLI invocation pays; later runs show the JIT-warm cost
+const runs = Array.from({ length: 5 }, () => parseBenchmark(2000))
+const first = runs[0]!
+const fastest = runs.reduce((a, b) => (b.total < a.total ? b : a))
 console.log('2,000 chained models, 3 tests each (unique, not_null, relationships)')
-console.log(`  load (define + collect) ${f(parse.load)}`)
-console.log(`  graph                   ${f(parse.graph)}`)
-console.log(`  compile                 ${f(parse.compile)}`)
-console.log(`  select                  ${f(parse.select)}`)
-console.log(`  total                   ${f(parse.total)}   (target < 1000 ms)`)
+console.log(`  first run: load (define + collect) ${f(first.load)}, graph ${f(first.graph)}, compile ${f(first.compile)}, select ${f(first.select)}`)
+console.log(`  first run total ${f(first.total)}   (target < 1000 ms)`)
+console.log(`  runs 1–5: ${runs.map((r) => f(r.total)).join(', ')} (fastest ${f(fastest.total)})`)
 
 const overhead = await overheadBenchmark(200)
 console.log('\n200 chained views on an embedded PostgreSQL, --threads 1')

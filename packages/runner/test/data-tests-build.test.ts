@@ -4,9 +4,12 @@ import { mkdtemp, readFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { startRun } from '@elt/core'
+import { Ajv } from 'ajv'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import manifestSchema from '../schemas/manifest.schema.json' with { type: 'json' }
+import runResultsSchema from '../schemas/run-results.schema.json' with { type: 'json' }
 import {
   buildProject,
   collectProject,
@@ -143,6 +146,10 @@ describe('data tests in a build', () => {
       test_type: 'relationships',
     })
     expect(manifest.child_map['model.m_parents']).toContain('test.relationships_m_children_parent_id__id__m_parents')
+    // the artifacts, tests included, still match their committed JSON Schemas
+    const ajv = new Ajv({ allErrors: true, validateFormats: false })
+    expect(ajv.validate(manifestSchema, manifest), JSON.stringify(ajv.errors)).toBe(true)
+    expect(ajv.validate(runResultsSchema, runResults), JSON.stringify(ajv.errors)).toBe(true)
     const stored = await db.query(`select test_id, status from _elt.test_results where run_id = $1 order by test_id`, [runResults.run_id])
     expect(stored).toHaveLength(5)
   })

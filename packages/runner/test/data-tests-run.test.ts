@@ -2,7 +2,7 @@ import type {} from '@elt/core/testing/global-setup'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { acceptedValues, defineSource, freshness, notNull, unique, type ColumnSpecs, type ModelTest } from '../src/index.ts'
+import { acceptedValues, defineSource, freshness, notNull, relationships, unique, type ColumnSpecs, type ModelTest } from '../src/index.ts'
 import {
   compileRelationTests,
   latestFailureSample,
@@ -87,6 +87,10 @@ describe('severity and thresholds', () => {
       /column status, declares an unknown test "not_nul"/,
     )
     expect(() => compileRelationTests(orders({}, [freshness({ column: 'id' })]), { locate })).toThrowError(/sets neither warnAfter nor errorAfter/)
+    // e.g. a model imported before it was defined (a circular import) is undefined at declaration time
+    expect(() => compileRelationTests(orders({ id: { tests: [relationships(undefined as never, 'id')] } }), { locate })).toThrowError(
+      /Test source_relationships_shop_orders_id__id__undefined does not point at a model or source column/,
+    )
   })
 })
 

@@ -1,7 +1,7 @@
 import { connectClient, describeError, ExitCode, finishRun, startRun } from '@elt/core'
 import type { Command } from '../command.ts'
 import { selectionOptions } from '../tasks/build-task.ts'
-import { planTests, renderTestReport, sampleOption, testsJson, testTask } from '../tasks/test-task.ts'
+import { renderTestReport, sampleOption, selectProjectTests, testsJson, testTask } from '../tasks/test-task.ts'
 
 /**
  * `pnpm models test [--select …] [--exclude …] [--target dev|prod] [--sample-size n] [--json]`
@@ -22,7 +22,7 @@ export const testCommand: Command = {
     ...sampleOption,
   },
   async run(context, parsed) {
-    const { plan, tests } = await planTests(context, parsed)
+    const { plan, tests } = await selectProjectTests(context, parsed)
     if (tests.length === 0) {
       context.output({ json: { tests: [], status: 'pass' }, text: 'No tests selected.' })
       return ExitCode.success

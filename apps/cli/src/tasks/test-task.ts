@@ -46,7 +46,7 @@ export async function compileAllTests(context: CommandContext, plan: ProjectPlan
 }
 
 /** The project planned with every node (test selection has its own methods such as `test_type:`), and the selected tests. */
-export async function planTests(context: CommandContext, parsed: ParsedArgs): Promise<{ plan: ProjectPlan; tests: CompiledTest[] }> {
+export async function selectProjectTests(context: CommandContext, parsed: ParsedArgs): Promise<{ plan: ProjectPlan; tests: CompiledTest[] }> {
   const plan = await planModels(context, { values: { target: parsed.values.target }, positionals: [] })
   const all = await compileAllTests(context, plan, parseSampleSize(parsed.values['sample-size']))
   const selection = selectionFrom(parsed)
@@ -109,6 +109,15 @@ export async function testTask(context: CommandContext, plan: ProjectPlan, tests
   const progress = createProgress(context.io)
   const startedAt = new Date()
   let done = 0
+  // Ctrl-C cancels the running test query too (runTests stops before the next one)
+  const cancel = () => {
+    const pid = (client as { processID?: number }).processID
+    if (pid) void connectClient(databases.destination, { waitSeconds: 1 }).then(async (control) => {
+      await control.query('select pg_cancel_backend($1)', [pid]).catch(() => {})
+      await control.end()
+    }, () => {})
+  }
+  context.signal.addEventListener('abort', cancel, { once: true })
   try {
     const run = await runTests(client, tests, {
       runId,
@@ -130,6 +139,7 @@ export async function testTask(context: CommandContext, plan: ProjectPlan, tests
     await writeArtifact(path.join(context.projectDir, 'target'), 'run_results.json', runResults)
     return run
   } finally {
+    context.signal.removeEventListener('abort', cancel)
     progress.stop()
     await client.end().catch(() => {})
   }

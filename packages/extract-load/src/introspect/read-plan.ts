@@ -17,6 +17,11 @@ export interface ReplicationPlan {
 /**
  * Reads the source catalog for the selected tables of `schemas`. Unknown schemas or
  * table names in the config are configuration errors (exit 2).
+ *
+ * ```ts
+ * const plan = await readPlan(client, { schemas: ['public'], exclude: ['audit_*'], targetSchema: 'raw' })
+ * // select nspname from pg_namespace where nspname = any($1); then listTables, readTables, readUserTypes, readSequences
+ * ```
  */
 export async function readPlan(
   client: pg.ClientBase,

@@ -7,7 +7,14 @@ import { renderType, typeRefSql } from './type-ref.ts'
 
 type Row = Record<string, unknown>
 
-/** Top-level tables (ordinary and partitioned, not partitions) of the given schemas, with their total size. */
+/**
+ * Top-level tables (ordinary and partitioned, not partitions) of the given schemas.
+ *
+ * ```sql
+ * select c.oid, n.nspname, c.relname from pg_class c join pg_namespace n on n.oid = c.relnamespace
+ *  where n.nspname = any($1) and c.relkind in ('r', 'p') and not c.relispartition   -- $1 = '{public}'
+ * ```
+ */
 export async function listTables(client: pg.ClientBase, schemas: readonly string[]): Promise<{ oid: number; schema: string; name: string }[]> {
   const { rows } = await client.query<{ oid: string; schema: string; name: string }>(
     `select c.oid::int8 as oid, n.nspname as schema, c.relname as name
@@ -23,6 +30,13 @@ export async function listTables(client: pg.ClientBase, schemas: readonly string
  * Reads everything needed to recreate the given tables of one source schema: columns
  * (exact types, NOT NULL, defaults, identity, generated), constraints, indexes,
  * foreign keys and partitions. Runs with `search_path` = `schema`.
+ *
+ * ```sql
+ * select set_config('search_path', quote_ident($1), true);                           -- $1 = 'public'
+ * select a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, …
+ *   from pg_attribute a … where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
+ * select con.conname, con.contype, pg_get_constraintdef(con.oid) … from pg_constraint con where con.conrelid = any($1::oid[])
+ * ```
  */
 export async function readTables(client: pg.ClientBase, schema: string, oids: readonly number[], targetSchema: string): Promise<TableDef[]> {
   if (oids.length === 0) return []

@@ -16,6 +16,10 @@ function matcher(pattern: string): (schema: string, name: string) => boolean {
 /**
  * Applies include/exclude patterns to the source's tables. A pattern without wildcards
  * that names no table is a configuration error (exit 2), so a typo never silently copies nothing.
+ *
+ * ```ts
+ * selectTables(tables, { include: ['public.film*'], exclude: ['film_actors'] }) // public.films, public.film_category
+ * ```
  */
 export function selectTables<T extends { schema: string; name: string }>(
   tables: readonly T[],

@@ -48,6 +48,7 @@ async function dependentViews(client: pg.ClientBase, table: string): Promise<Dep
  * on the new one (their definitions are kept, not lost to `CASCADE`).
  *
  * ```sql
+ * select pg_advisory_xact_lock(hashtext('elt:replicate:swap'));
  * DROP TABLE IF EXISTS "raw"."films" CASCADE;
  * ALTER TABLE "raw"."elt_new_3f2a9c01d4" RENAME TO "films";
  * ALTER INDEX "raw"."elt_idx_3f2a9c01d4_0" RENAME TO "films_pkey";
@@ -61,6 +62,9 @@ export async function swapTable(
 ): Promise<{ viewsRecreated: number }> {
   const names = shadowNames(table.targetSchema, table.name)
   const target = qualifiedName(table.targetSchema, table.name)
+  // One swap at a time: a view over two replicated tables is dropped and recreated by both swaps,
+  // so the second must see the first's recreated view (read committed: each statement sees the latest commit).
+  await client.query(`select pg_advisory_xact_lock(hashtext('elt:replicate:swap'))`)
   const views = await dependentViews(client, target)
   await setLocalSearchPath(client, table.targetSchema)
   await client.query(`DROP TABLE IF EXISTS ${target} CASCADE`)

@@ -14,7 +14,7 @@ export interface BuildProjectOptions {
   runId: string
   /** Command name recorded in run_results.json (`build`, `run`). */
   command?: string
-  /** Destination connection for bookkeeping and cancellation. */
+  /** Destination connection for bookkeeping (`_elt`); cancelling opens its own connection. */
   control: pg.ClientBase
   /** Opens a destination connection per worker. */
   connect: () => Promise<pg.Client>
@@ -64,7 +64,6 @@ export async function buildProject(options: BuildProjectOptions): Promise<BuildP
     selected: plan.selected,
     schema: plan.target.schema,
     connect: options.connect,
-    control,
     threads: options.threads ?? 4,
     fullRefresh: options.fullRefresh ?? false,
     ...(options.signal ? { signal: options.signal } : {}),

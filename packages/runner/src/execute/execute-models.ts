@@ -23,8 +23,6 @@ export interface ExecuteOptions {
   schema: string
   /** Opens one connection per worker; closed when the execution ends. */
   connect: () => Promise<pg.Client>
-  /** A connection used to cancel running statements on abort. */
-  control: pg.ClientBase
   threads: number
   fullRefresh?: boolean
   signal?: AbortSignal
@@ -74,10 +72,19 @@ export async function executeModels(options: ExecuteOptions): Promise<ExecutionO
   }
   const onAbort = () => {
     cancelled = true
-    for (const { client } of running.values()) {
-      const pid = (client as pg.Client & { processID?: number }).processID
-      if (pid) options.control.query('select pg_cancel_backend($1)', [pid]).catch(() => {})
-    }
+    const pids = [...running.values()].map(({ client }) => (client as pg.Client & { processID?: number }).processID).filter((pid) => pid !== undefined)
+    if (pids.length === 0) return
+    // a fresh connection: the workers' are busy with the statements being cancelled
+    void options
+      .connect()
+      .then(async (canceller) => {
+        try {
+          await canceller.query('select pg_cancel_backend(pid) from unnest($1::int[]) as pid', [pids])
+        } finally {
+          await canceller.end()
+        }
+      })
+      .catch(() => {})
   }
   if (options.signal?.aborted) onAbort()
   options.signal?.addEventListener('abort', onAbort, { once: true })

@@ -39,7 +39,7 @@ function baseId(test: AnyTest, relation: Testable, column: string | null): strin
   const on = column === null ? model : `${model}_${column}`
   switch (test.kind) {
     case 'relationships':
-      return `${prefix}relationships_${on}__${test.field}__${test.to.kind === 'source' ? `${(test.to as Testable).schema}_` : ''}${test.to.name}`
+      return `${prefix}relationships_${on}__${test.field}__${test.to?.kind === 'source' ? `${(test.to as Testable).schema}_` : ''}${test.to?.name}`
     case 'unique_combination':
       return `${prefix}unique_combination_${model}_${test.columns.join('__')}`
     case 'freshness':

@@ -1,3 +1,17 @@
+/**
+ * Data tests: compile the declarations of `define/data-test.ts` to SQL, run them with as few scans
+ * as possible, keep every result.
+ *
+ * - `compileTests` / `compileProjectTests`: declarations → `CompiledTest` (stable id, rule, the SQL
+ *   measuring it, the select of its failing rows). Bad declarations are usage errors before anything runs.
+ * - `selectTests`: dbt selection over the project graph plus one node per test (`test_type:`, `test_name:`,
+ *   tags inherited from the tested node, eager selection through every node a test reads).
+ * - `planTests` / `runTests`: per relation one scan for every row-condition test (`count(*) filter (where …)`)
+ *   and one `grouping sets` pass for its `unique` tests; severity and thresholds as in dbt; failing-row
+ *   samples into `_elt_audit.test_failures`; results into `_elt.test_results`.
+ * - `createDataTestHook`: runs tests inside a build, right after the models they read.
+ * - `testHistory` / `testStats` / `latestFailureSample`: the read API for the dashboard.
+ */
 export type { CompiledTest, CompileTestsOptions, TestType, TestMeasure, TableLocation, Interpretation } from './compiled-test.ts'
 export { compileTests, compileRelationTests, displayName } from './compile-tests.ts'
 export { defaultSampleSize } from './test-rule.ts'
