@@ -43,6 +43,7 @@ export const testCommand: Command = {
         return run.status === 'fail' ? ExitCode.failure : ExitCode.success
       } catch (error) {
         await finishRun(state, runId, { status: context.signal.aborted ? 'cancelled' : 'error', message: describeError(error) }).catch(() => {})
+        if (context.json) context.output({ json: { tests: [], status: 'error', error: describeError(error) }, text: '' })
         throw error
       }
     } finally {

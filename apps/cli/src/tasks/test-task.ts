@@ -69,7 +69,7 @@ export function renderTestReport(run: TestRun): string {
   const failing = run.results.filter((r) => r.status !== 'pass')
   const details = failing.flatMap((r) => [
     '',
-    `${labels[r.status].trim()} ${r.id} (${r.severity})${r.message ? `: ${r.message}` : ''}`,
+    `${labels[r.status].trim()} ${r.id} (severity ${r.severity})${r.message ? `: ${r.message}` : ''}`,
     ...(r.sampled > 0 ? [`  ${r.sampled} failing row(s) kept in _elt_audit.test_failures (test_id = '${r.id}')`] : []),
     `  reproduce: ${r.sql}`,
   ])
