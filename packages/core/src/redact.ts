@@ -29,7 +29,14 @@ export function passwordOf(url: string): string | undefined {
 export function redactSecrets(text: string, secrets: readonly (string | undefined)[] = []): string {
   let out = text.replace(/(\/\/[^:/@\s]*:)[^@\s]*@/g, '$1***@')
   for (const secret of secrets) {
-    if (secret && secret.length > 0) out = out.split(secret).join('***')
+    if (!secret) continue
+    if (secret.length >= 4) out = out.split(secret).join('***')
+    // A very short password would mangle ordinary words ("data***ase"): replace it only as a whole token.
+    else out = out.replace(new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegExp(secret)}(?![\\p{L}\\p{N}])`, 'gu'), '***')
   }
   return out
+}
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')
 }

@@ -73,3 +73,14 @@ describe('redactUrl', () => {
     expect(redactUrl('postgres://app@db/src')).toBe('postgres://app@db/src')
   })
 })
+
+describe('redactSecrets', () => {
+  it('scrubs known secrets and URL passwords from free text', async () => {
+    const { redactSecrets } = await import('../src/redact.ts')
+    expect(redactSecrets('login failed for s3cr3t-pw at postgres://u:s3cr3t-pw@h/db', ['s3cr3t-pw'])).toBe('login failed for *** at postgres://u:***@h/db')
+  })
+  it('does not mangle words around a very short password', async () => {
+    const { redactSecrets } = await import('../src/redact.ts')
+    expect(redactSecrets('database b failed: b', ['b'])).toBe('database *** failed: ***')
+  })
+})

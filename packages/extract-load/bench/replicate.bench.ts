@@ -84,7 +84,7 @@ async function main(): Promise<void> {
 
     const skip = values['elt-only'] ? Promise.resolve({ seconds: NaN, stdout: '', stderr: '' }) : undefined
     const jobs = values.jobs ? ` --jobs ${Number(values.jobs)}` : ''
-    const timings: { dump: number; pipe: number; elt: number; peakKb: number }[] = []
+    const timings: { dump: number; pipe: number; elt: number; peakKb: number; inside: number; table: number }[] = []
     for (let run = 1; run <= Number(values.runs); run++) {
       const [dumpDst, pipeDst, eltDst] = await Promise.all(['dump', 'pipe', 'elt'].map((name) => createTestDatabase(dst.urlFor('postgres'), name)))
       console.error(`run ${run}: 1/3 pg_dump | psql …`)
@@ -104,11 +104,11 @@ async function main(): Promise<void> {
         SOURCE_DATABASE_URL: source,
         DESTINATION_DATABASE_URL: eltDst!.url,
       })
-      const summary = JSON.parse(elt.stdout) as { tables: { source: string; rows: number }[] }
+      const summary = JSON.parse(elt.stdout) as { seconds: number; tables: { source: string; rows: number; seconds: number }[] }
       const copied = summary.tables.find((t) => t.source === 'public.events')?.rows
       if (copied !== rows) throw new Error(`elt replicate copied ${copied} rows of public.events, expected ${rows}`)
       const peakKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(elt.stderr)?.[1])
-      timings.push({ dump: dump.seconds, pipe: pipe.seconds, elt: elt.seconds, peakKb })
+      timings.push({ dump: dump.seconds, pipe: pipe.seconds, elt: elt.seconds, peakKb, inside: summary.seconds, table: summary.tables.find((t) => t.source === 'public.events')?.seconds ?? NaN })
       await Promise.all([dumpDst, pipeDst, eltDst].map((db) => db!.drop()))
     }
     // best of the runs for times (the machine may be shared), worst for memory
@@ -116,13 +116,15 @@ async function main(): Promise<void> {
     const pipe = { seconds: Math.min(...timings.map((t) => t.pipe)) }
     const elt = { seconds: Math.min(...timings.map((t) => t.elt)) }
     const peakKb = Math.max(...timings.map((t) => t.peakKb))
-    const all = (key: 'dump' | 'pipe' | 'elt') => `runs: ${timings.map((t) => t[key].toFixed(2)).join(', ')}`
+    const all = (key: 'dump' | 'pipe' | 'elt' | 'inside' | 'table') => `runs: ${timings.map((t) => t[key].toFixed(2)).join(', ')}`
 
     const line = (name: string, seconds: number, extra = '') => `${name.padEnd(34)} ${seconds.toFixed(2).padStart(8)} s  ${extra}`
     console.log(`\nreplicate benchmark: ${rows.toLocaleString('en-US')} rows in public.events (+3 small tables), ${os.availableParallelism()} cores\n`)
     console.log(line('pg_dump | psql', dump.seconds, all('dump')))
     console.log(line('raw binary COPY pipe + keys', pipe.seconds, all('pipe')))
     console.log(line('elt replicate', elt.seconds, `${all('elt')}; peak RSS ${(peakKb / 1024).toFixed(0)} MB`))
+    console.log(line('  of which replicate() itself', Math.min(...timings.map((t) => t.inside)), all('inside')))
+    console.log(line('  of which public.events load', Math.min(...timings.map((t) => t.table)), `${all('table')} (COPY + keys + swap)`))
     console.log('')
     console.log(`elt / pg_dump|psql = ${(elt.seconds / dump.seconds).toFixed(2)}  (target ≤ 0.60)`)
     console.log(`elt / raw pipe     = ${(elt.seconds / pipe.seconds).toFixed(2)}  (target ≤ 1.15)`)

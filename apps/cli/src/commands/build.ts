@@ -1,18 +1,9 @@
-import { connectClient, describeError, EltError, ExitCode, finishRun, startRun } from '@elt/core'
+import { connectClient, describeError, ExitCode, finishRun, startRun } from '@elt/core'
 import type { Command } from '../command.ts'
+import { buildOptions, wholeNumberOption } from '../options.ts'
 import { overallStatus } from '@elt/runner'
 import { buildTask, planModels, renderBuildSummary, selectionOptions } from '../tasks/build-task.ts'
 import { dataTestsForBuild } from '../tasks/test-task.ts'
-
-/** `--threads N`: a whole number ≥ 1. */
-export function parseThreads(value: unknown): number {
-  if (value === undefined) return 4
-  const threads = Number(value)
-  if (!Number.isInteger(threads) || threads < 1) {
-    throw new EltError(`--threads must be a whole number ≥ 1, got "${String(value)}".`, { exitCode: ExitCode.usage })
-  }
-  return threads
-}
 
 /** `pnpm elt build [--select …] [--exclude …] [--threads N] [--target dev|prod] [--full-refresh] [--json]` */
 export const buildCommand: Command = {
@@ -21,11 +12,10 @@ export const buildCommand: Command = {
   args: '[selector…]',
   options: {
     ...selectionOptions,
-    threads: { type: 'string', valueName: 'n', description: 'models built at the same time (default 4)' },
-    'full-refresh': { type: 'boolean', description: 'rebuild incremental models from scratch' },
+    ...buildOptions,
   },
   async run(context, parsed) {
-    const threads = parseThreads(parsed.values.threads)
+    const threads = wholeNumberOption(parsed.values.threads, 'threads', 1) ?? 4
     const plan = await planModels(context, parsed)
     const databases = await context.databases()
     const state = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })

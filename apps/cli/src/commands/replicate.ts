@@ -1,28 +1,16 @@
-import { EltError, ExitCode, connectClient, describeError, finishRun, startRun } from '@elt/core'
+import { ExitCode, connectClient, describeError, finishRun, startRun } from '@elt/core'
 import type { Command } from '../command.ts'
+import { replicationOptions, wholeNumberOption } from '../options.ts'
 import { renderReplicationSummary } from '../output/replication-summary.ts'
 import { replicateTask } from '../tasks/replicate-task.ts'
-
-export function parseJobs(value: unknown): number | undefined {
-  if (value === undefined) return undefined
-  const jobs = Number(value)
-  if (!Number.isInteger(jobs) || jobs < 1) {
-    throw new EltError(`--jobs must be a whole number ≥ 1, got "${String(value)}".`, { exitCode: ExitCode.usage })
-  }
-  return jobs
-}
 
 /** `pnpm elt replicate [--jobs N] [--verify] [--fresh] [--json]`: source tables → the destination's raw schema. */
 export const replicateCommand: Command = {
   name: 'replicate',
   summary: "Copy the source's tables into the destination's raw schema (one snapshot, in parallel, swapped in atomically).",
-  options: {
-    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'tables copied in parallel (default: replicate.jobs of the config, else the number of cores)' },
-    verify: { type: 'boolean', description: 'also compare a content hash of every table, source vs destination' },
-    fresh: { type: 'boolean', description: "copy every table again, even those an interrupted run finished" },
-  },
+  options: replicationOptions,
   async run(context, parsed) {
-    const jobs = parseJobs(parsed.values.jobs)
+    const jobs = wholeNumberOption(parsed.values.jobs, 'jobs', 1)
     let state: Awaited<ReturnType<typeof connectClient>> | undefined
     let runId: string | undefined
     try {

@@ -5,8 +5,7 @@ import { renderReplicationSummary } from '../output/replication-summary.ts'
 import { buildTask, planModels, renderBuildSummary, selectionOptions } from '../tasks/build-task.ts'
 import { replicateTask } from '../tasks/replicate-task.ts'
 import { dataTestsForBuild, renderTestReport, testsJson } from '../tasks/test-task.ts'
-import { parseThreads } from './build.ts'
-import { parseJobs } from './replicate.ts'
+import { buildOptions, replicationOptions, wholeNumberOption } from '../options.ts'
 
 /**
  * `pnpm elt run`: the whole job as one recorded run — replicate the source into `raw`,
@@ -18,16 +17,13 @@ export const runCommand: Command = {
   summary: 'The whole job: replicate the source, build the models, run the data tests (one recorded run).',
   args: '[selector…]',
   options: {
-    jobs: { type: 'string', short: 'j', valueName: 'n', description: 'tables copied in parallel (default: number of cores)' },
-    verify: { type: 'boolean', description: 'also compare a content hash of every replicated table' },
-    fresh: { type: 'boolean', description: 'copy every table again, even those an interrupted run finished' },
+    ...replicationOptions,
     ...selectionOptions,
-    threads: { type: 'string', valueName: 'n', description: 'models built at the same time (default 4)' },
-    'full-refresh': { type: 'boolean', description: 'rebuild incremental models from scratch' },
+    ...buildOptions,
   },
   async run(context, parsed) {
-    const jobs = parseJobs(parsed.values.jobs)
-    const threads = parseThreads(parsed.values.threads)
+    const jobs = wholeNumberOption(parsed.values.jobs, 'jobs', 1)
+    const threads = wholeNumberOption(parsed.values.threads, 'threads', 1) ?? 4
     // Plan first: a model cycle or an undeclared dependency fails before anything is copied.
     const plan = await planModels(context, parsed)
     const databases = await context.databases()

@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { connectClient, EltError, ExitCode } from '@elt/core'
+import { connectClient } from '@elt/core'
 import {
   buildRunResults,
   compileProjectTests,
@@ -18,6 +18,7 @@ import {
   type TestRun,
 } from '@elt/runner'
 import type { OptionSpec, ParsedArgs } from '../command.ts'
+import { wholeNumberOption } from '../options.ts'
 import type { CommandContext } from '../context.ts'
 import { formatSeconds, renderTable } from '../output/format.ts'
 import { createProgress } from '../output/progress.ts'
@@ -32,13 +33,6 @@ export const sampleOption: Record<string, OptionSpec> = {
   },
 }
 
-function parseSampleSize(value: unknown): number | undefined {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  if (!Number.isInteger(n) || n < 0) throw new EltError(`--sample-size must be a whole number ≥ 0, got "${String(value)}".`, { exitCode: ExitCode.usage })
-  return n
-}
-
 /** Every test of the project, compiled for the target (selection is applied separately). */
 export async function compileAllTests(context: CommandContext, plan: ProjectPlan, sampleSize?: number): Promise<CompiledTest[]> {
   const modulePath = path.resolve(context.projectDir, context.config.models?.project ?? 'packages/models/src/index.ts')
@@ -48,7 +42,7 @@ export async function compileAllTests(context: CommandContext, plan: ProjectPlan
 /** The project planned with every node (test selection has its own methods such as `test_type:`), and the selected tests. */
 export async function selectProjectTests(context: CommandContext, parsed: ParsedArgs): Promise<{ plan: ProjectPlan; tests: CompiledTest[] }> {
   const plan = await planModels(context, { values: { target: parsed.values.target }, positionals: [] })
-  const all = await compileAllTests(context, plan, parseSampleSize(parsed.values['sample-size']))
+  const all = await compileAllTests(context, plan, wholeNumberOption(parsed.values['sample-size'], 'sample-size', 0))
   const selection = selectionFrom(parsed)
   return { plan, tests: selectTests(plan.graph, all, selection) }
 }
@@ -156,7 +150,15 @@ export async function dataTestsForBuild(
   runId: string,
 ): Promise<{ hook: DataTestHook; manifestNodes: ExtraManifestNode[]; finish(): Promise<TestResult[]> }> {
   const all = await compileAllTests(context, plan)
-  const tests = all.filter((t) => t.parents.some((p) => plan.selected.includes(p)))
+  // dbt's "cautious" indirect selection: a test runs when one of its parents is selected and every
+  // model it reads is built by this build (or ephemeral); sources are always there. Otherwise a
+  // partial dev build would test a relation it never built.
+  const selected = new Set(plan.selected)
+  const available = (id: string) => {
+    const model = plan.project.models.get(id)
+    return model === undefined || selected.has(id) || model.materialized === 'ephemeral'
+  }
+  const tests = all.filter((t) => t.parents.some((p) => selected.has(p)) && t.parents.every(available))
   const progress = createProgress(context.io)
   const hook = createDataTestHook(tests, plan.graph, plan.selected, { runId, signal: context.signal, onResult: (r) => progress.log(`      TEST  ${renderTestLine(r)}`) })
   return {

@@ -5,7 +5,6 @@ import type {
   NodeRunInfo,
   RunDetail,
   RunStep,
-  RunSummary,
   TestDefinition,
   TestFailureDetail,
   TestResult,

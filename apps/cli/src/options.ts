@@ -1,0 +1,28 @@
+import { EltError, ExitCode } from '@elt/core'
+import type { OptionSpec } from './command.ts'
+
+/**
+ * A whole-number option (`--jobs 4`, `--threads 8`, `--sample-size 0`): `undefined` when absent,
+ * a usage error (exit 2) naming the option when it is not a whole number ≥ `min`.
+ */
+export function wholeNumberOption(value: unknown, name: string, min: number): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (typeof value !== 'string' || value.trim() === '' || !Number.isInteger(n) || n < min) {
+    throw new EltError(`--${name} must be a whole number ≥ ${min}, got "${String(value)}".`, { exitCode: ExitCode.usage })
+  }
+  return n
+}
+
+/** Options of the replication step (`replicate`, `run`). */
+export const replicationOptions: Record<string, OptionSpec> = {
+  jobs: { type: 'string', short: 'j', valueName: 'n', description: 'tables copied in parallel (default: replicate.jobs of the config, else the number of cores)' },
+  verify: { type: 'boolean', description: 'also compare a content hash of every table, source vs destination' },
+  fresh: { type: 'boolean', description: 'copy every table again, even those an interrupted run finished' },
+}
+
+/** Options of the build step (`build`, `run`). */
+export const buildOptions: Record<string, OptionSpec> = {
+  threads: { type: 'string', valueName: 'n', description: 'models built at the same time (default 4)' },
+  'full-refresh': { type: 'boolean', description: 'rebuild incremental models from scratch' },
+}
