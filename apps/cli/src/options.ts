@@ -26,3 +26,19 @@ export const buildOptions: Record<string, OptionSpec> = {
   threads: { type: 'string', valueName: 'n', description: 'models built at the same time (default 4)' },
   'full-refresh': { type: 'boolean', description: 'rebuild incremental models from scratch' },
 }
+
+/** `--select`, `--exclude`, `--target`: shared by build, compile, ls (and test/run). */
+export const selectionOptions: Record<string, OptionSpec> = {
+  select: { type: 'string', short: 's', multiple: true, valueName: 'selector', description: "nodes to use, dbt syntax: name, +name, name+, 2+name+1, @name, tag:x, source:raw.films+ (repeatable; spaces = union)" },
+  exclude: { type: 'string', multiple: true, valueName: 'selector', description: 'nodes to leave out (same syntax)' },
+  target: { type: 'string', short: 't', valueName: 'name', description: 'target to build into: prod (analytics) or dev (analytics_<user>); see targets in elt.config.ts' },
+}
+
+/** `--sample-size`: shared by `test` (and `build`/`run` when they run tests). */
+export const sampleOption: Record<string, OptionSpec> = {
+  'sample-size': {
+    type: 'string',
+    valueName: 'n',
+    description: 'failing rows kept per failing test in _elt_audit (default 100; 0 keeps none; a test\'s own sampleSize wins)',
+  },
+}

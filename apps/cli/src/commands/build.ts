@@ -1,9 +1,6 @@
 import { connectClient, describeError, ExitCode, finishRun, startRun } from '@elt/core'
 import type { Command } from '../command.ts'
-import { buildOptions, wholeNumberOption } from '../options.ts'
-import { overallStatus } from '@elt/runner'
-import { buildTask, planModels, renderBuildSummary, selectionOptions } from '../tasks/build-task.ts'
-import { dataTestsForBuild } from '../tasks/test-task.ts'
+import { buildOptions, selectionOptions, wholeNumberOption } from '../options.ts'
 
 /** `pnpm elt build [--select …] [--exclude …] [--threads N] [--target dev|prod] [--full-refresh] [--json]` */
 export const buildCommand: Command = {
@@ -15,6 +12,10 @@ export const buildCommand: Command = {
     ...buildOptions,
   },
   async run(context, parsed) {
+    // Loaded on use, so `elt --help` and the other commands start fast.
+    const { overallStatus } = await import('@elt/runner')
+    const { buildTask, planModels, renderBuildSummary } = await import('../tasks/build-task.ts')
+    const { dataTestsForBuild } = await import('../tasks/test-task.ts')
     const threads = wholeNumberOption(parsed.values.threads, 'threads', 1) ?? 4
     const plan = await planModels(context, parsed)
     const databases = await context.databases()

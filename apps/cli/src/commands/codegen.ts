@@ -1,7 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { connectClient, EltError, ExitCode } from '@elt/core'
-import { introspectTables, renderRawTypes } from '@elt/runner'
 import type { Command } from '../command.ts'
 
 /** `pnpm elt codegen [--schema raw] [--out file]`: row types of the destination's raw tables, as kysely-codegen writes them. */
@@ -14,6 +13,8 @@ export const codegenCommand: Command = {
     check: { type: 'boolean', description: 'write nothing; exit 1 if the file differs from what would be generated' },
   },
   async run(context, parsed) {
+    // Loaded on use, so `elt --help` and the other commands start fast.
+    const { introspectTables, renderRawTypes } = await import('@elt/runner')
     const schema = (parsed.values.schema as string | undefined) ?? context.config.replicate?.targetSchema ?? 'raw'
     const out = path.resolve(context.projectDir, (parsed.values.out as string | undefined) ?? 'packages/models/src/generated/raw-schema.ts')
     const databases = await context.databases()

@@ -1,8 +1,7 @@
 import path from 'node:path'
 import { ExitCode } from '@elt/core'
-import { buildManifest, writeArtifact } from '@elt/runner'
 import type { Command } from '../command.ts'
-import { planModels, selectionOptions } from '../tasks/build-task.ts'
+import { selectionOptions } from '../options.ts'
 
 /** `pnpm elt compile [--select …]`: prints each selected model's SQL and writes target/manifest.json. No database needed. */
 export const compileCommand: Command = {
@@ -11,6 +10,9 @@ export const compileCommand: Command = {
   args: '[selector…]',
   options: { ...selectionOptions },
   async run(context, parsed) {
+    // Loaded on use, so `elt --help` and the other commands start fast.
+    const { buildManifest, writeArtifact } = await import('@elt/runner')
+    const { planModels } = await import('../tasks/build-task.ts')
     const plan = await planModels(context, parsed)
     const manifest = buildManifest(plan.project, plan.graph, plan.compiled, plan.target)
     await writeArtifact(path.join(context.projectDir, 'target'), 'manifest.json', manifest)

@@ -1,7 +1,7 @@
 import { ExitCode } from '@elt/core'
 import type { Command } from '../command.ts'
+import { selectionOptions } from '../options.ts'
 import { renderTable } from '../output/format.ts'
-import { planModels, selectionOptions } from '../tasks/build-task.ts'
 
 /** `pnpm elt ls [--select …]`: the selected nodes in dependency order. No database needed. */
 export const lsCommand: Command = {
@@ -10,6 +10,8 @@ export const lsCommand: Command = {
   args: '[selector…]',
   options: { ...selectionOptions },
   async run(context, parsed) {
+    // Loaded on use, so `elt --help` and the other commands start fast.
+    const { planModels } = await import('../tasks/build-task.ts')
     const plan = await planModels(context, parsed)
     const nodes = plan.selected.map((id) => {
       const relation = plan.graph.getNodeAttribute(id, 'relation')

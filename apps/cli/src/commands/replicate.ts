@@ -2,7 +2,6 @@ import { ExitCode, connectClient, describeError, finishRun, startRun } from '@el
 import type { Command } from '../command.ts'
 import { replicationOptions, wholeNumberOption } from '../options.ts'
 import { renderReplicationSummary } from '../output/replication-summary.ts'
-import { replicateTask } from '../tasks/replicate-task.ts'
 
 /** `pnpm elt replicate [--jobs N] [--verify] [--fresh] [--json]`: source tables → the destination's raw schema. */
 export const replicateCommand: Command = {
@@ -10,6 +9,8 @@ export const replicateCommand: Command = {
   summary: "Copy the source's tables into the destination's raw schema (one snapshot, in parallel, swapped in atomically).",
   options: replicationOptions,
   async run(context, parsed) {
+    // Loaded on use, so `elt --help` and the other commands start fast.
+    const { replicateTask } = await import('../tasks/replicate-task.ts')
     const jobs = wholeNumberOption(parsed.values.jobs, 'jobs', 1)
     let state: Awaited<ReturnType<typeof connectClient>> | undefined
     let runId: string | undefined

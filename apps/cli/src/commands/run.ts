@@ -1,11 +1,7 @@
 import { connectClient, describeError, ExitCode, finishRun, startRun } from '@elt/core'
-import { overallStatus } from '@elt/runner'
 import type { Command } from '../command.ts'
 import { renderReplicationSummary } from '../output/replication-summary.ts'
-import { buildTask, planModels, renderBuildSummary, selectionOptions } from '../tasks/build-task.ts'
-import { replicateTask } from '../tasks/replicate-task.ts'
-import { dataTestsForBuild, renderTestReport, testsJson } from '../tasks/test-task.ts'
-import { buildOptions, replicationOptions, wholeNumberOption } from '../options.ts'
+import { buildOptions, replicationOptions, selectionOptions, wholeNumberOption } from '../options.ts'
 
 /**
  * `pnpm elt run`: the whole job as one recorded run — replicate the source into `raw`,
@@ -22,6 +18,11 @@ export const runCommand: Command = {
     ...buildOptions,
   },
   async run(context, parsed) {
+    // Loaded on use, so `elt --help` and the other commands start fast.
+    const { overallStatus } = await import('@elt/runner')
+    const { buildTask, planModels, renderBuildSummary } = await import('../tasks/build-task.ts')
+    const { replicateTask } = await import('../tasks/replicate-task.ts')
+    const { dataTestsForBuild, renderTestReport, testsJson } = await import('../tasks/test-task.ts')
     const jobs = wholeNumberOption(parsed.values.jobs, 'jobs', 1)
     const threads = wholeNumberOption(parsed.values.threads, 'threads', 1) ?? 4
     // Plan first: a model cycle or an undeclared dependency fails before anything is copied.

@@ -1,7 +1,6 @@
 import { connectClient, describeError, ExitCode, finishRun, startRun } from '@elt/core'
 import type { Command } from '../command.ts'
-import { selectionOptions } from '../tasks/build-task.ts'
-import { renderTestReport, sampleOption, selectProjectTests, testsJson, testTask } from '../tasks/test-task.ts'
+import { selectionOptions, sampleOption } from '../options.ts'
 
 /**
  * `pnpm models test [--select …] [--exclude …] [--target dev|prod] [--sample-size n] [--json]`
@@ -22,6 +21,8 @@ export const testCommand: Command = {
     ...sampleOption,
   },
   async run(context, parsed) {
+    // Loaded on use, so `elt --help` and the other commands start fast.
+    const { renderTestReport, selectProjectTests, testsJson, testTask } = await import('../tasks/test-task.ts')
     const { plan, tests } = await selectProjectTests(context, parsed)
     if (tests.length === 0) {
       context.output({ json: { tests: [], status: 'pass' }, text: 'No tests selected.' })

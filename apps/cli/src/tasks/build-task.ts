@@ -12,18 +12,12 @@ import {
   type ProjectPlan,
   type SelectOptions,
 } from '@elt/runner'
-import type { OptionSpec, ParsedArgs } from '../command.ts'
+import type { ParsedArgs } from '../command.ts'
 import type { CommandContext } from '../context.ts'
 import { defaultTargets } from '../config/elt-config.ts'
 import { formatSeconds, renderTable } from '../output/format.ts'
 import { createProgress } from '../output/progress.ts'
 
-/** `--select`, `--exclude`, `--target`: shared by build, compile, ls (and test/run). */
-export const selectionOptions: Record<string, OptionSpec> = {
-  select: { type: 'string', short: 's', multiple: true, valueName: 'selector', description: "nodes to use, dbt syntax: name, +name, name+, 2+name+1, @name, tag:x, source:raw.films+ (repeatable; spaces = union)" },
-  exclude: { type: 'string', multiple: true, valueName: 'selector', description: 'nodes to leave out (same syntax)' },
-  target: { type: 'string', short: 't', valueName: 'name', description: 'target to build into: prod (analytics) or dev (analytics_<user>); see targets in elt.config.ts' },
-}
 
 /** Selection from `--select` (and positional selectors) and `--exclude`. */
 export function selectionFrom(parsed: ParsedArgs): SelectOptions {

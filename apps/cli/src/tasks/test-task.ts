@@ -17,21 +17,13 @@ import {
   type TestResult,
   type TestRun,
 } from '@elt/runner'
-import type { OptionSpec, ParsedArgs } from '../command.ts'
+import type { ParsedArgs } from '../command.ts'
 import { wholeNumberOption } from '../options.ts'
 import type { CommandContext } from '../context.ts'
 import { formatSeconds, renderTable } from '../output/format.ts'
 import { createProgress } from '../output/progress.ts'
 import { planModels, selectionFrom } from './build-task.ts'
 
-/** `--sample-size`: shared by `test` (and `build`/`run` when they run tests). */
-export const sampleOption: Record<string, OptionSpec> = {
-  'sample-size': {
-    type: 'string',
-    valueName: 'n',
-    description: 'failing rows kept per failing test in _elt_audit (default 100; 0 keeps none; a test\'s own sampleSize wins)',
-  },
-}
 
 /** Every test of the project, compiled for the target (selection is applied separately). */
 export async function compileAllTests(context: CommandContext, plan: ProjectPlan, sampleSize?: number): Promise<CompiledTest[]> {
