@@ -1,11 +1,12 @@
 /**
- * `pnpm bench:replicate [--rows N] [--jobs N] [--runs N]`: times, in one run and on the same data,
+ * `pnpm bench:replicate [--rows N] [--jobs N] [--runs N] [--elt-only] [--steps]`: times, in one run and on the same data,
  *   1. `pg_dump | psql` (the container scripts this project replaces),
  *   2. a raw `psql COPY … TO STDOUT (FORMAT binary) | psql COPY … FROM STDIN (FORMAT binary)` pipe per table + the primary key builds,
  *   3. `elt replicate` as a child process, whose peak RSS is measured with `/usr/bin/time -v`.
  * Two embedded PostgreSQL servers (source, destination) are started in a temporary folder and deleted at the end.
  * Each is timed `--runs` times (default 2) on fresh destination databases; the best time counts.
- * Not a test: it prints a table of seconds, ratios and peak memory. `--elt-only` skips the two baselines (quick memory checks).
+ * Not a test: it prints a table of seconds, ratios and peak memory. `--elt-only` skips the two baselines (quick memory checks);
+ * `--steps` prints each replication step's time and the process's CPU time.
  */
 import { spawn } from 'node:child_process'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
@@ -22,6 +23,7 @@ const { values } = parseArgs({
     jobs: { type: 'string' },
     runs: { type: 'string', default: '2' },
     'elt-only': { type: 'boolean', default: false },
+    steps: { type: 'boolean', default: false },
   },
 })
 const rows = Number(values.rows)
@@ -101,12 +103,14 @@ async function main(): Promise<void> {
 
       console.error(`run ${run}: 3/3 elt replicate …`)
       const elt = await sh(`/usr/bin/time -v node --import tsx apps/cli/src/main.ts replicate --json${jobs}`, {
+        ...(values.steps ? { ELT_LOG_LEVEL: 'debug' } : {}),
         SOURCE_DATABASE_URL: source,
         DESTINATION_DATABASE_URL: eltDst!.url,
       })
       const summary = JSON.parse(elt.stdout) as { seconds: number; tables: { source: string; rows: number; seconds: number }[] }
       const copied = summary.tables.find((t) => t.source === 'public.events')?.rows
       if (copied !== rows) throw new Error(`elt replicate copied ${copied} rows of public.events, expected ${rows}`)
+      if (values.steps) console.error(elt.stderr.split('\n').filter((l) => /step .* took|Elapsed|User time|System time/.test(l)).join('\n'))
       const peakKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(elt.stderr)?.[1])
       timings.push({ dump: dump.seconds, pipe: pipe.seconds, elt: elt.seconds, peakKb, inside: summary.seconds, table: summary.tables.find((t) => t.source === 'public.events')?.seconds ?? NaN })
       await Promise.all([dumpDst, pipeDst, eltDst].map((db) => db!.drop()))

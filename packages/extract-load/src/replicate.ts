@@ -128,9 +128,6 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
     await step('foreign-keys', () => addForeignKeys(state, plan.tables, logger))
     keysDropped = undefined
     await step('sequences', () => setSequences(coordinator, state, plan))
-    await step('analyze', async () => {
-      for (const t of plan.tables) await state.query(`ANALYZE ${qualifiedName(t.targetSchema, t.name)}`)
-    })
     await step('verify', () =>
       verifyCounts(state, plan.tables, expectedRows, (t) =>
         recordLoad(state, { runId, sourceTable: sourceName(t), targetTable: targetName(t), status: 'error', message: 'row count mismatch' }),

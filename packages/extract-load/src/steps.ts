@@ -3,11 +3,10 @@
  * progress events, timing and the docs:
  * - `introspect`: read the source catalog inside the exported snapshot;
  * - `prepare`: target schemas, user-defined types, sequences, cleanup of a killed run, foreign keys dropped;
- * - `copy`: per table, largest first, in parallel: shadow table, COPY, primary key/unique/indexes, content check, swap;
+ * - `copy`: per table, largest first, in parallel: shadow table, COPY, primary key/unique/indexes, content check, ANALYZE, swap;
  * - `foreign-keys`: added `NOT VALID`, then validated;
  * - `sequences`: set to the source's current values;
- * - `analyze`: `ANALYZE` every loaded table;
  * - `verify`: destination row counts compared with the snapshot's.
  */
-export const steps = ['introspect', 'prepare', 'copy', 'foreign-keys', 'sequences', 'analyze', 'verify'] as const
+export const steps = ['introspect', 'prepare', 'copy', 'foreign-keys', 'sequences', 'verify'] as const
 export type StepName = (typeof steps)[number]

@@ -4,6 +4,7 @@ import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import { contentHash } from '../src/verify/content-hash.ts'
 import { verifyCounts } from '../src/verify/verify-counts.ts'
 import type { TableDef } from '../src/introspect/catalog.ts'
+import { createPair, queryIn, replicatePair } from './helpers.ts'
 
 let db: TestDatabase
 beforeAll(async () => {
@@ -41,6 +42,34 @@ describe('verifyCounts', () => {
       expect(describeError(error)).toContain('public.a has 1000 rows, the source src.a had 999')
     } finally {
       await client.end()
+    }
+  })
+})
+
+describe('replicate with verify', () => {
+  it('hashes a table inherited from by its own rows only, as COPY copies them, and analyses every table', async () => {
+    const pair = await createPair(inject('pgAdminUrl'), 'inherit')
+    try {
+      await pair.source.query(`
+        create table base_events (id int primary key, note text);
+        create table special_events (extra int) inherits (base_events);
+        insert into base_events select g, 'base ' || g from generate_series(1, 40) g;
+        insert into special_events select g, 'special ' || g, g * 10 from generate_series(41, 43) g;`)
+      const { summary } = await replicatePair(pair, { verify: true })
+      expect(summary.tables.map((t) => [t.target, t.rows]).sort()).toEqual([['raw.base_events', 40], ['raw.special_events', 3]])
+      const [base] = await queryIn<{ n: number; max: number }>(pair.destination, 'raw', 'select count(*)::int as n, max(id) as max from raw.base_events')
+      expect(base).toEqual({ n: 40, max: 40 })
+      const special = await queryIn<{ id: number; extra: number }>(pair.destination, 'raw', 'select id, extra from raw.special_events order by id')
+      expect(special).toEqual([{ id: 41, extra: 410 }, { id: 42, extra: 420 }, { id: 43, extra: 430 }])
+      // ANALYZE ran on each table before its swap: reltuples is -1 on a table never analysed
+      const analysed = await queryIn<{ relname: string; reltuples: number }>(
+        pair.destination,
+        'raw',
+        `select relname, reltuples::int as reltuples from pg_class where relnamespace = 'raw'::regnamespace and relkind = 'r' order by 1`,
+      )
+      expect(analysed).toEqual([{ relname: 'base_events', reltuples: 40 }, { relname: 'special_events', reltuples: 3 }])
+    } finally {
+      await pair.drop()
     }
   })
 })

@@ -103,7 +103,10 @@ export async function startEmbeddedServer(options: EmbeddedServerOptions): Promi
     persistent: !options.ephemeral,
     createPostgresUser: process.getuid?.() === 0,
     initdbFlags: ['--encoding=UTF8', '--locale=C'],
-    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`],
+    // A local single-node server: no replicas to feed, so `wal_level=minimal` (PostgreSQL docs,
+    // "Populating a Database"); a COPY into a table created in the same transaction, as every
+    // replicated table and every table model is, then writes no WAL for its rows.
+    postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', `unix_socket_directories=`, '-c', 'wal_level=minimal', '-c', 'max_wal_senders=0'],
     onLog: (message: string) => options.logger?.debug(message.trimEnd()),
     onError: (message: unknown) => options.logger?.debug(String(message)),
   })
