@@ -1,6 +1,7 @@
 // The whole test suite: type-check every package, run every package's vitest suite
 // (one at a time: each starts its own PostgreSQL), then print one closing line
-// "tests: N passed, N failed" summed over the packages' JSON reports.
+// "tests: N passed, N failed" summed over the packages' JSON reports (plus the test files
+// that failed as a whole, whose tests would otherwise only show as skipped).
 import { spawnSync } from 'node:child_process'
 import { existsSync, readFileSync, readdirSync, rmSync } from 'node:fs'
 import path from 'node:path'
@@ -22,6 +23,7 @@ status ||= testStatus
 let passed = 0
 let failed = 0
 let skipped = 0
+const brokenFiles = [] // files that failed as a whole (e.g. a beforeAll that threw): their tests count as skipped
 for (const dir of workspaces) {
   const file = reportOf(dir)
   if (!existsSync(file)) continue
@@ -29,7 +31,11 @@ for (const dir of workspaces) {
   passed += report.numPassedTests
   failed += report.numFailedTests
   skipped += report.numPendingTests + (report.numTodoTests ?? 0)
+  for (const file of report.testResults ?? []) {
+    if (file.status === 'failed' && !(file.assertionResults ?? []).some((a) => a.status === 'failed')) brokenFiles.push(path.relative(root, file.name))
+  }
 }
 if (passed + failed === 0) status ||= 1
-console.log(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}`)
+const broken = brokenFiles.length ? `; ${brokenFiles.length} test file(s) failed before their tests ran: ${brokenFiles.join(', ')}` : ''
+console.log(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${broken}`)
 process.exit(status)

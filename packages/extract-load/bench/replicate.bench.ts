@@ -9,6 +9,7 @@
  * `--steps` prints each replication step's time and the process's CPU time.
  */
 import { spawn } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { chmod, mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
@@ -30,9 +31,29 @@ const rows = Number(values.rows)
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 const pgBin = '/usr/bin'
 
-/** Runs a shell pipeline; resolves with its wall time in seconds and its stderr. */
-function sh(command: string, env: NodeJS.ProcessEnv = {}): Promise<{ seconds: number; stdout: string; stderr: string }> {
+/** Jiffies the machine has spent busy and in all so far (Linux `/proc/stat`, all cores; idle and iowait are not busy). */
+function cpuTimes(): { busy: number; total: number } {
+  try {
+    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number)
+    const total = fields.reduce((a, x) => a + x, 0)
+    return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total }
+  } catch {
+    return { busy: NaN, total: NaN }
+  }
+}
+
+interface Timed {
+  seconds: number
+  /** Cores kept busy on average (whole machine: servers, clients and anything else running). */
+  cores: number
+  stdout: string
+  stderr: string
+}
+
+/** Runs a shell pipeline; resolves with its wall time in seconds, the cores it kept busy, and its output. */
+function sh(command: string, env: NodeJS.ProcessEnv = {}): Promise<Timed> {
   const started = performance.now()
+  const cpu = cpuTimes()
   return new Promise((resolve, reject) => {
     const child = spawn('bash', ['-o', 'pipefail', '-c', command], { env: { ...process.env, ...env }, cwd: repoRoot })
     let stdout = ''
@@ -42,7 +63,9 @@ function sh(command: string, env: NodeJS.ProcessEnv = {}): Promise<{ seconds: nu
     child.on('error', reject)
     child.on('close', (code) => {
       const seconds = (performance.now() - started) / 1000
-      if (code === 0) resolve({ seconds, stdout, stderr })
+      const now = cpuTimes()
+      const cores = ((now.busy - cpu.busy) / (now.total - cpu.total)) * os.availableParallelism()
+      if (code === 0) resolve({ seconds, cores, stdout, stderr })
       else reject(new Error(`command failed (${code}): ${command.replace(/postgres:\/\/[^ '"]*/g, '<url>')}\n${stderr.slice(-2000)}`))
     })
   })
@@ -84,9 +107,9 @@ async function main(): Promise<void> {
     await bench.query('vacuum analyze')
     const tables = ['events', 'users', 'countries', 'settings']
 
-    const skip = values['elt-only'] ? Promise.resolve({ seconds: NaN, stdout: '', stderr: '' }) : undefined
+    const skip = values['elt-only'] ? Promise.resolve<Timed>({ seconds: NaN, cores: NaN, stdout: '', stderr: '' }) : undefined
     const jobs = values.jobs ? ` --jobs ${Number(values.jobs)}` : ''
-    const timings: { dump: number; pipe: number; elt: number; peakKb: number; inside: number; table: number }[] = []
+    const timings: { dump: Timed; pipe: Timed; elt: Timed; peakKb: number; inside: number; table: number }[] = []
     for (let run = 1; run <= Number(values.runs); run++) {
       const [dumpDst, pipeDst, eltDst] = await Promise.all(['dump', 'pipe', 'elt'].map((name) => createTestDatabase(dst.urlFor('postgres'), name)))
       console.error(`run ${run}: 1/3 pg_dump | psql …`)
@@ -112,21 +135,25 @@ async function main(): Promise<void> {
       if (copied !== rows) throw new Error(`elt replicate copied ${copied} rows of public.events, expected ${rows}`)
       if (values.steps) console.error(elt.stderr.split('\n').filter((l) => /step .* took|Elapsed|User time|System time/.test(l)).join('\n'))
       const peakKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(elt.stderr)?.[1])
-      timings.push({ dump: dump.seconds, pipe: pipe.seconds, elt: elt.seconds, peakKb, inside: summary.seconds, table: summary.tables.find((t) => t.source === 'public.events')?.seconds ?? NaN })
+      timings.push({ dump, pipe, elt, peakKb, inside: summary.seconds, table: summary.tables.find((t) => t.source === 'public.events')?.seconds ?? NaN })
       await Promise.all([dumpDst, pipeDst, eltDst].map((db) => db!.drop()))
     }
     // best of the runs for times (the machine may be shared), worst for memory
-    const dump = { seconds: Math.min(...timings.map((t) => t.dump)) }
-    const pipe = { seconds: Math.min(...timings.map((t) => t.pipe)) }
-    const elt = { seconds: Math.min(...timings.map((t) => t.elt)) }
+    const best = (key: 'dump' | 'pipe' | 'elt') => timings.map((t) => t[key]).reduce((a, b) => (b.seconds < a.seconds ? b : a))
+    const [dump, pipe, elt] = [best('dump'), best('pipe'), best('elt')]
     const peakKb = Math.max(...timings.map((t) => t.peakKb))
-    const all = (key: 'dump' | 'pipe' | 'elt' | 'inside' | 'table') => `runs: ${timings.map((t) => t[key].toFixed(2)).join(', ')}`
+    const seconds = (t: (typeof timings)[number], key: 'dump' | 'pipe' | 'elt' | 'inside' | 'table') => {
+      const v = t[key]
+      return typeof v === 'number' ? v : v.seconds
+    }
+    const all = (key: 'dump' | 'pipe' | 'elt' | 'inside' | 'table') => `runs: ${timings.map((t) => seconds(t, key).toFixed(2)).join(', ')}`
+    const busy = (t: Timed) => `; ${t.cores.toFixed(1)} of ${os.availableParallelism()} cores busy`
 
     const line = (name: string, seconds: number, extra = '') => `${name.padEnd(34)} ${seconds.toFixed(2).padStart(8)} s  ${extra}`
     console.log(`\nreplicate benchmark: ${rows.toLocaleString('en-US')} rows in public.events (+3 small tables), ${os.availableParallelism()} cores\n`)
-    console.log(line('pg_dump | psql', dump.seconds, all('dump')))
-    console.log(line('raw binary COPY pipe + keys', pipe.seconds, all('pipe')))
-    console.log(line('elt replicate', elt.seconds, `${all('elt')}; peak RSS ${(peakKb / 1024).toFixed(0)} MB`))
+    console.log(line('pg_dump | psql', dump.seconds, all('dump') + busy(dump)))
+    console.log(line('raw binary COPY pipe + keys', pipe.seconds, all('pipe') + busy(pipe)))
+    console.log(line('elt replicate', elt.seconds, `${all('elt')}${busy(elt)}; peak RSS ${(peakKb / 1024).toFixed(0)} MB`))
     console.log(line('  of which replicate() itself', Math.min(...timings.map((t) => t.inside)), all('inside')))
     console.log(line('  of which public.events load', Math.min(...timings.map((t) => t.table)), `${all('table')} (COPY + keys + swap)`))
     console.log('')
