@@ -4,7 +4,7 @@
  *   2. a raw `psql COPY … TO STDOUT (FORMAT binary) | psql COPY … FROM STDIN (FORMAT binary)` pipe per table + the primary key builds,
  *   3. `elt replicate` as a child process, whose peak RSS is measured with `/usr/bin/time -v`.
  * Two embedded PostgreSQL servers (source, destination) are started in a temporary folder and deleted at the end.
- * Each is timed `--runs` times (default 2) on fresh destination databases; the best time counts.
+ * Each is timed `--runs` times (default 2) on fresh destination databases, after a `CHECKPOINT` on both servers; the best time counts.
  * Not a test: it prints a table of seconds, ratios and peak memory. `--elt-only` skips the two baselines (quick memory checks);
  * `--steps` prints each replication step's time and the process's CPU time.
  */
@@ -17,6 +17,7 @@ import { parseArgs } from 'node:util'
 import { fileURLToPath } from 'node:url'
 import { startEmbeddedServer, type EmbeddedServer } from '@elt/core'
 import { createTestDatabase } from '@elt/core/testing'
+import pg from 'pg'
 
 const { values } = parseArgs({
   options: {
@@ -73,6 +74,18 @@ function sh(command: string, env: NodeJS.ProcessEnv = {}): Promise<Timed> {
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
+/**
+ * `CHECKPOINT` on both servers before each timed method, so none pays for the dirty pages and
+ * WAL the previous one left behind (without it, whichever runs last is slowed by checkpoints).
+ */
+async function settle(servers: EmbeddedServer[]): Promise<void> {
+  for (const server of servers) {
+    const client = new pg.Client({ connectionString: server.urlFor('postgres') })
+    await client.connect()
+    await client.query('CHECKPOINT').finally(() => client.end())
+  }
+}
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'elt-bench-'))
   await chmod(dir, 0o755) // as root, the servers run as the `postgres` user
@@ -113,10 +126,12 @@ async function main(): Promise<void> {
     for (let run = 1; run <= Number(values.runs); run++) {
       const [dumpDst, pipeDst, eltDst] = await Promise.all(['dump', 'pipe', 'elt'].map((name) => createTestDatabase(dst.urlFor('postgres'), name)))
       console.error(`run ${run}: 1/3 pg_dump | psql …`)
+      await settle(servers)
       const dump = await (skip ?? sh(`${pgBin}/pg_dump --no-owner ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(dumpDst!.url)} > /dev/null`))
 
       console.error(`run ${run}: 2/3 raw binary COPY pipe + keys …`)
       if (!skip) await sh(`${pgBin}/pg_dump --no-owner --section=pre-data ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(pipeDst!.url)} > /dev/null`)
+      await settle(servers)
       const pipeCommands = tables.map(
         (t) =>
           `${pgBin}/psql -q ${q(source)} -c ${q(`COPY ${t} TO STDOUT (FORMAT binary)`)} | ${pgBin}/psql -q ${q(pipeDst!.url)} -c ${q(`COPY ${t} FROM STDIN (FORMAT binary)`)}`,
@@ -125,6 +140,7 @@ async function main(): Promise<void> {
       const pipe = await (skip ?? sh([...pipeCommands, keys].join(' && ')))
 
       console.error(`run ${run}: 3/3 elt replicate …`)
+      await settle(servers)
       const elt = await sh(`/usr/bin/time -v node --import tsx apps/cli/src/main.ts replicate --json${jobs}`, {
         ...(values.steps ? { ELT_LOG_LEVEL: 'debug' } : {}),
         SOURCE_DATABASE_URL: source,
