@@ -146,6 +146,33 @@ describe('history and samples', () => {
 
     const rows = await db.query(`select count(*)::int as n, count(distinct run_id)::int as runs from _elt.test_results`)
     expect(rows[0]).toEqual({ n: 8, runs: 2 })
+
+    // every test's latest result; the latest failing one of a test; a sample limit
+    const latest = await testHistory(client, { perTest: 1 })
+    expect(latest.map((h) => [h.testId, h.runId]).sort()).toEqual(
+      ['source_accepted_values_shop_orders_status', 'source_not_null_shop_orders_id', 'source_not_null_shop_orders_status', 'source_unique_shop_orders_id'].map((id) => [id, second.runId]),
+    )
+    expect((await testHistory(client, { perTest: 2 })).filter((h) => h.testId === 'source_unique_shop_orders_id').map((h) => h.runId)).toEqual([second.runId, first.runId])
+    const [lastFailure] = await testHistory(client, { testId: 'source_not_null_shop_orders_status', failingOnly: true, limit: 1 })
+    expect(lastFailure).toMatchObject({ runId: first.runId, status: 'fail', failures: 15 })
+    await runTests(client, compileRelationTests(orders({ amount: { tests: [acceptedValues([1.5, 3], { name: 'few_amounts' })] } }), { locate }))
+    expect((await latestFailureSample(client, 'few_amounts')).rows).toHaveLength(100) // the default sample size
+    expect((await latestFailureSample(client, 'few_amounts', { limit: 7 })).rows).toHaveLength(7)
+  })
+
+  it('reads nothing, and creates nothing, where no test has run (read-only sessions work)', async () => {
+    const fresh = await createTestDatabase(inject('pgAdminUrl'), 'data_tests_fresh')
+    const reader = new pg.Client({ connectionString: fresh.url, options: '-c default_transaction_read_only=on' })
+    await reader.connect()
+    try {
+      expect(await testHistory(reader, { perTest: 1 })).toEqual([])
+      expect(await testStats(reader)).toEqual([])
+      expect(await latestFailureSample(reader, 'any')).toEqual({ runId: null, rows: [] })
+      expect(await fresh.query(`select nspname from pg_namespace where nspname in ('_elt', '_elt_audit')`)).toEqual([])
+    } finally {
+      await reader.end()
+      await fresh.drop()
+    }
   })
 
   it('stores nothing for tests with storeFailures: false', async () => {

@@ -1,26 +1,25 @@
 import type pg from 'pg'
-import type { ColumnInfo, NodeRunInfo, RunStep, StepStatus, TestResult, TestStatus } from './dashboard-source.ts'
+import type { ColumnInfo, NodeRunInfo, RunStep, StepStatus } from './dashboard-source.ts'
 
 /**
- * Read-only queries over `_elt` / `_elt_audit` that the runner's read API does not cover:
- * table loads (extract-load's records), test results and their samples, per-run counts, catalog
- * column types. Every value is a parameter; nothing a client sends is spliced into SQL.
+ * Read-only queries over `_elt` that the runner's read API does not cover: table loads
+ * (extract-load's records), per-run counts, catalog column types. Every value is a parameter;
+ * nothing a client sends is spliced into SQL.
  */
 
-export type StateTable = 'runs' | 'model_results' | 'table_loads' | 'test_results' | 'test_failures'
+export type StateTable = 'runs' | 'model_results' | 'table_loads' | 'test_results'
 
 /**
  * Which state tables exist yet (a fresh warehouse has none).
  *
  * ```sql
- * select to_regclass('_elt.runs') is not null as runs, … to_regclass('_elt_audit.test_failures') is not null as test_failures
+ * select to_regclass('_elt.runs') is not null as runs, … to_regclass('_elt.test_results') is not null as test_results
  * ```
  */
 export async function presentTables(client: pg.ClientBase): Promise<Set<StateTable>> {
   const { rows } = await client.query<Record<StateTable, boolean>>(
     `select to_regclass('_elt.runs') is not null as runs, to_regclass('_elt.model_results') is not null as model_results,
-            to_regclass('_elt.table_loads') is not null as table_loads, to_regclass('_elt.test_results') is not null as test_results,
-            to_regclass('_elt_audit.test_failures') is not null as test_failures`,
+            to_regclass('_elt.table_loads') is not null as table_loads, to_regclass('_elt.test_results') is not null as test_results`,
   )
   return new Set((Object.entries(rows[0] ?? {}) as [StateTable, boolean][]).filter(([, ok]) => ok).map(([name]) => name))
 }
@@ -69,70 +68,6 @@ export async function readCatalogColumns(client: pg.ClientBase, relations: { sch
     columns.set(key, list)
   }
   return columns
-}
-
-export interface RecordedTestRow {
-  test_id: string
-  test_type: string
-  node_id: string
-  model: string
-  column_name: string | null
-  severity: string
-  tags: string[]
-  sql: string
-}
-
-/** `select distinct on (test_id) test_id, test_type, node_id, model, column_name, severity, tags, sql from _elt.test_results order by test_id, run_at desc` */
-export async function readRecordedTests(client: pg.ClientBase): Promise<RecordedTestRow[]> {
-  const { rows } = await client.query<RecordedTestRow>(
-    `select distinct on (test_id) test_id, test_type, node_id, model, column_name, severity, tags, sql from _elt.test_results order by test_id, run_at desc`,
-  )
-  return rows
-}
-
-/**
- * The last `perTest` results of every test, newest first.
- *
- * ```sql
- * select … from (select *, row_number() over (partition by test_id order by run_at desc) as n from _elt.test_results) r where n <= $1
- * ```
- */
-export async function readTestResults(client: pg.ClientBase, perTest: number): Promise<Map<string, TestResult[]>> {
-  const { rows } = await client.query<{ test_id: string; run_id: string; status: TestStatus; failures: number | null; seconds: number; run_at: Date; message: string | null }>(
-    `select test_id, run_id::text, status, failures::float8 as failures, seconds, run_at, message
-       from (select *, row_number() over (partition by test_id order by run_at desc) as n from _elt.test_results) r
-      where n <= $1 order by test_id, run_at desc`,
-    [perTest],
-  )
-  const results = new Map<string, TestResult[]>()
-  for (const row of rows) {
-    const list = results.get(row.test_id) ?? []
-    list.push({ testId: row.test_id, runId: row.run_id, status: row.status, failures: row.failures ?? 0, seconds: row.seconds, at: iso(row.run_at)!, ...(row.message ? { message: row.message } : {}) })
-    results.set(row.test_id, list)
-  }
-  return results
-}
-
-/**
- * The latest failing result of a test with its stored sample.
- *
- * ```sql
- * select run_id, failures, sql from _elt.test_results where test_id = $1 and status <> 'pass' order by run_at desc limit 1;
- * select "row" from _elt_audit.test_failures where test_id = $1 order by ordinal
- * ```
- */
-export async function readTestFailure(client: pg.ClientBase, testId: string, withSamples: boolean) {
-  const { rows } = await client.query<{ run_id: string; failures: number | null; sql: string }>(
-    `select run_id::text, failures::float8 as failures, sql from _elt.test_results where test_id = $1 and status <> 'pass' order by run_at desc limit 1`,
-    [testId],
-  )
-  const last = rows[0]
-  if (!last) return undefined
-  const sample = withSamples
-    ? (await client.query<{ row: Record<string, unknown> }>(`select "row" from _elt_audit.test_failures where test_id = $1 order by ordinal limit 1000`, [testId])).rows.map((r) => r.row)
-    : []
-  const sampleColumns = [...new Set(sample.flatMap((row) => Object.keys(row)))]
-  return { testId, runId: last.run_id, failures: last.failures ?? 0, sql: last.sql, sample, sampleColumns }
 }
 
 /**

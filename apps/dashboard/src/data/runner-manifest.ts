@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Manifest, ManifestNode } from '@elt/runner'
-import type { RecordedTestRow } from './history-queries.ts'
+import type { Manifest, ManifestNode, TestHistoryEntry } from '@elt/runner'
 import type { ColumnInfo, DashboardManifest, LineageNode, TestDefinition, TestSeverity } from './dashboard-source.ts'
 
 /** What the warehouse adds to the runner's manifest: where raw tables came from, real column types, tests seen in runs. */
@@ -126,16 +125,16 @@ function relationshipTarget(test: TestDefinition, nodes: ManifestNode[]): TestDe
   return match ? { nodeId: match.id, column: field } : undefined
 }
 
-/** A test definition from its latest `_elt.test_results` row. */
-export function recordedTest(row: RecordedTestRow): TestDefinition {
+/** A test definition from its latest recorded result (the runner's `testHistory`). */
+export function recordedTest(entry: TestHistoryEntry): TestDefinition {
   return {
-    id: row.test_id,
-    type: row.test_type,
-    nodeId: row.node_id,
-    model: row.model,
-    column: row.column_name ?? undefined,
-    severity: (row.severity === 'warn' ? 'warn' : 'error') satisfies TestSeverity,
-    tags: row.tags,
-    sql: row.sql,
+    id: entry.testId,
+    type: entry.type,
+    nodeId: entry.nodeId,
+    model: entry.model,
+    column: entry.column ?? undefined,
+    severity: (entry.severity === 'warn' ? 'warn' : 'error') satisfies TestSeverity,
+    tags: entry.tags,
+    sql: entry.sql,
   }
 }

@@ -1,19 +1,16 @@
 import { readFile, stat } from 'node:fs/promises'
 import { EltError, ExitCode } from '@elt/core'
-import { listRuns, nodeHistory, runDetails, type Manifest } from '@elt/runner'
+import { latestFailureSample, listRuns, nodeHistory, runDetails, testHistory, type Manifest, type TestHistoryEntry } from '@elt/runner'
 import pg from 'pg'
-import type { DashboardManifest, DashboardSource, NodeRunInfo, RunDetail, RunStep, RunSummary } from './dashboard-source.ts'
+import type { DashboardManifest, DashboardSource, NodeRunInfo, RunDetail, RunStep, RunSummary, TestFailureDetail, TestResult } from './dashboard-source.ts'
 import {
   presentTables,
   readCatalogColumns,
   readLastNodeRuns,
   readLoadedFrom,
   readLoadHistory,
-  readRecordedTests,
   readRunCounts,
   readRunLoads,
-  readTestFailure,
-  readTestResults,
 } from './history-queries.ts'
 import { fromRunnerManifest, recordedTest } from './runner-manifest.ts'
 
@@ -31,8 +28,8 @@ const rawNodeId = (targetTable: string) => `source.${targetTable}`
 
 /**
  * The real data: the runner's manifest file plus the destination's `_elt` history, read through
- * the runner's read API (`listRuns`, `runDetails`, `nodeHistory`) and parameterised queries for
- * loads and tests. Connections are read-only (`default_transaction_read_only`), so the dashboard
+ * the runner's read API (`listRuns`, `runDetails`, `nodeHistory`, `testHistory`,
+ * `latestFailureSample`) and parameterised queries for extract-load's table loads and counts. Connections are read-only (`default_transaction_read_only`), so the dashboard
  * cannot write to the warehouse even by mistake.
  *
  * ```ts
@@ -83,7 +80,7 @@ export function warehouseSource(options: WarehouseSourceOptions): DashboardSourc
         const loadedFrom = tables.has('table_loads') ? await readLoadedFrom(client) : new Map<string, string>()
         const relations = Object.values(manifest.nodes).flatMap((node) => (node.schema && node.kind !== 'test' ? [{ schema: node.schema, name: node.name }] : []))
         const columns = await readCatalogColumns(client, relations)
-        const recordedTests = tables.has('test_results') ? (await readRecordedTests(client)).map(recordedTest) : []
+        const recordedTests = tables.has('test_results') ? (await testHistory(client, { perTest: 1 })).map(recordedTest) : []
         const result = fromRunnerManifest(manifest, { loadedFrom, columns, recordedTests })
         cached = { at: Date.now(), mtime, manifest: result }
         return result
@@ -125,13 +122,15 @@ export function warehouseSource(options: WarehouseSourceOptions): DashboardSourc
         return { ...summary(details.run, counts), steps: [...loads, ...models] } satisfies RunDetail
       }),
 
-    testResults: (perTest) =>
-      withClient(async (client) => ((await presentTables(client)).has('test_results') ? readTestResults(client, perTest) : new Map())),
+    testResults: (perTest) => withClient(async (client) => byTest(await testHistory(client, { perTest }))),
 
     testFailure: (testId) =>
-      withClient(async (client) => {
-        const tables = await presentTables(client)
-        return tables.has('test_results') ? readTestFailure(client, testId, tables.has('test_failures')) : undefined
+      withClient(async (client): Promise<TestFailureDetail | undefined> => {
+        const [last] = await testHistory(client, { testId, failingOnly: true, limit: 1 })
+        if (!last) return undefined
+        const sample = (await latestFailureSample(client, testId, { limit: maxSampleRows })).rows
+        const sampleColumns = [...new Set(sample.flatMap((row) => Object.keys(row)))]
+        return { testId, runId: last.runId, failures: last.failures ?? 0, sql: last.sql, sample, sampleColumns }
       }),
 
     lastNodeRuns: () => withClient(async (client) => readLastNodeRuns(client, await presentTables(client), rawNodeId)),
@@ -153,6 +152,28 @@ export function warehouseSource(options: WarehouseSourceOptions): DashboardSourc
 
     close: () => pool.end(),
   }
+}
+
+/** Rows of a failing sample sent to the browser at most (samples are capped when stored; this guards a large cap). */
+const maxSampleRows = 1000
+
+/** Results grouped by test, each list newest first (as `testHistory` returns them). */
+function byTest(entries: TestHistoryEntry[]): Map<string, TestResult[]> {
+  const results = new Map<string, TestResult[]>()
+  for (const entry of entries) {
+    const list = results.get(entry.testId) ?? []
+    list.push({
+      testId: entry.testId,
+      runId: entry.runId,
+      status: entry.status,
+      failures: entry.failures ?? 0,
+      seconds: entry.seconds,
+      at: new Date(entry.runAt).toISOString(),
+      ...(entry.message ? { message: entry.message } : {}),
+    })
+    results.set(entry.testId, list)
+  }
+  return results
 }
 
 type RunRow = Awaited<ReturnType<typeof listRuns>>[number]
