@@ -90,8 +90,8 @@ export async function loadTable(input: LoadTableInput): Promise<LoadTableResult>
         })
       }
     }
+    await source.query('COMMIT') // the source is done with: release its snapshot before analysing
     await destination.query(`ANALYZE ${shadow}`) // statistics move with the table when it is renamed
-    await source.query('COMMIT')
     await swapTable(destination, table, indexes)
     const seconds = Math.round(performance.now() - started) / 1000
     await recordLoad(destination, {
