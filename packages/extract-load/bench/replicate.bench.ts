@@ -4,7 +4,8 @@
  *   2. a raw `psql COPY … TO STDOUT (FORMAT binary) | psql COPY … FROM STDIN (FORMAT binary)` pipe per table + the primary key builds,
  *   3. `elt replicate` as a child process, whose peak RSS is measured with `/usr/bin/time -v`.
  * Two embedded PostgreSQL servers (source, destination) are started in a temporary folder and deleted at the end.
- * Each is timed `--runs` times (default 2) on fresh destination databases, after a `CHECKPOINT` on both servers; the best time counts.
+ * Each is timed `--runs` times (default 2) on fresh destination databases, after a `CHECKPOINT` on both servers, in an order
+ * that rotates from run to run; the best time counts.
  * Not a test: it prints a table of seconds, ratios and peak memory. `--elt-only` skips the two baselines (quick memory checks);
  * `--steps` prints each replication step's time and the process's CPU time.
  */
@@ -86,6 +87,9 @@ async function settle(servers: EmbeddedServer[]): Promise<void> {
   }
 }
 
+const methodNames = ['dump', 'pipe', 'elt'] as const
+type Method = (typeof methodNames)[number]
+
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'elt-bench-'))
   await chmod(dir, 0o755) // as root, the servers run as the `postgres` user
@@ -125,27 +129,45 @@ async function main(): Promise<void> {
     const timings: { dump: Timed; pipe: Timed; elt: Timed; peakKb: number; inside: number; table: number }[] = []
     for (let run = 1; run <= Number(values.runs); run++) {
       const [dumpDst, pipeDst, eltDst] = await Promise.all(['dump', 'pipe', 'elt'].map((name) => createTestDatabase(dst.urlFor('postgres'), name)))
-      console.error(`run ${run}: 1/3 pg_dump | psql …`)
-      await settle(servers)
-      const dump = await (skip ?? sh(`${pgBin}/pg_dump --no-owner ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(dumpDst!.url)} > /dev/null`))
-
-      console.error(`run ${run}: 2/3 raw binary COPY pipe + keys …`)
-      if (!skip) await sh(`${pgBin}/pg_dump --no-owner --section=pre-data ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(pipeDst!.url)} > /dev/null`)
-      await settle(servers)
-      const pipeCommands = tables.map(
-        (t) =>
-          `${pgBin}/psql -q ${q(source)} -c ${q(`COPY ${t} TO STDOUT (FORMAT binary)`)} | ${pgBin}/psql -q ${q(pipeDst!.url)} -c ${q(`COPY ${t} FROM STDIN (FORMAT binary)`)}`,
-      )
-      const keys = `${pgBin}/pg_dump --no-owner --section=post-data ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(pipeDst!.url)} > /dev/null`
-      const pipe = await (skip ?? sh([...pipeCommands, keys].join(' && ')))
-
-      console.error(`run ${run}: 3/3 elt replicate …`)
-      await settle(servers)
-      const elt = await sh(`/usr/bin/time -v node --import tsx apps/cli/src/main.ts replicate --json${jobs}`, {
-        ...(values.steps ? { ELT_LOG_LEVEL: 'debug' } : {}),
-        SOURCE_DATABASE_URL: source,
-        DESTINATION_DATABASE_URL: eltDst!.url,
-      })
+      // Each method gets a fresh database and a settled server; the order rotates from run to run,
+      // so no method always runs after the others (warm caches, leftover background writes).
+      const methods: Record<Method, { label: string; time: () => Promise<Timed> }> = {
+        dump: {
+          label: 'pg_dump | psql',
+          time: () => skip ?? sh(`${pgBin}/pg_dump --no-owner ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(dumpDst!.url)} > /dev/null`),
+        },
+        pipe: {
+          label: 'raw binary COPY pipe + keys',
+          time: async () => {
+            if (skip) return skip
+            await sh(`${pgBin}/pg_dump --no-owner --section=pre-data ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(pipeDst!.url)} > /dev/null`)
+            await settle(servers)
+            const pipeCommands = tables.map(
+              (t) =>
+                `${pgBin}/psql -q ${q(source)} -c ${q(`COPY ${t} TO STDOUT (FORMAT binary)`)} | ${pgBin}/psql -q ${q(pipeDst!.url)} -c ${q(`COPY ${t} FROM STDIN (FORMAT binary)`)}`,
+            )
+            const keys = `${pgBin}/pg_dump --no-owner --section=post-data ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(pipeDst!.url)} > /dev/null`
+            return sh([...pipeCommands, keys].join(' && '))
+          },
+        },
+        elt: {
+          label: 'elt replicate',
+          time: () =>
+            sh(`/usr/bin/time -v node --import tsx apps/cli/src/main.ts replicate --json${jobs}`, {
+              ...(values.steps ? { ELT_LOG_LEVEL: 'debug' } : {}),
+              SOURCE_DATABASE_URL: source,
+              DESTINATION_DATABASE_URL: eltDst!.url,
+            }),
+        },
+      }
+      const order = methodNames.map((_, i) => methodNames[(i + run - 1) % methodNames.length]!)
+      const timed = {} as Record<Method, Timed>
+      for (const [i, name] of order.entries()) {
+        console.error(`run ${run}: ${i + 1}/3 ${methods[name].label} …`)
+        await settle(servers)
+        timed[name] = await methods[name].time()
+      }
+      const { dump, pipe, elt } = timed
       const summary = JSON.parse(elt.stdout) as { seconds: number; tables: { source: string; rows: number; seconds: number }[] }
       const copied = summary.tables.find((t) => t.source === 'public.events')?.rows
       if (copied !== rows) throw new Error(`elt replicate copied ${copied} rows of public.events, expected ${rows}`)
