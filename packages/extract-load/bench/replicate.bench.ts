@@ -89,6 +89,13 @@ async function settle(servers: EmbeddedServer[]): Promise<void> {
 
 const methodNames = ['dump', 'pipe', 'elt'] as const
 type Method = (typeof methodNames)[number]
+const labels: Record<Method, string> = { dump: 'pg_dump | psql', pipe: 'raw binary COPY pipe + keys', elt: 'elt replicate' }
+
+/** A timed method: `prepare` (untimed, e.g. the pipe's table DDL), then `time`. */
+interface BenchMethod {
+  prepare?: () => Promise<unknown>
+  time: () => Promise<Timed>
+}
 
 async function main(): Promise<void> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'elt-bench-'))
@@ -128,30 +135,26 @@ async function main(): Promise<void> {
     const jobs = values.jobs ? ` --jobs ${Number(values.jobs)}` : ''
     const timings: { dump: Timed; pipe: Timed; elt: Timed; peakKb: number; inside: number; table: number }[] = []
     for (let run = 1; run <= Number(values.runs); run++) {
-      const [dumpDst, pipeDst, eltDst] = await Promise.all(['dump', 'pipe', 'elt'].map((name) => createTestDatabase(dst.urlFor('postgres'), name)))
-      // Each method gets a fresh database and a settled server; the order rotates from run to run,
+      const [dumpDst, pipeDst, eltDst] = await Promise.all(methodNames.map((name) => createTestDatabase(dst.urlFor('postgres'), name)))
+      // Each method gets a fresh database and settled servers; the order rotates from run to run,
       // so no method always runs after the others (warm caches, leftover background writes).
-      const methods: Record<Method, { label: string; time: () => Promise<Timed> }> = {
+      const methods: Record<Method, BenchMethod> = {
         dump: {
-          label: 'pg_dump | psql',
           time: () => skip ?? sh(`${pgBin}/pg_dump --no-owner ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(dumpDst!.url)} > /dev/null`),
         },
         pipe: {
-          label: 'raw binary COPY pipe + keys',
-          time: async () => {
-            if (skip) return skip
-            await sh(`${pgBin}/pg_dump --no-owner --section=pre-data ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(pipeDst!.url)} > /dev/null`)
-            await settle(servers)
+          prepare: () =>
+            skip ?? sh(`${pgBin}/pg_dump --no-owner --section=pre-data ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(pipeDst!.url)} > /dev/null`),
+          time: () => {
             const pipeCommands = tables.map(
               (t) =>
                 `${pgBin}/psql -q ${q(source)} -c ${q(`COPY ${t} TO STDOUT (FORMAT binary)`)} | ${pgBin}/psql -q ${q(pipeDst!.url)} -c ${q(`COPY ${t} FROM STDIN (FORMAT binary)`)}`,
             )
             const keys = `${pgBin}/pg_dump --no-owner --section=post-data ${q(source)} | ${pgBin}/psql -q -v ON_ERROR_STOP=1 ${q(pipeDst!.url)} > /dev/null`
-            return sh([...pipeCommands, keys].join(' && '))
+            return skip ?? sh([...pipeCommands, keys].join(' && '))
           },
         },
         elt: {
-          label: 'elt replicate',
           time: () =>
             sh(`/usr/bin/time -v node --import tsx apps/cli/src/main.ts replicate --json${jobs}`, {
               ...(values.steps ? { ELT_LOG_LEVEL: 'debug' } : {}),
@@ -163,7 +166,8 @@ async function main(): Promise<void> {
       const order = methodNames.map((_, i) => methodNames[(i + run - 1) % methodNames.length]!)
       const timed = {} as Record<Method, Timed>
       for (const [i, name] of order.entries()) {
-        console.error(`run ${run}: ${i + 1}/3 ${methods[name].label} …`)
+        console.error(`run ${run}: ${i + 1}/3 ${labels[name]} …`)
+        await methods[name].prepare?.()
         await settle(servers)
         timed[name] = await methods[name].time()
       }
@@ -177,23 +181,20 @@ async function main(): Promise<void> {
       await Promise.all([dumpDst, pipeDst, eltDst].map((db) => db!.drop()))
     }
     // best of the runs for times (the machine may be shared), worst for memory
-    const best = (key: 'dump' | 'pipe' | 'elt') => timings.map((t) => t[key]).reduce((a, b) => (b.seconds < a.seconds ? b : a))
+    type Run = (typeof timings)[number]
+    const best = (key: Method) => timings.map((t) => t[key]).reduce((a, b) => (b.seconds < a.seconds ? b : a))
     const [dump, pipe, elt] = [best('dump'), best('pipe'), best('elt')]
     const peakKb = Math.max(...timings.map((t) => t.peakKb))
-    const seconds = (t: (typeof timings)[number], key: 'dump' | 'pipe' | 'elt' | 'inside' | 'table') => {
-      const v = t[key]
-      return typeof v === 'number' ? v : v.seconds
-    }
-    const all = (key: 'dump' | 'pipe' | 'elt' | 'inside' | 'table') => `runs: ${timings.map((t) => seconds(t, key).toFixed(2)).join(', ')}`
+    const all = (pick: (t: Run) => number) => `runs: ${timings.map((t) => pick(t).toFixed(2)).join(', ')}`
     const busy = (t: Timed) => `; ${t.cores.toFixed(1)} of ${os.availableParallelism()} cores busy`
 
     const line = (name: string, seconds: number, extra = '') => `${name.padEnd(34)} ${seconds.toFixed(2).padStart(8)} s  ${extra}`
     console.log(`\nreplicate benchmark: ${rows.toLocaleString('en-US')} rows in public.events (+3 small tables), ${os.availableParallelism()} cores\n`)
-    console.log(line('pg_dump | psql', dump.seconds, all('dump') + busy(dump)))
-    console.log(line('raw binary COPY pipe + keys', pipe.seconds, all('pipe') + busy(pipe)))
-    console.log(line('elt replicate', elt.seconds, `${all('elt')}${busy(elt)}; peak RSS ${(peakKb / 1024).toFixed(0)} MB`))
-    console.log(line('  of which replicate() itself', Math.min(...timings.map((t) => t.inside)), all('inside')))
-    console.log(line('  of which public.events load', Math.min(...timings.map((t) => t.table)), `${all('table')} (COPY + keys + swap)`))
+    console.log(line(labels.dump, dump.seconds, all((t) => t.dump.seconds) + busy(dump)))
+    console.log(line(labels.pipe, pipe.seconds, all((t) => t.pipe.seconds) + busy(pipe)))
+    console.log(line(labels.elt, elt.seconds, `${all((t) => t.elt.seconds)}${busy(elt)}; peak RSS ${(peakKb / 1024).toFixed(0)} MB`))
+    console.log(line('  of which replicate() itself', Math.min(...timings.map((t) => t.inside)), all((t) => t.inside)))
+    console.log(line('  of which public.events load', Math.min(...timings.map((t) => t.table)), `${all((t) => t.table)} (COPY + keys + swap)`))
     console.log('')
     console.log(`elt / pg_dump|psql = ${(elt.seconds / dump.seconds).toFixed(2)}  (target ≤ 0.60)`)
     console.log(`elt / raw pipe     = ${(elt.seconds / pipe.seconds).toFixed(2)}  (target ≤ 1.15)`)
