@@ -31,8 +31,8 @@ for (const dir of workspaces) {
   passed += report.numPassedTests
   failed += report.numFailedTests
   skipped += report.numPendingTests + (report.numTodoTests ?? 0)
-  for (const file of report.testResults ?? []) {
-    if (file.status === 'failed' && !(file.assertionResults ?? []).some((a) => a.status === 'failed')) brokenFiles.push(path.relative(root, file.name))
+  for (const result of report.testResults ?? []) {
+    if (result.status === 'failed' && !(result.assertionResults ?? []).some((a) => a.status === 'failed')) brokenFiles.push(path.relative(root, result.name))
   }
 }
 if (passed + failed === 0) status ||= 1

@@ -29,8 +29,9 @@ const rawNodeId = (targetTable: string) => `source.${targetTable}`
 /**
  * The real data: the runner's manifest file plus the destination's `_elt` history, read through
  * the runner's read API (`listRuns`, `runDetails`, `nodeHistory`, `testHistory`,
- * `latestFailureSample`) and parameterised queries for extract-load's table loads and counts. Connections are read-only (`default_transaction_read_only`), so the dashboard
- * cannot write to the warehouse even by mistake.
+ * `latestFailureSample`) and parameterised queries for extract-load's table loads and counts.
+ * Connections are read-only (`default_transaction_read_only`), so the dashboard cannot write to
+ * the warehouse even by mistake.
  *
  * ```ts
  * const source = warehouseSource({ destinationUrl, manifestPath: 'target/manifest.json' })
@@ -80,7 +81,7 @@ export function warehouseSource(options: WarehouseSourceOptions): DashboardSourc
         const loadedFrom = tables.has('table_loads') ? await readLoadedFrom(client) : new Map<string, string>()
         const relations = Object.values(manifest.nodes).flatMap((node) => (node.schema && node.kind !== 'test' ? [{ schema: node.schema, name: node.name }] : []))
         const columns = await readCatalogColumns(client, relations)
-        const recordedTests = tables.has('test_results') ? (await testHistory(client, { perTest: 1 })).map(recordedTest) : []
+        const recordedTests = (await testHistory(client, { perTest: 1 })).map(recordedTest) // none before the first test run
         const result = fromRunnerManifest(manifest, { loadedFrom, columns, recordedTests })
         cached = { at: Date.now(), mtime, manifest: result }
         return result

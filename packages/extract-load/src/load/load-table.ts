@@ -30,12 +30,15 @@ export interface LoadTableResult {
   seconds: number
 }
 
+/** `"raw"."elt_new_3f2a9c01d4"`: the shadow table a table is loaded into before the swap. */
+const shadowTable = (table: TableDef) => qualifiedName(table.targetSchema, shadowNames(table.targetSchema, table.name).table)
+
 /** The COPY statements of a table: all non-generated columns, in the source's order. */
 export function copyStatements(table: TableDef, format: 'binary' | 'text'): { copyOutSql: string; copyInSql: string } {
   const columns = copiedColumns(table).map(quoteIdent).join(', ')
   const list = columns === '' ? '' : ` (${columns})` // a table without columns still has rows
   const source = qualifiedName(table.schema, table.name)
-  const shadow = qualifiedName(table.targetSchema, shadowNames(table.targetSchema, table.name).table)
+  const shadow = shadowTable(table)
   const freeze = table.partitionKey === null ? ', FREEZE' : ''
   return {
     copyOutSql: table.partitionKey === null
@@ -49,7 +52,8 @@ export function copyStatements(table: TableDef, format: 'binary' | 'text'): { co
  * Loads one table as of the exported snapshot, all in one destination transaction:
  * shadow table, COPY (`FREEZE`: the table is new in this transaction), primary key, unique
  * constraints and indexes, row-count (and with `verify` content-hash) check, `ANALYZE`, swap,
- * and the `_elt.table_loads` record. Analysing here overlaps it with the other tables' copies. A failure or a kill at any point leaves the previous copy intact.
+ * and the `_elt.table_loads` record. Analysing here overlaps it with the other tables' copies.
+ * A failure or a kill at any point leaves the previous copy intact.
  */
 export async function loadTable(input: LoadTableInput): Promise<LoadTableResult> {
   const { table, source, destination } = input
@@ -76,7 +80,7 @@ export async function loadTable(input: LoadTableInput): Promise<LoadTableResult>
     }
     const indexes = indexDdl(table)
     for (const index of indexes) await destination.query(index.sql)
-    const shadow = qualifiedName(table.targetSchema, shadowNames(table.targetSchema, table.name).table)
+    const shadow = shadowTable(table)
     if (input.verify) {
       // COPY of a plain table reads only its own rows, not those of tables inheriting from it
       const only = table.partitionKey === null
