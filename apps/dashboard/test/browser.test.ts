@@ -3,7 +3,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { silentLogger } from '@elt/core'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
-import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { warehouseSource } from '../src/data/warehouse-source.ts'
 import type { DashboardSource } from '../src/data/dashboard-source.ts'
@@ -12,13 +12,15 @@ import { startDashboardServer, type DashboardServer } from '../src/server/create
 import { buildProject, type BuiltProject } from './fixtures/built-project.ts'
 import { startDashboardProcess } from './fixtures/dashboard-process.ts'
 import { filmManifest, runIds, seedFilmWarehouse, writeManifest } from './fixtures/film-warehouse.ts'
+import { launchChromium } from './support/launch-chromium.ts'
 
 /**
- * The UI in real headless Chromium (Debian's `chromium`, driven by playwright-core; never a
- * downloaded browser). Screenshots of every page land in apps/dashboard/test-results/.
+ * The UI in real headless Chromium driven by playwright-core: `CHROMIUM_PATH`, a system Chromium,
+ * or the one inside the `@sparticuz/chromium` package (see ./support/launch-chromium.ts); a
+ * browser that cannot start fails every test here with its cause. Screenshots of every page land
+ * in apps/dashboard/test-results/.
  */
 const shots = path.join(import.meta.dirname, '..', 'test-results')
-const chromiumArgs = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic']
 
 let db: TestDatabase
 let browser: Browser
@@ -36,7 +38,7 @@ beforeAll(async () => {
   await mkdir(shots, { recursive: true })
   db = await createTestDatabase(inject('pgAdminUrl'), 'dashboard_browser')
   await seedFilmWarehouse(db)
-  browser = await chromium.launch({ executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium', args: chromiumArgs })
+  browser = await launchChromium()
 })
 afterAll(async () => {
   await browser?.close()
