@@ -1,9 +1,26 @@
 import type {} from '@elt/core/testing/global-setup'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
+import { describeError, EltError } from '@elt/core'
+import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { acceptedValues, defineSource, freshness, notNull, relationships, unique, type ColumnSpecs, type ModelTest } from '../src/index.ts'
 import {
+  acceptedValues,
+  buildGraph,
+  collectProject,
+  compileProject,
+  defineModel,
+  defineSource,
+  defineTest,
+  freshness,
+  notNull,
+  relationships,
+  unique,
+  type ColumnSpecs,
+  type ModelTest,
+} from '../src/index.ts'
+import {
+  compileCustomTest,
   compileRelationTests,
   latestFailureSample,
   runTests,
@@ -106,6 +123,38 @@ describe('errors', () => {
     expect(r['source_not_null_shop_orders_missing_column']).toMatchObject({ status: 'error', failures: null })
     expect(r['source_not_null_shop_orders_missing_column']?.message).toMatch(/column t\.missing_column does not exist/)
     expect(r['source_unique_shop_orders_missing_column']?.status).toBe('error')
+  })
+})
+
+describe('custom tests', () => {
+  const shop = defineSource<Order>({ schema: 'shop', name: 'orders' })
+  const errorOf = (compile: () => unknown) => {
+    try {
+      compile()
+    } catch (error) {
+      return error
+    }
+    throw new Error('compiled')
+  }
+
+  it('compile like models: values inlined, and a value with no literal is the same clear error', async () => {
+    const lost = defineTest({ name: 'lost_big_orders', from: { o: shop }, query: (q) => q.selectFrom('o').select('id').where('status', 'in', ['lost']).where('amount', '>', 100) })
+    const compiled = compileCustomTest(lost, { locate })
+    expect(compiled.sql).toBe(`select "id" from "shop"."orders" as "o" where "status" in ('lost') and "amount" > 100`)
+    const run = await runTests(client, [compiled], { record: false })
+    // 'lost' on g % 7 = 0 and not g % 10 = 0, amount g * 1.5 > 100: g in 70..150 → 77, 84, 91, 98, 105, 112, 119, 126, 133, 147
+    expect(byId(run.results)['lost_big_orders']).toMatchObject({ status: 'fail', failures: 10 })
+
+    // An array inside sql`…` has no inline literal: one error naming the query's owner, for models and custom tests alike
+    // (a custom test used to surface Kysely's bare `invalid immediate value lost`).
+    const anyOf = (q: any) => q.selectFrom('o').select('id').where(sql<boolean>`status = any(${['lost']})`)
+    const model = defineModel({ name: 'lost_orders', from: { o: shop }, query: anyOf })
+    const project = collectProject({ model })
+    const modelError = errorOf(() => compileProject(project, buildGraph(project), { name: 'prod', schema: 'analytics' }))
+    const testError = errorOf(() => compileCustomTest(defineTest({ name: 'lost_orders_test', from: { o: shop }, query: anyOf }), { locate }))
+    expect(testError).toBeInstanceOf(EltError)
+    expect(describeError(modelError)).toContain("Model lost_orders's query has a value that cannot be written into its SQL as a literal")
+    expect(describeError(testError).replace('Custom test lost_orders_test', 'Model lost_orders')).toBe(describeError(modelError))
   })
 })
 

@@ -21,17 +21,18 @@ export type TableTarget = { schema: string; name: string } | { cte: string }
  * - each table in FROM/JOIN named like a `from` key becomes the dependency's real relation,
  *   aliased back to the key so column references keep working
  *   (`from "films"` → `from "raw"."films" as "films"`);
- * - a table that is neither declared nor a CTE of the query is an error naming the model and the table;
+ * - a table that is neither declared nor a CTE of the query is an error naming the query's owner and the table;
  * - every value becomes an inline literal (views cannot take bind parameters).
  */
 export class ResolveTablesTransformer extends OperationNodeTransformer {
-  readonly #model: string
+  readonly #subject: string
   readonly #targets: ReadonlyMap<string, TableTarget>
   readonly #cteNames: ReadonlySet<string>
 
-  constructor(model: string, targets: ReadonlyMap<string, TableTarget>, cteNames: ReadonlySet<string>) {
+  /** `subject` names the query's owner in errors: `Model film_ratings`, `Custom test every_film_rated`. */
+  constructor(subject: string, targets: ReadonlyMap<string, TableTarget>, cteNames: ReadonlySet<string>) {
     super()
-    this.#model = model
+    this.#subject = subject
     this.#targets = targets
     this.#cteNames = cteNames
   }
@@ -69,8 +70,8 @@ export class ResolveTablesTransformer extends OperationNodeTransformer {
     if (!target) {
       const table = schema === undefined ? name : `${schema}.${name}`
       const declared = [...this.#targets.keys()].join(', ') || 'nothing'
-      throw new EltError(`Model ${this.#model} reads the table "${table}", which it did not declare in \`from\` (it declares: ${declared}).`, {
-        hint: `Import the model or source that provides "${table}" and add it to ${this.#model}'s \`from\`, then read it by its key.`,
+      throw new EltError(`${this.#subject} reads the table "${table}", which it did not declare in \`from\` (it declares: ${declared}).`, {
+        hint: `Import the model or source that provides "${table}", add it to \`from\` and read it by its key.`,
         exitCode: ExitCode.usage,
       })
     }
