@@ -16,5 +16,14 @@ export { readEnvironment, type EltEnvironment } from './environment.ts'
 export { startEmbeddedServer, freePort, type EmbeddedServer, type EmbeddedServerOptions } from './embedded/embedded-server.ts'
 export { resolveDatabases, embeddedDatabaseNames, type Databases, type ResolveOptions } from './embedded/resolve-databases.ts'
 export { migrate, stateSchema } from './state/migrate.ts'
-export { migrateCore, startRun, finishRun, type RunStatus } from './state/runs.ts'
+export { migrateCore, startRun, finishRun, markAbandonedRuns, type RunStatus } from './state/runs.ts'
+export { holdRunLock, releaseRunLock, runAliveSql, effectiveRunStatusSql } from './state/run-liveness.ts'
+export {
+  lockTarget,
+  readTargetLockHolder,
+  describeTargetLockHolder,
+  type TargetLockHolder,
+  type TargetLockOptions,
+} from './state/target-lock.ts'
 export { quoteIdent, qualifiedName } from './sql-ident.ts'
+export { globMatcher, isGlob } from './glob.ts'

@@ -1,8 +1,11 @@
 import { randomUUID } from 'node:crypto'
+import os from 'node:os'
 import type pg from 'pg'
 import { migrate } from './migrate.ts'
+import { holdRunLock, releaseRunLock, runAliveSql } from './run-liveness.ts'
 
-export type RunStatus = 'running' | 'success' | 'error' | 'cancelled'
+/** `abandoned`: the run's process ended (killed, crashed) without recording an outcome. */
+export type RunStatus = 'running' | 'success' | 'error' | 'cancelled' | 'abandoned'
 
 /** `_elt.runs`: one row per command invocation (`run`, `replicate`, `build`, `test`). */
 const coreMigrations = [
@@ -18,39 +21,92 @@ const coreMigrations = [
     summary jsonb
   )`,
   `create index runs_started_at on _elt.runs (started_at desc)`,
+  // who and where: the process (pid on host, OS user) and what started it (e.g. 'schedule nightly')
+  `alter table _elt.runs
+     drop constraint runs_status_check,
+     add constraint runs_status_check check (status in ('running', 'success', 'error', 'cancelled', 'abandoned')),
+     add column host text,
+     add column os_user text,
+     add column started_by text`,
 ]
 
 export async function migrateCore(client: pg.ClientBase): Promise<void> {
   await migrate(client, 'core', coreMigrations)
 }
 
+/** The OS user running this process (an empty string where the system has no name for it). */
+function osUser(): string {
+  try {
+    return os.userInfo().username
+  } catch {
+    return process.env.USER ?? ''
+  }
+}
+
 /**
- * Records the start of a run and returns its id.
+ * Records the start of a run and returns its id. The run's liveness lock is taken first (see
+ * `holdRunLock`), so its row is never seen `running` without a live holder; runs left
+ * `running` by a process that is gone are marked `abandoned` on the way.
  *
  * ```ts
  * const runId = await startRun(client, { command: 'run', target: 'prod' })
- * // insert into _elt.runs (run_id, command, target, status, pid) values ($1, $2, $3, 'running', $4)
+ * // select pg_advisory_lock_shared(hashtext('elt:run'), hashtext($1::uuid::text))
+ * // update _elt.runs set status = 'abandoned' … where status = 'running' and not exists (…pg_locks…)
+ * // insert into _elt.runs (run_id, command, target, status, pid, host, os_user, started_by) values ($1, $2, $3, 'running', $4, $5, $6, $7)
  * ```
  */
-export async function startRun(client: pg.ClientBase, run: { command: string; target?: string; runId?: string }): Promise<string> {
+export async function startRun(
+  client: pg.ClientBase,
+  run: { command: string; target?: string; runId?: string; startedBy?: string },
+): Promise<string> {
   await migrateCore(client)
   const runId = run.runId ?? randomUUID()
-  await client.query(`insert into _elt.runs (run_id, command, target, status, pid) values ($1, $2, $3, 'running', $4)`, [
-    runId,
-    run.command,
-    run.target ?? null,
-    process.pid,
-  ])
+  await holdRunLock(client, runId)
+  await markAbandonedRuns(client)
+  await client.query(
+    `insert into _elt.runs (run_id, command, target, status, pid, host, os_user, started_by) values ($1, $2, $3, 'running', $4, $5, $6, $7)`,
+    [runId, run.command, run.target ?? null, process.pid, os.hostname(), osUser(), run.startedBy ?? null],
+  )
   return runId
 }
 
+/**
+ * Marks `abandoned` every `running` run whose process is gone (nobody holds its liveness lock)
+ * and returns their ids. `finished_at` stays empty: when the process died is not known.
+ *
+ * ```sql
+ * update _elt.runs r set status = 'abandoned', message = format('…pid %s on %s…', r.pid, r.host, …)
+ *  where r.status = 'running' and not exists (…pg_locks…) returning r.run_id
+ * ```
+ */
+export async function markAbandonedRuns(client: pg.ClientBase): Promise<string[]> {
+  const { rows } = await client.query<{ run_id: string }>(
+    `update _elt.runs r set status = 'abandoned',
+            message = format('Its process (pid %s on %s) ended without recording an outcome (killed or crashed); found at %s.',
+                             coalesce(r.pid::text, '?'), coalesce(r.host, 'an unknown host'),
+                             to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'))
+      where r.status = 'running' and not ${runAliveSql('r.run_id')}
+      returning r.run_id::text`,
+  )
+  return rows.map((row) => row.run_id)
+}
+
+/**
+ * Records how a run ended and releases its liveness lock.
+ *
+ * ```sql
+ * update _elt.runs set status = $2, finished_at = clock_timestamp(), message = $3, summary = $4 where run_id = $1;
+ * select pg_advisory_unlock_shared(hashtext('elt:run'), hashtext($1::uuid::text))
+ * ```
+ */
 export async function finishRun(
   client: pg.ClientBase,
   runId: string,
-  result: { status: Exclude<RunStatus, 'running'>; message?: string; summary?: unknown },
+  result: { status: Exclude<RunStatus, 'running' | 'abandoned'>; message?: string; summary?: unknown },
 ): Promise<void> {
   await client.query(
     `update _elt.runs set status = $2, finished_at = clock_timestamp(), message = $3, summary = $4 where run_id = $1`,
     [runId, result.status, result.message ?? null, result.summary === undefined ? null : JSON.stringify(result.summary)],
   )
+  await releaseRunLock(client, runId)
 }
