@@ -12,6 +12,7 @@ describe('selectTables', () => {
   it('matches names in any schema, schema-qualified names and globs', () => {
     expect(selectTables(tables, { include: ['films'] })).toEqual([tables[0], tables[3]])
     expect(selectTables(tables, { include: ['public.film*'] })).toEqual([tables[0], tables[1]])
+    expect(selectTables(tables, { include: ['public.film?', 'sales.?ilms'] })).toEqual([tables[0], tables[3]])
     expect(selectTables(tables, { exclude: ['*.audit_*', 'sales.*'] })).toEqual([tables[0], tables[1]])
     expect(selectTables(tables, {})).toEqual(tables)
   })

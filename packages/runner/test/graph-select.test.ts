@@ -96,6 +96,13 @@ describe('selection (dbt syntax)', () => {
     expect(selectNodes(graph(), { exclude: ['tag:marts'] })).toHaveLength(5)
   })
 
+  it('reads `?` as one character, like the replicate include lists (the same globMatcher of @elt/core)', () => {
+    expect(select('stg_film?')).toEqual(['model.stg_films'])
+    expect(select('source:raw.film?')).toEqual(['source.raw.films'])
+    expect(select('?op_films cast_siz?')).toEqual(['model.cast_size', 'model.top_films'])
+    expect(() => select('stg_film??')).toThrow(/The selector "stg_film\?\?" matches no node/)
+  })
+
   it('parses counts and rejects bad selectors with a usage error', () => {
     expect(parseSelectors(['3+tag:x+2'], ['name', 'tag'])).toEqual([
       [{ method: 'tag', value: 'x', parents: 3, children: 2, childrenParents: false, raw: '3+tag:x+2' }],

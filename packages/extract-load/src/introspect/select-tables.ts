@@ -1,16 +1,18 @@
-import { EltError, ExitCode } from '@elt/core'
+import { EltError, ExitCode, globMatcher, isGlob } from '@elt/core'
 
-/** `films`, `public.film_*`, `sales.*`: a pattern without a dot matches the table name in any selected schema. */
+/**
+ * `films`, `public.film_*`, `sales.*`, `film_?` (globs of `globMatcher`): a pattern without a dot
+ * matches the table name in any selected schema.
+ */
 function matcher(pattern: string): (schema: string, name: string) => boolean {
   const dot = pattern.indexOf('.')
-  const toRegex = (glob: string) => new RegExp('^' + glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$')
   if (dot < 0) {
-    const name = toRegex(pattern)
-    return (_schema, table) => name.test(table)
+    const name = globMatcher(pattern)
+    return (_schema, table) => name(table)
   }
-  const schema = toRegex(pattern.slice(0, dot))
-  const name = toRegex(pattern.slice(dot + 1))
-  return (s, table) => schema.test(s) && name.test(table)
+  const schema = globMatcher(pattern.slice(0, dot))
+  const name = globMatcher(pattern.slice(dot + 1))
+  return (s, table) => schema(s) && name(table)
 }
 
 /**
@@ -28,7 +30,7 @@ export function selectTables<T extends { schema: string; name: string }>(
   const include = patterns.include ?? []
   const exclude = patterns.exclude ?? []
   for (const pattern of [...include, ...exclude]) {
-    if (/[*?]/.test(pattern)) continue
+    if (isGlob(pattern)) continue
     const matches = matcher(pattern)
     if (!tables.some((t) => matches(t.schema, t.name))) {
       const list = include.includes(pattern) ? 'include' : 'exclude'

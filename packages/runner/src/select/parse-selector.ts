@@ -4,7 +4,7 @@ import { EltError, ExitCode } from '@elt/core'
 export interface SelectionCriterion {
   /** `name` (bare), `tag`, `source`, `model`, or an extension method (e.g. `test_type`). */
   method: string
-  /** The pattern; `*` matches any run of characters. */
+  /** The pattern (`globMatcher` of @elt/core): `*` matches any run of characters, `?` one character. */
   value: string
   /** Ancestors to add: 0 none, n hops, Infinity all (`+x`, `2+x`). */
   parents: number

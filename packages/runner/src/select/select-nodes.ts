@@ -1,4 +1,4 @@
-import { EltError, ExitCode } from '@elt/core'
+import { EltError, ExitCode, globMatcher } from '@elt/core'
 import type { AnyRelation } from '../define/relation.ts'
 import { reachable, topologicalOrder, type ModelGraph } from '../graph/build-graph.ts'
 import { parseSelectors, type SelectionCriterion } from './parse-selector.ts'
@@ -76,10 +76,4 @@ function resolveCriterion(graph: ModelGraph, criterion: SelectionCriterion, meth
     }
   }
   return result
-}
-
-function globMatcher(pattern: string): (text: string) => boolean {
-  if (!pattern.includes('*')) return (text) => text === pattern
-  const regex = new RegExp('^' + pattern.split('*').map((p) => p.replace(/[.+?^${}()|[\]\\]/g, '\\$&')).join('.*') + '$')
-  return (text) => regex.test(text)
 }
