@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { silentLogger } from '@elt/core'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
+import { testStats } from '@elt/runner'
+import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { warehouseSource } from '../src/data/warehouse-source.ts'
 import { selectNodes } from '../src/lineage/select-nodes.ts'
@@ -153,6 +155,24 @@ describe('GET /api/tests', () => {
     const bad = await get('/api/tests?status=broken')
     expect(bad.status).toBe(400)
     expect(bad.body.error).toContain('Unknown test status "broken"')
+  })
+
+  it("gives the runner's fail rates: a warning counts, as in testStats over the same history", async () => {
+    const { body } = await get('/api/tests')
+    const shown = Object.fromEntries(body.tests.map((t: { id: string; failRate: number }) => [t.id, t.failRate]))
+    expect(shown).toEqual({
+      unique_film_ratings_film_id: 0.5, // fail, pass
+      accepted_values_film_ratings_rating_category: 0.5, // warn, pass
+      not_null_film_ratings_film_id: 0,
+      relationships_stg_film_actors_film_id__film_id__stg_films: 0,
+    })
+    const client = new pg.Client({ connectionString: db.url })
+    await client.connect()
+    try {
+      expect(Object.fromEntries((await testStats(client)).map((s) => [s.testId, s.failRate]))).toEqual(shown)
+    } finally {
+      await client.end()
+    }
   })
 
   it('expands a failing test to its sample and the SQL that reproduces it', async () => {

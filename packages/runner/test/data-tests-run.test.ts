@@ -22,6 +22,7 @@ import {
 import {
   compileCustomTest,
   compileRelationTests,
+  failRate,
   latestFailureSample,
   runTests,
   testHistory,
@@ -163,7 +164,7 @@ describe('history and samples', () => {
     const tests = () =>
       compileRelationTests(
         orders({
-          status: { tests: [notNull({ sampleSize: 5 }), acceptedValues(['paid', 'lost'], { severity: 'warn' })] },
+          status: { tests: [notNull({ sampleSize: 5 }), acceptedValues(['paid'], { severity: 'warn' })] }, // 'lost' warns
           id: { tests: [unique(), notNull({ storeFailures: false, where: (eb) => eb('amount', '>', 0) })] },
         }),
         { locate },
@@ -192,6 +193,11 @@ describe('history and samples', () => {
     const stats = Object.fromEntries((await testStats(client)).map((s) => [s.testId, s]))
     expect(stats['source_not_null_shop_orders_status']).toMatchObject({ runs: 2, passed: 1, failed: 1, failRate: 0.5, lastStatus: 'pass', lastFailures: 0 })
     expect(stats['source_unique_shop_orders_id']).toMatchObject({ runs: 2, passed: 2, failRate: 0 })
+    // a warning found failing rows too: it counts in the fail rate (as `failingOnly` selects it)
+    expect(stats['source_accepted_values_shop_orders_status']).toMatchObject({ runs: 2, warned: 2, failRate: 1, lastStatus: 'warn', lastFailures: 19 })
+    const warnings = await testHistory(client, { testId: 'source_accepted_values_shop_orders_status' })
+    expect(failRate(warnings)).toBe(1)
+    expect(failRate([...history, ...warnings])).toBe(0.75)
 
     const rows = await db.query(`select count(*)::int as n, count(distinct run_id)::int as runs from _elt.test_results`)
     expect(rows[0]).toEqual({ n: 8, runs: 2 })

@@ -1,3 +1,4 @@
+import { failRate } from '@elt/runner'
 import type { LineageGraph } from '../lineage/lineage-graph.ts'
 import type { TestResult, TestStatus } from '../data/dashboard-source.ts'
 
@@ -15,7 +16,7 @@ export interface TestRow {
   status: TestListStatus
   failures: number
   lastAt?: string
-  /** Share of recent runs that failed or warned (0..1), over `history`. */
+  /** Share of the runs in `history` that did not pass (0..1): the runner's `failRate`. */
   failRate: number
   history: { runId: string; status: TestStatus; failures: number; at: string }[]
   message?: string
@@ -66,7 +67,7 @@ export function testList(graph: LineageGraph, results: Map<string, TestResult[]>
       status,
       failures: last?.failures ?? 0,
       lastAt: last?.at,
-      failRate: history.length === 0 ? 0 : history.filter((r) => r.status !== 'pass').length / history.length,
+      failRate: failRate(history),
       history: history.map(({ runId, status, failures, at }) => ({ runId, status, failures, at })),
       message: last?.message,
     }

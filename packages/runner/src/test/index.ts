@@ -10,7 +10,7 @@
  *   and one `grouping sets` pass for its `unique` tests; severity and thresholds as in dbt; failing-row
  *   samples into `_elt_audit.test_failures`; results into `_elt.test_results`.
  * - `createDataTestHook`: runs tests inside a build, right after the models they read.
- * - `testHistory` / `testStats` / `latestFailureSample`: the read API for the dashboard.
+ * - `testHistory` / `testStats` / `failRate` / `latestFailureSample`: the read API for the dashboard.
  */
 export type { CompiledTest, CompileTestsOptions, TestType, TestMeasure, TableLocation, Interpretation } from './compiled-test.ts'
 export { compileTests, compileRelationTests, displayName } from './compile-tests.ts'
@@ -25,4 +25,4 @@ export { toInlineSql } from './sql-builder.ts'
 export { selectTests, testSelectorMethods, testNodeId } from './select-tests.ts'
 export { collectCustomTests, loadCustomTests, compileProjectTests, testManifestNodes, testNodeResults } from './project-tests.ts'
 export { createDataTestHook, type DataTestHook } from './test-hook.ts'
-export { testHistory, testStats, latestFailureSample, type TestHistoryEntry, type TestHistoryFilter, type TestStats } from './test-history.ts'
+export { testHistory, testStats, failRate, latestFailureSample, type TestHistoryEntry, type TestHistoryFilter, type TestStats } from './test-history.ts'

@@ -34,7 +34,7 @@ export interface TestStats {
   warned: number
   failed: number
   errored: number
-  /** (failed + errored) / runs. */
+  /** Share of its runs that did not pass: {@link failRate}. */
   failRate: number
   lastStatus: TestStatus
   lastFailures: number | null
@@ -113,43 +113,57 @@ export async function testHistory(client: pg.ClientBase, filter: TestHistoryFilt
 }
 
 /**
- * The latest result of every test, with its pass/warn/fail counts and fail rate over the last
- * `runs` results of that test (default 30).
+ * The share of `results` that did not pass (`warn`, `fail` or `error`: the test found failing rows
+ * or could not run, as `failingOnly` selects them), 0 for none. The one definition of a fail rate:
+ * {@link testStats} and the dashboard both use it.
+ *
+ * ```ts
+ * failRate([{ status: 'fail' }, { status: 'warn' }, { status: 'pass' }, { status: 'pass' }]) // 0.5
+ * ```
+ */
+export function failRate(results: readonly { status: TestStatus }[]): number {
+  return results.length === 0 ? 0 : results.filter((r) => r.status !== 'pass').length / results.length
+}
+
+/**
+ * The latest result of every test, with its pass/warn/fail counts and {@link failRate} over the
+ * last `runs` results of that test (default 30), by test id. Reads {@link testHistory}'s `perTest`:
  *
  * ```sql
- * with recent as (select *, row_number() over (partition by "test_id" order by "run_at" desc) as "n" from "_elt"."test_results")
- * select "test_id", count(*) as "runs", count(*) filter (where "status" = 'fail') as "failed", … from recent where "n" <= $1 group by …
+ * select … from (select *, row_number() over (partition by "test_id" order by "run_at" desc) as "n" from "_elt"."test_results") as "r"
+ * where "n" <= $1 order by "run_at" desc, "test_id"
  * ```
  */
 export async function testStats(client: pg.ClientBase, options: { runs?: number } = {}): Promise<TestStats[]> {
-  const recent = db
-    .selectFrom('_elt.test_results')
-    .selectAll()
-    .select(sql<number>`row_number() over (partition by ${sql.ref('test_id')} order by ${sql.ref('run_at')} desc)`.as('n'))
-  const count = (status: TestStatus) => sql<number>`(count(*) filter (where ${sql.ref('status')} = ${status}))::int`
-  const latest = (column: string) => sql`(array_agg(${sql.ref(column)} order by ${sql.ref('run_at')} desc))[1]`
-  const query = db
-    .selectFrom(recent.as('recent'))
-    .where('n', '<=', options.runs ?? 30)
-    .groupBy('test_id')
-    .orderBy('test_id')
-    .select([
-      'test_id as testId',
-      latest('test_type').as('type'),
-      latest('node_id').as('nodeId'),
-      latest('model').as('model'),
-      latest('column_name').as('column'),
-      sql<number>`count(*)::int`.as('runs'),
-      count('pass').as('passed'),
-      count('warn').as('warned'),
-      count('fail').as('failed'),
-      count('error').as('errored'),
-      sql<number>`(count(*) filter (where ${sql.ref('status')} in ('fail', 'error')))::float8 / count(*)`.as('failRate'),
-      latest('status').as('lastStatus'),
-      sql<number | null>`${latest('failures')}::float8`.as('lastFailures'),
-      sql<Date>`max(${sql.ref('run_at')})`.as('lastRunAt'),
-    ])
-  return rowsOf<TestStats>(client, '_elt.test_results', query)
+  const byTest = new Map<string, TestHistoryEntry[]>()
+  for (const entry of await testHistory(client, { perTest: options.runs ?? 30 })) {
+    const list = byTest.get(entry.testId)
+    if (list) list.push(entry)
+    else byTest.set(entry.testId, [entry])
+  }
+  return [...byTest.values()].map(statsOf).sort((a, b) => (a.testId < b.testId ? -1 : a.testId > b.testId ? 1 : 0))
+}
+
+/** Statistics of one test from its results, newest first. */
+function statsOf(history: readonly TestHistoryEntry[]): TestStats {
+  const [last] = history as [TestHistoryEntry, ...TestHistoryEntry[]]
+  const count = (status: TestStatus) => history.filter((r) => r.status === status).length
+  return {
+    testId: last.testId,
+    type: last.type,
+    nodeId: last.nodeId,
+    model: last.model,
+    column: last.column,
+    runs: history.length,
+    passed: count('pass'),
+    warned: count('warn'),
+    failed: count('fail'),
+    errored: count('error'),
+    failRate: failRate(history),
+    lastStatus: last.status,
+    lastFailures: last.failures,
+    lastRunAt: last.runAt,
+  }
 }
 
 /**
