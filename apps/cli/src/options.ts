@@ -25,6 +25,7 @@ export const replicationOptions: Record<string, OptionSpec> = {
 export const buildOptions: Record<string, OptionSpec> = {
   threads: { type: 'string', valueName: 'n', description: 'models built at the same time (default 4)' },
   'full-refresh': { type: 'boolean', description: 'rebuild incremental models from scratch' },
+  wait: { type: 'boolean', description: 'when another run is writing the target, wait for it to end (default: exit 1 naming it)' },
 }
 
 /** `--select`, `--exclude`, `--target`: shared by build, compile, ls (and test/run). */

@@ -119,14 +119,14 @@ describe('lockTarget', () => {
     await lockTarget(holder, 'marts')
     const runId = await startRun(holder, { command: 'run', target: 'prod' })
     const waiter = await connect()
-    const seen: (TargetLockHolder | undefined)[] = []
+    const seen: TargetLockHolder[] = []
     let acquired = false
     const waiting = lockTarget(waiter, 'marts', { wait: true, pollMs: 50, onWait: (h) => seen.push(h) }).then((release) => {
       acquired = true
       return release
     })
     for (let i = 0; i < 200 && seen.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 25))
-    expect(seen.map((h) => h?.run?.runId)).toEqual([runId])
+    expect(seen.map((h) => h.run?.runId)).toEqual([runId])
     expect(acquired).toBe(false)
     await killSession(holder)
     const release = await waiting

@@ -2,7 +2,7 @@ import { connectClient, describeError, ExitCode, finishRun, startRun } from '@el
 import type { Command } from '../command.ts'
 import { buildOptions, selectionOptions, wholeNumberOption } from '../options.ts'
 
-/** `pnpm elt build [--select …] [--exclude …] [--threads N] [--target dev|prod] [--full-refresh] [--json]` */
+/** `pnpm elt build [--select …] [--exclude …] [--threads N] [--target dev|prod] [--full-refresh] [--wait] [--json]` */
 export const buildCommand: Command = {
   name: 'build',
   summary: 'Build the models (views, tables, incremental) into the target schema, in dependency order.',
@@ -14,13 +14,18 @@ export const buildCommand: Command = {
   async run(context, parsed) {
     // Loaded on use, so `elt --help` and the other commands start fast.
     const { overallStatus } = await import('@elt/runner')
-    const { buildTask, planModels, renderBuildSummary } = await import('../tasks/build-task.ts')
+    const { buildTask, lockBuildTarget, planModels, renderBuildSummary } = await import('../tasks/build-task.ts')
     const { dataTestsForBuild } = await import('../tasks/test-task.ts')
     const threads = wholeNumberOption(parsed.values.threads, 'threads', 1) ?? 4
     const plan = await planModels(context, parsed)
     const databases = await context.databases()
     const state = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
     try {
+      // one writer per target schema for the whole build (the lock ends with this session)
+      await lockBuildTarget(context, state, plan, parsed.values.wait === true).catch((error: unknown) => {
+        if (context.json) context.output({ json: { runId: null, status: 'error', target: plan.target, models: [], error: describeError(error) }, text: '' })
+        throw error
+      })
       const runId = await startRun(state, { command: 'build', target: plan.target.name })
       try {
         // each model's data tests run right after it builds; a failing error-severity test skips its descendants

@@ -20,7 +20,7 @@ export const runCommand: Command = {
   async run(context, parsed) {
     // Loaded on use, so `elt --help` and the other commands start fast.
     const { overallStatus } = await import('@elt/runner')
-    const { buildTask, planModels, renderBuildSummary } = await import('../tasks/build-task.ts')
+    const { buildTask, lockBuildTarget, planModels, renderBuildSummary } = await import('../tasks/build-task.ts')
     const { replicateTask } = await import('../tasks/replicate-task.ts')
     const { dataTestsForBuild, renderTestReport, testsJson } = await import('../tasks/test-task.ts')
     const jobs = wholeNumberOption(parsed.values.jobs, 'jobs', 1)
@@ -31,6 +31,8 @@ export const runCommand: Command = {
     const state = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
     let runId: string | undefined
     try {
+      // one writer per target schema for the whole run (raw has the replication's own lock)
+      await lockBuildTarget(context, state, plan, parsed.values.wait === true)
       runId = await startRun(state, { command: 'run', target: plan.target.name })
       const replication = await replicateTask(context, { jobs, verify: parsed.values.verify === true, fresh: parsed.values.fresh === true, runId })
       if (!context.json) context.logger.info(renderReplicationSummary(replication) + '\n')

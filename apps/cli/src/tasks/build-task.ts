@@ -1,6 +1,6 @@
 import os from 'node:os'
 import path from 'node:path'
-import { connectClient, EltError, ExitCode } from '@elt/core'
+import { connectClient, describeTargetLockHolder, EltError, ExitCode, lockTarget } from '@elt/core'
 import {
   buildProject,
   loadProject,
@@ -46,6 +46,21 @@ export async function planModels(context: CommandContext, parsed: ParsedArgs): P
   const project = await loadProject(modulePath)
   const target = resolveTarget(context, parsed.values.target as string | undefined)
   return planProject(project, target, selectionFrom(parsed))
+}
+
+/**
+ * Takes the write lock of the plan's target schema on `state` (the session that then starts the
+ * run) for the rest of the command: a second build or run into the same schema exits 1 naming
+ * the run that holds it, or with `--wait` waits for it, saying whom it waits for.
+ */
+export async function lockBuildTarget(context: CommandContext, state: Awaited<ReturnType<typeof connectClient>>, plan: ProjectPlan, wait: boolean): Promise<void> {
+  const schema = plan.target.schema
+  await lockTarget(state, schema, {
+    wait,
+    signal: context.signal,
+    hint: 'Wait for it to finish, or add --wait to start as soon as it ends.',
+    onWait: (holder) => context.logger.info(`waiting for the target "${schema}": ${describeTargetLockHolder(holder)}…`),
+  })
 }
 
 export interface BuildTaskOptions {

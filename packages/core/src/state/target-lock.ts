@@ -29,7 +29,7 @@ export interface TargetLockOptions {
   /** Stops waiting (throws the signal's reason). */
   signal?: AbortSignal
   /** Called when waiting starts and each time another run holds the lock. */
-  onWait?: (holder: TargetLockHolder | undefined) => void
+  onWait?: (holder: TargetLockHolder) => void
   /** What to do, appended to the error when not waiting. */
   hint?: string
   /** How often a waiting run retries, in milliseconds. Default 500. */
@@ -64,14 +64,20 @@ export async function lockTarget(client: pg.ClientBase, target: string, options:
         await client.query(`select pg_advisory_unlock(${lockKeys})`, [target])
       }
     }
-    const holder = await readTargetLockHolder(client, target)
+    let holder = await readTargetLockHolder(client, target)
+    // a holder between taking the lock and recording its run: give it a moment, to name the run
+    for (let i = 0; i < 10 && holder && !holder.run; i++) {
+      await sleep(100)
+      holder = await readTargetLockHolder(client, target)
+    }
+    if (!holder) continue // released meanwhile: try again
     if (!options.wait) {
       throw new EltError(`The target "${target}" is locked: ${describeTargetLockHolder(holder)}.`, {
         hint: options.hint ?? 'Wait for that run to finish, then rerun.',
         exitCode: ExitCode.failure,
       })
     }
-    const key = holder ? `${holder.backendPid}:${holder.run?.runId ?? ''}` : ''
+    const key = `${holder.backendPid}:${holder.run?.runId ?? ''}`
     if (key !== lastHolder) options.onWait?.(holder)
     lastHolder = key
     await sleep(options.pollMs ?? 500)
@@ -145,8 +151,7 @@ const utc = (date: Date) => `${date.toISOString().slice(0, 19).replace('T', ' ')
  * One clause naming a lock holder, e.g. `held by run 3f0c…-… (build, target prod) started
  * 2026-12-01 14:05:03 UTC by alice on host etl-1 (pid 4242)`.
  */
-export function describeTargetLockHolder(holder: TargetLockHolder | undefined): string {
-  if (!holder) return 'held by a session that just ended'
+export function describeTargetLockHolder(holder: TargetLockHolder): string {
   const run = holder.run
   if (!run) {
     const app = holder.applicationName ? ` "${holder.applicationName}"` : ''
