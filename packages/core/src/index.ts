@@ -27,3 +27,7 @@ export {
 } from './state/target-lock.ts'
 export { quoteIdent, qualifiedName } from './sql-ident.ts'
 export { globMatcher, isGlob } from './glob.ts'
+export { replaceRelation, type ReplaceRelationOptions } from './swap/replace-relation.ts'
+export { withLockWait, lockHolders, describeLockHolder, defaultLockWaitPolicy, type LockWaitPolicy, type LockHolder } from './swap/lock-wait.ts'
+export { readDependentViews, dropDependentViews, recreateDependentViews, type DependentView } from './swap/dependent-views.ts'
+export { readRelationAttributes, applyRelationAttributes, relationKeyword, type RelationAttributes, type Privilege } from './swap/relation-attributes.ts'

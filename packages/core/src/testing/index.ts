@@ -1,2 +1,3 @@
 export { startTestServer, type TestServer } from './test-server.ts'
 export { createTestDatabase, databaseUrl, type TestDatabase } from './test-database.ts'
+export { createTestRole, type TestRole } from './test-role.ts'

@@ -44,7 +44,8 @@ export async function createTestDatabase(adminUrl: string, prefix = 'db'): Promi
   }
 }
 
-async function runAdmin(adminUrl: string, sql: string): Promise<void> {
+/** Runs one statement as the server's superuser. */
+export async function runAdmin(adminUrl: string, sql: string): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl })
   await client.connect()
   try {

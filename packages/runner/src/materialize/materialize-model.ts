@@ -1,8 +1,8 @@
 import type pg from 'pg'
-import { qualifiedName, quoteIdent } from '@elt/core'
+import { qualifiedName, quoteIdent, replaceRelation } from '@elt/core'
 import type { ModelRelation } from '../define/relation.ts'
 import { relationColumns, relationKind } from './relation-catalog.ts'
-import { inTransaction, replaceRelation } from './replace-relation.ts'
+import { inTransaction } from './in-transaction.ts'
 
 export interface MaterializeRequest {
   model: ModelRelation<any, any>
@@ -51,17 +51,16 @@ export async function materializeView(client: pg.ClientBase, { model, schema, sq
     if (!isShapeChange(error)) throw error
   }
   await inTransaction(client, () =>
-    replaceRelation(client, schema, model.name, async () => {
-      await client.query(`create view ${target} as ${sql}`)
-    }),
+    replaceRelation(client, { schema, name: model.name, install: async () => void (await client.query(`create view ${target} as ${sql}`)) }),
   )
   return { rowsAffected: null }
 }
 
 /**
  * Builds `<name>__next` outside any lock, then swaps it in one short transaction, so readers
- * see the old table or the new one, never a half-built one. Dependent views are recreated, not
- * dropped with CASCADE.
+ * see the old table or the new one, never a half-built one. `replaceRelation` (`@elt/core`) keeps
+ * the old table's owner, grants and comments and recreates its dependent views (not dropped with
+ * CASCADE); it waits for readers of the old table a bounded time, then fails naming them.
  *
  * ```sql
  * drop table if exists "analytics"."film_ratings__next";
@@ -79,9 +78,13 @@ export async function materializeTable(client: pg.ClientBase, request: Materiali
   }
   try {
     await inTransaction(client, () =>
-      replaceRelation(client, schema, model.name, async () => {
-        await client.query(`alter table ${qualifiedName(schema, next)} rename to ${quoteIdent(model.name)}`)
-        if (uniqueKey?.length) await client.query(`alter index ${qualifiedName(schema, `${next}__key`)} rename to ${quoteIdent(`${model.name}__key`)}`)
+      replaceRelation(client, {
+        schema,
+        name: model.name,
+        install: async () => {
+          await client.query(`alter table ${qualifiedName(schema, next)} rename to ${quoteIdent(model.name)}`)
+          if (uniqueKey?.length) await client.query(`alter index ${qualifiedName(schema, `${next}__key`)} rename to ${quoteIdent(`${model.name}__key`)}`)
+        },
       }),
     )
   } catch (error) {

@@ -20,39 +20,6 @@ export async function relationColumns(client: pg.ClientBase, schema: string, nam
   return rows.map((r) => r.name)
 }
 
-export interface DependentView {
-  schema: string
-  name: string
-  kind: 'v' | 'm'
-  definition: string
-}
-
-/**
- * Views (and materialized views) that depend on a relation, directly or through other views,
- * parents before children. Their definitions come from `pg_get_viewdef`, schema-qualified.
- */
-export async function dependentViews(client: pg.ClientBase, schema: string, name: string): Promise<DependentView[]> {
-  const { rows } = await client.query<DependentView & { depth: number }>(
-    `with recursive deps(oid, depth) as (
-       select r.ev_class, 1 from pg_depend d join pg_rewrite r on r.oid = d.objid
-       where d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass
-         and d.refobjid = to_regclass($1) and r.ev_class <> d.refobjid
-       union all
-       select r.ev_class, deps.depth + 1 from deps
-       join pg_depend d on d.refobjid = deps.oid and d.classid = 'pg_rewrite'::regclass and d.refclassid = 'pg_class'::regclass
-       join pg_rewrite r on r.oid = d.objid
-       where r.ev_class <> deps.oid and deps.depth < 100
-     )
-     select n.nspname as schema, c.relname as name, c.relkind as kind, max(deps.depth)::int as depth,
-            pg_get_viewdef(c.oid) as definition
-     from deps join pg_class c on c.oid = deps.oid join pg_namespace n on n.oid = c.relnamespace
-     group by c.oid, n.nspname, c.relname, c.relkind
-     order by depth, schema, name`,
-    [qualifiedName(schema, name)],
-  )
-  return rows.map(({ depth: _depth, ...view }) => view)
-}
-
 /**
  * Column names and SQL types of many relations in one query, keyed by `schema.name`, in column order.
  *
