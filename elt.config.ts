@@ -1,6 +1,7 @@
-import { defineConfig } from '@elt/cli/config'
+import { defineConfig } from '@elt/config'
 
-// The project's configuration. Every field is optional; see apps/cli/src/config/elt-config.ts.
+// The project's configuration. Every field is optional; the keys are listed under Configuration in README.md
+// and defined in packages/config/src/elt-config-schema.ts.
 export default defineConfig({
   replicate: {
     schemas: ['public'],

@@ -1,3 +1,4 @@
+import type { ResolvedConfig } from '@elt/config'
 import {
   createLogger,
   readEnvironment,
@@ -7,14 +8,13 @@ import {
   type EltEnvironment,
   type Logger,
 } from '@elt/core'
-import type { EltConfig } from './config/elt-config.ts'
 import type { CliIo } from './io.ts'
 
 /** What every command gets: config and environment read once here, passed down explicitly. */
 export interface CommandContext {
   io: CliIo
   env: EltEnvironment
-  config: EltConfig
+  config: ResolvedConfig
   projectDir: string
   logger: Logger
   json: boolean
@@ -28,7 +28,7 @@ export interface CommandContext {
 
 export function createContext(options: {
   io: CliIo
-  config: EltConfig
+  config: ResolvedConfig
   projectDir: string
   json: boolean
   verbose: boolean

@@ -1,8 +1,12 @@
 import { commonOptions, type Command, type OptionSpec } from './command.ts'
 
+/** `--config <file>`, `--json`. */
+function flag(name: string, spec: OptionSpec): string {
+  return `--${name}${spec.type === 'string' ? ` <${spec.valueName ?? 'value'}>` : ''}`
+}
+
 function optionLine(name: string, spec: OptionSpec): string {
-  const flag = `${spec.short ? `-${spec.short}, ` : '    '}--${name}${spec.type === 'string' ? ` <${spec.valueName ?? 'value'}>` : ''}`
-  return `  ${flag.padEnd(30)} ${spec.description}`
+  return `  ${`${spec.short ? `-${spec.short}, ` : '    '}${flag(name, spec)}`.padEnd(30)} ${spec.description}`
 }
 
 /** `elt --help`: every command with its one-line summary. */
@@ -16,6 +20,8 @@ export function renderOverview(commands: readonly Command[]): string {
     '',
     'Environment: SOURCE_DATABASE_URL and DESTINATION_DATABASE_URL (both unset: embedded PostgreSQL under .elt/),',
     'ELT_MAX_RETRIES, ELT_RETRY_DELAY_SECONDS, ELT_CONNECT_TIMEOUT_SECONDS.',
+    `Every command takes ${Object.entries(commonOptions).map(([name, spec]) => flag(name, spec)).join(', ')};`,
+    'the config is elt.config.ts (or .mjs, .js, .json) in the current folder unless --config names one.',
     'Exit codes: 0 success, 1 a load, model or test failed, 2 bad usage or configuration.',
     'Run `pnpm elt <command> --help` for its options.',
   ].join('\n')

@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { parseConfig } from '@elt/config'
 import { connectClient, startRun } from '@elt/core'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import { createContext } from '../src/context.ts'
@@ -97,7 +98,7 @@ describe('pnpm models test', () => {
     const releases: (() => Promise<void>)[] = []
     const context = createContext({
       io: { stdout: { write: () => true }, stderr: { write: (s: string) => (stderr += s) }, env, cwd },
-      config: { models: { project: modelsProject } },
+      config: parseConfig({ models: { project: modelsProject } }, { dir: cwd }),
       projectDir: cwd,
       json: false,
       verbose: false,

@@ -15,7 +15,7 @@ export const codegenCommand: Command = {
   async run(context, parsed) {
     // Loaded on use, so `elt --help` and the other commands start fast.
     const { introspectTables, renderRawTypes } = await import('@elt/runner')
-    const schema = (parsed.values.schema as string | undefined) ?? context.config.replicate?.targetSchema ?? 'raw'
+    const schema = (parsed.values.schema as string | undefined) ?? context.config.replicate.targetSchema ?? 'raw'
     const out = path.resolve(context.projectDir, (parsed.values.out as string | undefined) ?? 'packages/models/src/generated/raw-schema.ts')
     const databases = await context.databases()
     const client = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })

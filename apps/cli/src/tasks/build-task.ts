@@ -14,7 +14,6 @@ import {
 } from '@elt/runner'
 import type { ParsedArgs } from '../command.ts'
 import type { CommandContext } from '../context.ts'
-import { defaultTargets } from '../config/elt-config.ts'
 import { formatSeconds, renderTable } from '../output/format.ts'
 import { createProgress } from '../output/progress.ts'
 
@@ -27,7 +26,7 @@ export function selectionFrom(parsed: ParsedArgs): SelectOptions {
 
 /** The target's schema: `{user}` becomes the OS user name (lower case, letters/digits/underscores). */
 export function resolveTarget(context: CommandContext, name?: string): BuildTarget {
-  const targets = context.config.targets ?? defaultTargets
+  const targets = context.config.targets
   const chosen = name ?? context.config.defaultTarget ?? 'prod'
   const spec = targets[chosen]
   if (!spec) {
@@ -40,10 +39,9 @@ export function resolveTarget(context: CommandContext, name?: string): BuildTarg
   return { name: chosen, schema: spec.schema.replaceAll('{user}', user) }
 }
 
-/** Loads the models project (`models.project` in elt.config.ts, default packages/models/src/index.ts) and plans it. */
+/** Loads the models project (`models.project` of the config, an absolute path once loaded) and plans it. */
 export async function planModels(context: CommandContext, parsed: ParsedArgs): Promise<ProjectPlan> {
-  const modulePath = path.resolve(context.projectDir, context.config.models?.project ?? 'packages/models/src/index.ts')
-  const project = await loadProject(modulePath)
+  const project = await loadProject(context.config.models.project)
   const target = resolveTarget(context, parsed.values.target as string | undefined)
   return planProject(project, target, selectionFrom(parsed))
 }

@@ -24,7 +24,7 @@ export interface ReplicateTaskOptions {
  */
 export async function replicateTask(context: CommandContext, options: ReplicateTaskOptions = {}): Promise<ReplicationSummary> {
   const databases = await context.databases()
-  const config = context.config.replicate ?? {}
+  const config = context.config.replicate
   const progress = createProgress(context.io)
   try {
     return await replicate({

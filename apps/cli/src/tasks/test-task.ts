@@ -27,8 +27,7 @@ import { planModels, selectionFrom } from './build-task.ts'
 
 /** Every test of the project, compiled for the target (selection is applied separately). */
 export async function compileAllTests(context: CommandContext, plan: ProjectPlan, sampleSize?: number): Promise<CompiledTest[]> {
-  const modulePath = path.resolve(context.projectDir, context.config.models?.project ?? 'packages/models/src/index.ts')
-  return compileProjectTests(plan, await loadCustomTests(modulePath), sampleSize === undefined ? {} : { sampleSize })
+  return compileProjectTests(plan, await loadCustomTests(context.config.models.project), sampleSize === undefined ? {} : { sampleSize })
 }
 
 /** The project planned with every node (test selection has its own methods such as `test_type:`), and the selected tests. */

@@ -1,0 +1,5 @@
+export { eltConfigSchema, defaultTargets, type EltConfig, type ResolvedConfig } from './elt-config-schema.ts'
+export { defineConfig } from './define-config.ts'
+export { parseConfig } from './parse-config.ts'
+export { loadConfig, defaultConfigFiles, type LoadedConfig } from './load-config.ts'
+export { formatConfigIssues, fieldPath, describeValue } from './format-config-issues.ts'

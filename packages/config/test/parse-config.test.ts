@@ -1,0 +1,93 @@
+import { EltError, ExitCode } from '@elt/core'
+import { describe, expect, it } from 'vitest'
+import { parseConfig } from '../src/index.ts'
+
+const file = '/project/elt.config.ts'
+
+/** The error `parseConfig` throws for `value`: its exit code and its lines. */
+function problems(value: unknown): { exitCode: number; lines: string[] } {
+  try {
+    parseConfig(value, { dir: '/project', file })
+  } catch (error) {
+    if (!(error instanceof EltError)) throw error
+    return { exitCode: error.exitCode, lines: error.message.split('\n') }
+  }
+  throw new Error('expected the config to be rejected')
+}
+
+describe('parseConfig', () => {
+  it.each([
+    [{ replicate: { jobs: 'four' } }, 'replicate.jobs: expected a whole number ≥ 1, got "four"'],
+    [{ replicate: { jobs: 0 } }, 'replicate.jobs: expected a whole number ≥ 1, got 0'],
+    [{ replicate: { jobs: 2.5 } }, 'replicate.jobs: expected a whole number ≥ 1, got 2.5'],
+    [{ replicate: { include: 'films' } }, 'replicate.include: expected a list of table patterns such as ["films", "public.film_*"], got "films"'],
+    [{ replicate: { exclude: ['films', 7] } }, 'replicate.exclude[1]: expected a table pattern such as "films", "public.film_*" or "sales.*", got 7'],
+    [{ replicate: { targetSchema: 42 } }, 'replicate.targetSchema: expected a schema name (text of 1 to 63 bytes), got 42'],
+    [{ replicate: { targetSchema: 'x'.repeat(64) } }, `replicate.targetSchema: expected a schema name (text of 1 to 63 bytes), got "${'x'.repeat(64)}"`],
+    [{ replicate: { schemas: [] } }, 'replicate.schemas: expected a list of at least one schema name such as ["public"], got []'],
+    [{ models: { project: 3 } }, 'models.project: expected a path to the module exporting the models, got 3'],
+    [{ targets: { prod: {} } }, 'targets.prod.schema: expected a schema name (text of 1 to 63 bytes; {user} is replaced by the OS user name), got nothing'],
+    [{ targets: ['analytics'] }, 'targets: expected a map of target names to targets such as { prod: { schema: "analytics" } }, got ["analytics"]'],
+    [{ defaultTarget: 'staging' }, 'defaultTarget: expected one of the targets (prod, dev), got "staging"'],
+    [{ replicate: true }, 'replicate: expected the replication settings { schemas, include, exclude, targetSchema, jobs }, got true'],
+    [42, 'the config: expected a config object such as { replicate: { … }, targets: { … } }, got 42'],
+    [null, 'the config: expected a config object such as { replicate: { … }, targets: { … } }, got null'],
+  ])('rejects %j with exit 2, naming the field, the value and what is expected', (value, line) => {
+    expect(problems(value)).toEqual({
+      exitCode: ExitCode.usage,
+      lines: [`Invalid config in ${file}:`, `  ${line}`, 'Every key and its values are listed under Configuration in README.md.'],
+    })
+  })
+
+  it('rejects unknown keys at every level, suggesting the closest known key', () => {
+    const { lines } = problems({ replicat: {}, replicate: { jbos: 2 }, targets: { 'my target': { schema: 'a', grant: 'bi' } }, colour: 'blue' })
+    expect(lines.slice(1, -1)).toEqual([
+      '  replicate.jbos: unknown key (did you mean "jobs"?)',
+      '  targets["my target"].grant: unknown key (known keys: schema)',
+      '  replicat: unknown key (did you mean "replicate"?)',
+      '  colour: unknown key (known keys: replicate, models, targets, defaultTarget)',
+    ])
+  })
+
+  it('reports every problem at once', () => {
+    const { lines } = problems({ replicate: { jobs: 'four', include: 'films', targetSchema: 42 }, replicat: {}, defaultTarget: 'staging' })
+    expect(lines.slice(1, -1)).toEqual([
+      '  replicate.include: expected a list of table patterns such as ["films", "public.film_*"], got "films"',
+      '  replicate.targetSchema: expected a schema name (text of 1 to 63 bytes), got 42',
+      '  replicate.jobs: expected a whole number ≥ 1, got "four"',
+      '  replicat: unknown key (did you mean "replicate"?)',
+      '  defaultTarget: expected one of the targets (prod, dev), got "staging"',
+    ])
+  })
+
+  it('never prints a password received in a value', () => {
+    const { lines } = problems({ replicate: { include: 'postgres://app:Sup3rSecret@db/src' } })
+    expect(lines[1]).toContain('got "postgres://app:***@db/src"')
+    expect(lines.join('\n')).not.toContain('Sup3rSecret')
+  })
+
+  it('fills in the defaults and resolves models.project against the config folder', () => {
+    expect(parseConfig({}, { dir: '/project' })).toEqual({
+      replicate: {},
+      models: { project: '/project/packages/models/src/index.ts' },
+      targets: { prod: { schema: 'analytics' }, dev: { schema: 'analytics_{user}' } },
+    })
+    const config = parseConfig(
+      { replicate: { schemas: ['public', 'sales'], include: ['films'], jobs: 3 }, models: { project: '../models/index.ts' }, targets: { ci: { schema: 'ci_{user}' } }, defaultTarget: 'ci' },
+      { dir: '/project/config' },
+    )
+    expect(config).toEqual({
+      replicate: { schemas: ['public', 'sales'], include: ['films'], jobs: 3 },
+      models: { project: '/project/models/index.ts' },
+      targets: { ci: { schema: 'ci_{user}' } },
+      defaultTarget: 'ci',
+    })
+    expect(parseConfig({ models: { project: '/abs/models.ts' } }, { dir: '/project' }).models.project).toBe('/abs/models.ts')
+  })
+
+  it('does not share the default targets between configs', () => {
+    const first = parseConfig({}, { dir: '/a' })
+    first.targets.prod!.schema = 'changed'
+    expect(parseConfig({}, { dir: '/b' }).targets.prod).toEqual({ schema: 'analytics' })
+  })
+})
