@@ -31,7 +31,16 @@ export { buildProject, type BuildProjectOptions, type BuildProjectResult } from 
 export type { NodeResult, NodeStatus } from './record/node-result.ts'
 export { migrateRunner, recordNodeResult, recordManifest } from './record/model-results.ts'
 export { listRuns, runDetails, nodeHistory, runManifest, type RunSummary, type NodeRun } from './record/history.ts'
-export { buildManifest, manifestSchemaVersion, type Manifest, type ManifestNode, type ExtraManifestNode } from './artifacts/manifest.ts'
+export {
+  buildManifest,
+  isTestNode,
+  manifestSchemaVersion,
+  type Manifest,
+  type ManifestNode,
+  type ManifestTestFields,
+  type ManifestTestNode,
+  type ExtraManifestNode,
+} from './artifacts/manifest.ts'
 export { buildRunResults, runResultsSchemaVersion, type RunResults } from './artifacts/run-results.ts'
 export { writeArtifact } from './artifacts/write-artifacts.ts'
 // codegen

@@ -144,12 +144,21 @@ describe('data tests in a build', () => {
       kind: 'test',
       depends_on: ['model.m_children', 'model.m_parents'],
       test_type: 'relationships',
+      tested_node: 'model.m_children',
+      column: 'parent_id',
+      to_node: 'model.m_parents',
+      to_column: 'id',
     })
+    expect(manifest.nodes['test.every_child_counted']).toMatchObject({ test_type: 'custom', tested_node: 'test.every_child_counted', column: null, to_node: null, to_column: null })
     expect(manifest.child_map['model.m_parents']).toContain('test.relationships_m_children_parent_id__id__m_parents')
     // the artifacts, tests included, still match their committed JSON Schemas
     const ajv = new Ajv({ allErrors: true, validateFormats: false })
     expect(ajv.validate(manifestSchema, manifest), JSON.stringify(ajv.errors)).toBe(true)
     expect(ajv.validate(runResultsSchema, runResults), JSON.stringify(ajv.errors)).toBe(true)
+    // test nodes are checked field by field: a key the runner does not write is an error
+    const stray = { ...manifest, nodes: { ...manifest.nodes, 'test.every_child_counted': { ...manifest.nodes['test.every_child_counted'], field: 'id' } } }
+    expect(ajv.validate(manifestSchema, stray)).toBe(false)
+    expect(ajv.errors).toContainEqual(expect.objectContaining({ keyword: 'additionalProperties', params: { additionalProperty: 'field' } }))
     const stored = await db.query(`select test_id, status from _elt.test_results where run_id = $1 order by test_id`, [runResults.run_id])
     expect(stored).toHaveLength(5)
   })

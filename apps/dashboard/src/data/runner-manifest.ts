@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import type { Manifest, ManifestNode, TestHistoryEntry } from '@elt/runner'
+import { isTestNode, type Manifest, type ManifestNode, type ManifestTestNode, type TestHistoryEntry } from '@elt/runner'
 import type { ColumnInfo, DashboardManifest, LineageNode, TestDefinition, TestSeverity } from './dashboard-source.ts'
 
 /** What the warehouse adds to the runner's manifest: where raw tables came from, real column types, tests seen in runs. */
@@ -31,7 +31,7 @@ export function fromRunnerManifest(manifest: Manifest, extras: ManifestExtras): 
   const upstream = new Map<string, LineageNode>()
   const all = Object.values(manifest.nodes)
   for (const node of all) {
-    if (node.kind === 'test') {
+    if (isTestNode(node)) {
       tests.push(testOf(node))
       continue
     }
@@ -91,31 +91,26 @@ function mergeColumns(catalog: ColumnInfo[] | undefined, declared: ManifestNode[
   return columns
 }
 
-/** A `test` node of the manifest (added by the data tests), read tolerantly: only id, kind, name and depends_on are fixed. */
-function testOf(node: ManifestNode): TestDefinition {
-  const text = (...keys: string[]) => {
-    for (const key of keys) if (typeof node[key] === 'string') return node[key] as string
-    return undefined
-  }
-  const nodeId = text('tested_node', 'attached_node', 'node_id') ?? node.depends_on[0] ?? node.id
-  const type = text('test_type', 'type') ?? 'custom'
-  const severity = text('severity') === 'warn' ? 'warn' : 'error'
-  const other = node.depends_on.find((id) => id !== nodeId)
+/** A `test` node of the manifest, by the keys the runner writes (`ManifestTestFields`, the schema's `testNode`). */
+function testOf(node: ManifestTestNode): TestDefinition {
   const first = node.depends_on[0]
   return {
-    id: text('test_id') ?? node.name,
-    type,
-    nodeId,
-    ...(first && nodeId.startsWith('test.') ? { model: first.replace(/^(model|source)\./, '') } : {}),
-    column: text('column', 'column_name'),
-    severity,
+    id: node.name,
+    type: node.test_type,
+    nodeId: node.tested_node,
+    ...(first && node.tested_node.startsWith('test.') ? { model: first.replace(/^(model|source)\./, '') } : {}),
+    column: node.column ?? undefined,
+    severity: node.severity,
     tags: [...node.tags],
-    references: type === 'relationships' && other ? { nodeId: other, column: text('field', 'to_column') } : undefined,
+    references: node.to_node ? { nodeId: node.to_node, column: node.to_column ?? undefined } : undefined,
     sql: node.sql ?? undefined,
   }
 }
 
-/** For a recorded relationships test, the parent from its id: `relationships_<model>_<col>__<field>__[<schema>_]<to>`. */
+/**
+ * For a relationships test known only from its results (or from a manifest written before test nodes
+ * carried `to_node`), the parent from its id: `relationships_<model>_<col>__<field>__[<schema>_]<to>`.
+ */
 function relationshipTarget(test: TestDefinition, nodes: ManifestNode[]): TestDefinition['references'] {
   const parts = test.id.split('__')
   if (parts.length < 3) return undefined

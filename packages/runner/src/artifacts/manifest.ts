@@ -36,6 +36,30 @@ export interface ManifestNode {
 /** A node another component adds (data tests): at least an id, a kind, a name and its parents. */
 export type ExtraManifestNode = Partial<ManifestNode> & Pick<ManifestNode, 'id' | 'kind' | 'name' | 'depends_on'>
 
+/** What a data test's node (`kind: 'test'`) adds to a node: the schema's `testNode`, written by `testManifestNodes`. */
+export interface ManifestTestFields {
+  /** `not_null`, `unique`, `relationships`, …, `custom`. */
+  test_type: string
+  /** The tested node (`model.film_ratings`, `source.raw.films`); a custom test's own `test.<name>`. */
+  tested_node: string
+  /** The tested column; null for a test on a whole relation. */
+  column: string | null
+  severity: 'error' | 'warn'
+  warn_if: string
+  error_if: string
+  /** A relationships test's parent node (every tested value must be in `to_node`.`to_column`); null for other kinds. */
+  to_node: string | null
+  to_column: string | null
+}
+
+/** A data test's node in the manifest. */
+export type ManifestTestNode = ManifestNode & ManifestTestFields & { kind: 'test' }
+
+/** Whether a manifest node is a data test's (and so has {@link ManifestTestFields}). */
+export function isTestNode(node: ManifestNode): node is ManifestTestNode {
+  return node.kind === 'test'
+}
+
 export interface Manifest {
   schema_version: number
   generated_at: string

@@ -132,6 +132,7 @@ function compileOne(relation: Testable, test: AnyTest, column: string | null, op
     model: displayName(relation),
     column,
     ...ruleOf(test.options, id, options.sampleSize ?? defaultSampleSize),
+    ...(test.kind === 'relationships' ? { references: { nodeId: test.to.id, column: test.field } } : {}),
     parents,
     relation: location,
     measure: sql.measure,

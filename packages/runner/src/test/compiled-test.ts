@@ -73,6 +73,8 @@ export interface CompiledTest {
   tags: readonly string[]
   /** Failing rows kept in `_elt_audit`; 0 = none. */
   sampleSize: number
+  /** A relationships test's parent: the node and column every tested value must be in. */
+  references?: { nodeId: string; column: string }
   /** Nodes the test reads (the tested relation, a relationships target, a custom test's `from`). */
   parents: readonly string[]
   /** The tested relation (shared scans group on it); a custom test's first dependency. */

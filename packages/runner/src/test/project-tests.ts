@@ -1,6 +1,6 @@
 import { pathToFileURL } from 'node:url'
 import { EltError, ExitCode } from '@elt/core'
-import type { ExtraManifestNode } from '../artifacts/manifest.ts'
+import type { ExtraManifestNode, ManifestTestFields } from '../artifacts/manifest.ts'
 import type { ProjectPlan } from '../compile/plan-project.ts'
 import { isCustomTest, type CustomTest } from '../define/data-test.ts'
 import type { Relation, SourceRelation } from '../define/relation.ts'
@@ -55,22 +55,24 @@ export function compileProjectTests(
   return compileTests(relations, customTests, { ...options, locate })
 }
 
-/** Tests as `target/manifest.json` nodes (kind `test`, the nodes they read as parents, the SQL of their failing rows). */
+/**
+ * Tests as `target/manifest.json` nodes (kind `test`, the nodes they read as parents, the SQL of their
+ * failing rows, and exactly the {@link ManifestTestFields} the schema's `testNode` lists).
+ */
 export function testManifestNodes(tests: readonly CompiledTest[]): ExtraManifestNode[] {
-  return tests.map((test) => ({
-    id: testNodeId(test),
-    kind: 'test',
-    name: test.id,
-    depends_on: [...test.parents],
-    tags: [...test.tags],
-    sql: test.sql,
-    test_type: test.type,
-    tested_node: test.nodeId,
-    column: test.column,
-    severity: test.severity,
-    warn_if: test.warnIf,
-    error_if: test.errorIf,
-  }))
+  return tests.map((test) => {
+    const fields: ManifestTestFields = {
+      test_type: test.type,
+      tested_node: test.nodeId,
+      column: test.column,
+      severity: test.severity,
+      warn_if: test.warnIf,
+      error_if: test.errorIf,
+      to_node: test.references?.nodeId ?? null,
+      to_column: test.references?.column ?? null,
+    }
+    return { id: testNodeId(test), kind: 'test', name: test.id, depends_on: [...test.parents], tags: [...test.tags], sql: test.sql, ...fields }
+  })
 }
 
 /**
