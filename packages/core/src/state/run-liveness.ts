@@ -1,4 +1,6 @@
 import type pg from 'pg'
+import { qualifiedName } from '../sql-ident.ts'
+import { stateSchema } from './migrate.ts'
 
 /**
  * Whether a run's process is still alive, told by PostgreSQL itself: the process holds a shared
@@ -64,4 +66,27 @@ export function runAliveSql(runIdSql: string, heldByPidSql?: string): string {
  */
 export function effectiveRunStatusSql(statusSql: string, runIdSql: string): string {
   return `case when ${statusSql} = 'running' and not ${runAliveSql(runIdSql)} then 'abandoned' else ${statusSql} end`
+}
+
+/**
+ * Marks `abandoned` every `running` record of `_elt.<table>` (a table with `run_id`, `status`,
+ * `pid`, `host` and `message`: `runs`, `replications`) whose process is gone, and returns their
+ * ids. `finished_at` stays empty: when the process died is not known.
+ *
+ * ```ts
+ * await markAbandoned(client, 'replications')
+ * // update "_elt"."replications" r set status = 'abandoned', message = format('Its process (pid %s on %s) ended …', r.pid, r.host, …)
+ * //  where r.status = 'running' and not exists (…pg_locks…) returning r.run_id
+ * ```
+ */
+export async function markAbandoned(client: pg.ClientBase, table: string): Promise<string[]> {
+  const { rows } = await client.query<{ run_id: string }>(
+    `update ${qualifiedName(stateSchema, table)} r set status = 'abandoned',
+            message = format('Its process (pid %s on %s) ended without recording an outcome (killed or crashed); found at %s.',
+                             coalesce(r.pid::text, '?'), coalesce(r.host, 'an unknown host'),
+                             to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'))
+      where r.status = 'running' and not ${runAliveSql('r.run_id')}
+      returning r.run_id::text`,
+  )
+  return rows.map((row) => row.run_id)
 }

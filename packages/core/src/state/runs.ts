@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import os from 'node:os'
 import type pg from 'pg'
 import { migrate } from './migrate.ts'
-import { holdRunLock, releaseRunLock, runAliveSql } from './run-liveness.ts'
+import { holdRunLock, markAbandoned, releaseRunLock } from './run-liveness.ts'
 
 /** `abandoned`: the run's process ended (killed, crashed) without recording an outcome. */
 export type RunStatus = 'running' | 'success' | 'error' | 'cancelled' | 'abandoned'
@@ -71,24 +71,15 @@ export async function startRun(
 }
 
 /**
- * Marks `abandoned` every `running` run whose process is gone (nobody holds its liveness lock)
- * and returns their ids. `finished_at` stays empty: when the process died is not known.
+ * Marks `abandoned` every `running` run whose process is gone and returns their ids (see `markAbandoned`).
  *
  * ```sql
- * update _elt.runs r set status = 'abandoned', message = format('…pid %s on %s…', r.pid, r.host, …)
+ * update "_elt"."runs" r set status = 'abandoned', message = format('…pid %s on %s…', r.pid, r.host, …)
  *  where r.status = 'running' and not exists (…pg_locks…) returning r.run_id
  * ```
  */
 export async function markAbandonedRuns(client: pg.ClientBase): Promise<string[]> {
-  const { rows } = await client.query<{ run_id: string }>(
-    `update _elt.runs r set status = 'abandoned',
-            message = format('Its process (pid %s on %s) ended without recording an outcome (killed or crashed); found at %s.',
-                             coalesce(r.pid::text, '?'), coalesce(r.host, 'an unknown host'),
-                             to_char(clock_timestamp() at time zone 'UTC', 'YYYY-MM-DD HH24:MI:SS "UTC"'))
-      where r.status = 'running' and not ${runAliveSql('r.run_id')}
-      returning r.run_id::text`,
-  )
-  return rows.map((row) => row.run_id)
+  return markAbandoned(client, 'runs')
 }
 
 /**

@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { migrate, sleep } from '@elt/core'
+import { claimReplication } from './claim-replication.ts'
 
 /**
  * `_elt.replications` (one row per replicate run) and `_elt.table_loads` (one row per
@@ -33,6 +34,12 @@ const migrations = [
     message text,
     primary key (run_id, source_table)
   )`,
+  // a run whose process is gone is marked 'abandoned' (see claim-replication.ts); pid and host say which it was
+  `alter table _elt.replications
+     drop constraint replications_status_check,
+     add constraint replications_status_check check (status in ('running', 'success', 'error', 'abandoned')),
+     add column pid int,
+     add column host text`,
 ]
 
 export async function migrateLoadState(client: pg.ClientBase): Promise<void> {
@@ -58,14 +65,21 @@ export async function tryLockTarget(client: pg.ClientBase, targetSchema: string,
   }
 }
 
-/** `insert into _elt.replications (run_id, source, target_schema, status, jobs, verify) values ($1, $2, $3, 'running', $4, $5)` */
+/**
+ * Records a replication as `running` under its liveness lock (runs left by dead processes become `abandoned`).
+ *
+ * ```sql
+ * insert into _elt.replications (run_id, source, target_schema, status, jobs, verify, pid, host) values ($1, $2, $3, 'running', $4, $5, $6, $7)
+ * ```
+ */
 export async function startReplication(
   client: pg.ClientBase,
   run: { runId: string; source: string; targetSchema: string; jobs: number; verify: boolean },
 ): Promise<void> {
+  const { pid, host } = await claimReplication(client, run.runId)
   await client.query(
-    `insert into _elt.replications (run_id, source, target_schema, status, jobs, verify) values ($1, $2, $3, 'running', $4, $5)`,
-    [run.runId, run.source, run.targetSchema, run.jobs, run.verify],
+    `insert into _elt.replications (run_id, source, target_schema, status, jobs, verify, pid, host) values ($1, $2, $3, 'running', $4, $5, $6, $7)`,
+    [run.runId, run.source, run.targetSchema, run.jobs, run.verify, pid, host],
   )
 }
 
