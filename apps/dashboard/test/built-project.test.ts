@@ -4,6 +4,8 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { silentLogger } from '@elt/core'
+import manifestSchema from '@elt/runner/schemas/manifest.schema.json' with { type: 'json' }
+import { Ajv } from 'ajv'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { warehouseSource } from '../src/data/warehouse-source.ts'
 import { selectNodes } from '../src/lineage/select-nodes.ts'
@@ -96,6 +98,25 @@ describe('the dashboard over a replicated, built and tested project', () => {
     const dashedInto = new Set(lineage.edges.filter((e: { kind: string }) => e.kind === 'relationship').map((e: { to: string }) => e.to))
     const checked = new Set(declared.filter((t) => t.type === 'relationships').map((t) => t.nodeId))
     expect(dashedInto).toEqual(checked)
+  })
+
+  it('wrote a target/manifest.json, test nodes included, that matches its JSON Schema', async () => {
+    const manifest = JSON.parse(await readFile(project.manifestPath, 'utf8')) as { nodes: Record<string, { kind: string }> }
+    expect(Object.values(manifest.nodes).filter((node) => node.kind === 'test').length).toBeGreaterThanOrEqual(10)
+    const ajv = new Ajv({ allErrors: true, validateFormats: false })
+    expect(ajv.validate(manifestSchema, manifest), JSON.stringify(ajv.errors)).toBe(true)
+  })
+
+  it("shows each relationships test's parent model and column, as the runner wrote them", async () => {
+    const { body } = await get('/api/manifest')
+    const relationships = body.tests.filter((t: { type: string }) => t.type === 'relationships')
+    expect(relationships.length).toBeGreaterThanOrEqual(3)
+    expect(relationships.find((t: { id: string }) => t.id === 'relationships_stg_film_actors_actor_id__actor_id__stg_actors')).toMatchObject({
+      nodeId: 'model.stg_film_actors',
+      column: 'actor_id',
+      references: { nodeId: 'model.stg_actors', column: 'actor_id' },
+    })
+    expect(relationships.every((t: { references?: { column?: string } }) => typeof t.references?.column === 'string')).toBe(true)
   })
 
   it('lists the runs and draws the run as one timeline of loads and models', async () => {
