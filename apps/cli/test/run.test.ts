@@ -1,9 +1,10 @@
 import { existsSync } from 'node:fs'
-import { copyFile, mkdir, readFile } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, rm } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
+import { embeddedDataDir, runningPostmaster } from '@elt/core'
+import { createTestDatabase, orphanEmbeddedServer, type TestDatabase } from '@elt/core/testing'
 import { emptyProject, runElt } from './replicate-helpers.ts'
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url))
@@ -78,25 +79,35 @@ describe('elt run against two servers (SOURCE_DATABASE_URL / DESTINATION_DATABAS
 })
 
 describe('elt run on the embedded default (no database URLs)', () => {
-  it('starts PostgreSQL under .elt/, seeds the source once, and reuses it on the next run', async () => {
+  it('starts PostgreSQL for .elt/, seeds the source once, reuses it on the next run, and stops a server it adopted', async () => {
     const cwd = await emptyProject(modelsConfig)
     await mkdir(path.join(cwd, 'source_db_init'))
     await copyFile(seedFile, path.join(cwd, 'source_db_init', 'init.sql'))
+    const dir = path.join(cwd, '.elt', 'postgres')
+    const dataDir = await embeddedDataDir(dir) // <dir>/data, or as root under /var/lib/elt/clusters
+    try {
+      const first = await runElt(['run', '--json'], {}, cwd)
+      expect(first.code, first.stderr).toBe(0)
+      expect(first.stderr).toContain('seeding source_db')
+      expect((JSON.parse(first.stdout) as RunJson).tables.find((t) => t.target === 'raw.films')?.rows).toBe(118)
+      expect(existsSync(path.join(dataDir, 'PG_VERSION'))).toBe(true)
+      // the server this run started is stopped again
+      expect(await runningPostmaster(dataDir)).toBeUndefined()
 
-    const first = await runElt(['run', '--json'], {}, cwd)
-    expect(first.code, first.stderr).toBe(0)
-    expect(first.stderr).toContain('seeding source_db')
-    expect((JSON.parse(first.stdout) as RunJson).tables.find((t) => t.target === 'raw.films')?.rows).toBe(118)
-    expect(existsSync(path.join(cwd, '.elt', 'postgres', 'data', 'PG_VERSION'))).toBe(true)
-    // the server this run started is stopped again
-    expect(existsSync(path.join(cwd, '.elt', 'postgres', 'data', 'postmaster.pid'))).toBe(false)
-
-    const second = await runElt(['run', '--json'], {}, cwd)
-    expect(second.code, second.stderr).toBe(0)
-    expect(second.stderr).not.toContain('seeding')
-    const summary = JSON.parse(second.stdout) as RunJson
-    expect(summary.models.find((m) => m.name === 'film_ratings')?.rows).toBe(118)
-    const serverFile = JSON.parse(await readFile(path.join(cwd, '.elt', 'postgres', 'server.json'), 'utf8')) as { password: string }
-    expect(first.stdout + first.stderr + second.stdout + second.stderr).not.toContain(serverFile.password)
+      // A command killed with SIGKILL leaves its server running; the next run adopts it and stops it when done.
+      await orphanEmbeddedServer(dir)
+      expect(await runningPostmaster(dataDir)).toBeDefined()
+      const second = await runElt(['run', '--json'], {}, cwd)
+      expect(second.code, second.stderr).toBe(0)
+      expect(second.stderr).not.toContain('seeding')
+      const summary = JSON.parse(second.stdout) as RunJson
+      expect(summary.models.find((m) => m.name === 'film_ratings')?.rows).toBe(118)
+      expect(await runningPostmaster(dataDir)).toBeUndefined()
+      const serverFile = JSON.parse(await readFile(path.join(dir, 'server.json'), 'utf8')) as { password: string }
+      expect(first.stdout + first.stderr + second.stdout + second.stderr).not.toContain(serverFile.password)
+    } finally {
+      await rm(cwd, { recursive: true, force: true })
+      await rm(process.getuid?.() === 0 ? path.dirname(dataDir) : dataDir, { recursive: true, force: true })
+    }
   }, 180_000)
 })

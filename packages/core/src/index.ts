@@ -13,7 +13,8 @@ export {
   type ConnectOptions,
 } from './connect.ts'
 export { readEnvironment, type EltEnvironment } from './environment.ts'
-export { startEmbeddedServer, freePort, type EmbeddedServer, type EmbeddedServerOptions } from './embedded/embedded-server.ts'
+export { startEmbeddedServer, embeddedDataDir, freePort, type EmbeddedServer, type EmbeddedServerOptions } from './embedded/embedded-server.ts'
+export { runningPostmaster } from './embedded/postmaster.ts'
 export { resolveDatabases, embeddedDatabaseNames, type Databases, type ResolveOptions } from './embedded/resolve-databases.ts'
 export { migrate, stateSchema } from './state/migrate.ts'
 export { migrateCore, startRun, finishRun, markAbandonedRuns, type RunStatus } from './state/runs.ts'

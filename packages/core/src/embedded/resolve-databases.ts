@@ -11,8 +11,9 @@ import { startEmbeddedServer, type EmbeddedServer } from './embedded-server.ts'
 export interface Databases {
   source: DatabaseTarget
   destination: DatabaseTarget
-  /** Set when the embedded default is in use; `release()` stops it if this process started it. */
+  /** Set when the embedded default is in use. */
   embedded: EmbeddedServer | undefined
+  /** Ends the command's use of the databases: stops the embedded server (see {@link EmbeddedServer.stop}). */
   release(): Promise<void>
 }
 
@@ -21,6 +22,8 @@ export interface ResolveOptions {
   projectDir: string
   /** SQL run once into a freshly created source database. Default `<projectDir>/source_db_init/init.sql`. */
   seedFile?: string
+  /** Leave the embedded server running on `release()` (a service that owns it). Default: stop it. */
+  keepRunning?: boolean
   logger?: Logger
 }
 
@@ -29,8 +32,10 @@ const seededMarker = 'elt: seeded from source_db_init'
 
 /**
  * With both URLs set, returns them and starts nothing. With neither set, starts
- * (or attaches to) the embedded PostgreSQL under `.elt/`, creates `source_db` and
+ * (or adopts) the embedded PostgreSQL under `.elt/`, creates `source_db` and
  * `destination_db`, and seeds `source_db` from `source_db_init/init.sql` the first time.
+ * `release()` stops that server (started or adopted) unless another process still uses it
+ * or `keepRunning` is set.
  */
 export async function resolveDatabases(env: EltEnvironment, options: ResolveOptions): Promise<Databases> {
   if (env.sourceUrl && env.destinationUrl) {
@@ -41,7 +46,7 @@ export async function resolveDatabases(env: EltEnvironment, options: ResolveOpti
       release: async () => {},
     }
   }
-  const server = await startEmbeddedServer({ dir: path.join(options.projectDir, '.elt', 'postgres'), logger: options.logger })
+  const server = await startEmbeddedServer({ dir: path.join(options.projectDir, '.elt', 'postgres'), keepRunning: options.keepRunning, logger: options.logger })
   try {
     const seedFile = options.seedFile ?? path.join(options.projectDir, 'source_db_init', 'init.sql')
     await ensureDatabase(server, embeddedDatabaseNames.source, seedFile, options.logger)

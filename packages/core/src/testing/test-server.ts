@@ -25,7 +25,10 @@ export async function startTestServer(env: NodeJS.ProcessEnv = process.env): Pro
     return { adminUrl: container.getConnectionUri(), kind: 'docker', stop: async () => void (await container.stop()) }
   }
   const dir = await mkdtemp(path.join(os.tmpdir(), 'elt-test-pg-'))
-  const server = await startEmbeddedServer({ dir, ephemeral: true })
+  const server = await startEmbeddedServer({ dir, ephemeral: true }).catch(async (error: unknown) => {
+    await rm(dir, { recursive: true, force: true })
+    throw error
+  })
   return {
     adminUrl: server.urlFor('postgres'),
     kind: 'embedded',
