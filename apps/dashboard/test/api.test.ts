@@ -4,7 +4,7 @@ import { request } from 'node:http'
 import { mkdtemp, readFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { silentLogger } from '@elt/core'
+import { holdRunLock, silentLogger } from '@elt/core'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import { testStats } from '@elt/runner'
 import pg from 'pg'
@@ -286,6 +286,36 @@ describe('a warehouse nothing has run against yet', () => {
       await server.close()
       await fresh.close()
       await empty.drop()
+    }
+  })
+})
+
+describe('runs whose process is gone', () => {
+  it('shows a run left running by a dead process as abandoned, steps included, without writing; a live one stays running', async () => {
+    const dead = '44444444-4444-4444-8444-444444444444'
+    const live = '55555555-5555-4555-8555-555555555555'
+    const holder = new pg.Client({ connectionString: db.url })
+    await holder.connect()
+    try {
+      for (const id of [dead, live]) {
+        await db.query(`insert into _elt.runs (run_id, command, status, started_at, pid, host) values ($1, 'replicate', 'running', '2026-11-20T06:00:00Z', 4242, 'etl-1')`, [id])
+        await db.query(`insert into _elt.replications (run_id, source, target_schema, status, started_at) values ($1, 'source_db', 'raw', 'running', '2026-11-20T06:00:00Z')`, [id])
+        await db.query(`insert into _elt.table_loads (run_id, source_table, target_table, status, started_at) values ($1, 'public.films', 'raw.films', 'running', '2026-11-20T06:00:01Z')`, [id])
+      }
+      await holdRunLock(holder, live) // the live run's process holds its liveness lock, as startRun does
+      const { body } = await get('/api/runs')
+      const statusOf = (id: string) => body.find((r: { id: string }) => r.id === id)?.status
+      expect([statusOf(dead), statusOf(live)]).toEqual(['abandoned', 'running'])
+      const detail = await get(`/api/runs/${dead}`)
+      expect(detail.body).toMatchObject({ status: 'abandoned', counts: { loads: { abandoned: 1 } } })
+      expect(detail.body.steps.map((s: { name: string; status: string }) => [s.name, s.status])).toEqual([['raw.films', 'abandoned']])
+      expect((await get(`/api/runs/${live}`)).body.steps.map((s: { status: string }) => s.status)).toEqual(['running'])
+      // read-only: the records are left for the next run to write
+      expect(await db.query(`select status from _elt.runs where run_id = $1`, [dead])).toEqual([{ status: 'running' }])
+    } finally {
+      await holder.end()
+      await db.query(`delete from _elt.replications where run_id = any($1::uuid[])`, [[dead, live]]) // and their table loads
+      await db.query(`delete from _elt.runs where run_id = any($1::uuid[])`, [[dead, live]])
     }
   })
 })

@@ -58,8 +58,9 @@ export interface DashboardManifest {
   tests: TestDefinition[]
 }
 
-export type RunStatus = 'running' | 'success' | 'error' | 'cancelled'
-export type StepStatus = 'success' | 'error' | 'skipped' | 'running' | TestStatus
+/** `abandoned`: recorded `running`, but its process is gone (killed or crashed). */
+export type RunStatus = 'running' | 'success' | 'error' | 'cancelled' | 'abandoned'
+export type StepStatus = 'success' | 'error' | 'skipped' | 'running' | 'abandoned' | TestStatus
 
 export interface RunSummary {
   id: string

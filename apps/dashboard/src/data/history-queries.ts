@@ -1,4 +1,5 @@
 import type pg from 'pg'
+import { effectiveRunStatusSql } from '@elt/core'
 import type { ColumnInfo, NodeRunInfo, RunStep, StepStatus } from './dashboard-source.ts'
 
 /**
@@ -24,7 +25,10 @@ export async function presentTables(client: pg.ClientBase): Promise<Set<StateTab
   return new Set((Object.entries(rows[0] ?? {}) as [StateTable, boolean][]).filter(([, ok]) => ok).map(([name]) => name))
 }
 
-const loadStatus = (status: string): StepStatus => (status === 'done' || status === 'resumed' ? 'success' : status === 'error' ? 'error' : 'running')
+/** A load's recorded status, `running` reading `abandoned` once its run's process is gone. */
+const loadStatusSql = effectiveRunStatusSql('status', 'run_id')
+const loadStatus = (status: string): StepStatus =>
+  status === 'done' || status === 'resumed' ? 'success' : status === 'error' ? 'error' : status === 'abandoned' ? 'abandoned' : 'running'
 const iso = (value: Date | string | null): string | undefined => (value === null ? undefined : new Date(value).toISOString())
 
 /**
@@ -80,7 +84,7 @@ export async function readCatalogColumns(client: pg.ClientBase, relations: { sch
 export async function readRunCounts(client: pg.ClientBase, runIds: string[], tables: Set<StateTable>): Promise<Map<string, Record<'loads' | 'models' | 'tests', Record<string, number>>>> {
   const counts = new Map<string, Record<'loads' | 'models' | 'tests', Record<string, number>>>(runIds.map((id) => [id, { loads: {}, models: {}, tests: {} }]))
   const parts: string[] = []
-  if (tables.has('table_loads')) parts.push(`select run_id::text, 'loads' as what, status, count(*)::int as n from _elt.table_loads where run_id = any($1::uuid[]) group by 1, 2, 3`)
+  if (tables.has('table_loads')) parts.push(`select run_id::text, 'loads' as what, ${loadStatusSql} as status, count(*)::int as n from _elt.table_loads where run_id = any($1::uuid[]) group by 1, 2, 3`)
   if (tables.has('model_results')) parts.push(`select run_id::text, 'models', status, count(*)::int from _elt.model_results where run_id = any($1::uuid[]) and kind = 'model' group by 1, 2, 3`)
   if (tables.has('test_results')) parts.push(`select run_id::text, 'tests', status, count(*)::int from _elt.test_results where run_id = any($1::uuid[]) group by 1, 2, 3`)
   if (parts.length === 0 || runIds.length === 0) return counts
@@ -106,7 +110,7 @@ interface LoadRow {
   message: string | null
 }
 
-const loadColumns = `run_id::text, source_table, target_table, status, rows::float8 as rows, started_at, finished_at, seconds, worker, message`
+const loadColumns = `run_id::text, source_table, target_table, ${loadStatusSql} as status, rows::float8 as rows, started_at, finished_at, seconds, worker, message`
 
 function loadStep(row: LoadRow, nodeIdOf: (target: string) => string): RunStep {
   const finished = row.finished_at ?? new Date(row.started_at.getTime() + (row.seconds ?? 0) * 1000)

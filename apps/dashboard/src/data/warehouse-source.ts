@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises'
-import { EltError, ExitCode } from '@elt/core'
+import { effectiveRunStatusSql, EltError, ExitCode } from '@elt/core'
 import { latestFailureSample, listRuns, nodeHistory, runDetails, testHistory, type Manifest, type TestHistoryEntry } from '@elt/runner'
 import pg from 'pg'
 import type { DashboardManifest, DashboardSource, NodeRunInfo, RunDetail, RunStep, RunSummary, TestFailureDetail, TestResult } from './dashboard-source.ts'
@@ -193,16 +193,16 @@ function summary(run: RunRow | Omit<RunRow, 'counts'>, counts: RunSummary['count
   }
 }
 
-const runColumns = `run_id::text as "runId", command, target, status, started_at as "startedAt", finished_at as "finishedAt",
-  extract(epoch from finished_at - started_at)::float8 as seconds, message`
+const runColumns = `r.run_id::text as "runId", r.command, r.target, ${effectiveRunStatusSql('r.status', 'r.run_id')} as status,
+  r.started_at as "startedAt", r.finished_at as "finishedAt", extract(epoch from r.finished_at - r.started_at)::float8 as seconds, r.message`
 
 /** Runs before the runner ever recorded a model (e.g. replicate only): `select … from _elt.runs order by started_at desc limit $1`. */
 async function plainRuns(client: pg.ClientBase, limit: number): Promise<RunRow[]> {
-  const { rows } = await client.query<Omit<RunRow, 'counts'>>(`select ${runColumns} from _elt.runs order by started_at desc limit $1`, [limit])
+  const { rows } = await client.query<Omit<RunRow, 'counts'>>(`select ${runColumns} from _elt.runs r order by r.started_at desc limit $1`, [limit])
   return rows.map((row) => ({ ...row, counts: { success: 0, error: 0, skipped: 0 } }))
 }
 
 async function plainRun(client: pg.ClientBase, id: string): Promise<{ run: RunRow; nodes: [] } | undefined> {
-  const { rows } = await client.query<Omit<RunRow, 'counts'>>(`select ${runColumns} from _elt.runs where run_id = $1`, [id])
+  const { rows } = await client.query<Omit<RunRow, 'counts'>>(`select ${runColumns} from _elt.runs r where r.run_id = $1`, [id])
   return rows[0] ? { run: { ...rows[0], counts: { success: 0, error: 0, skipped: 0 } }, nodes: [] } : undefined
 }

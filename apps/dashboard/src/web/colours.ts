@@ -34,6 +34,7 @@ export const palettes: Record<ColourMode, Palette> = {
       ['error', 'error', '#dc2626'],
       ['skipped', 'skipped', '#f59e0b'],
       ['running', 'running', '#3b82f6'],
+      ['abandoned', 'abandoned (process gone)', '#64748b'],
       ['none', 'never built', none],
     ]),
     keyOf: (node) => node.runStatus ?? 'none',

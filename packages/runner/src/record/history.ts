@@ -1,10 +1,12 @@
 import type pg from 'pg'
+import { effectiveRunStatusSql } from '@elt/core'
 import type { NodeResult } from './node-result.ts'
 
 export interface RunSummary {
   runId: string
   command: string
   target: string | null
+  /** `abandoned` when recorded `running` but its process is gone. */
   status: string
   startedAt: Date
   finishedAt: Date | null
@@ -24,6 +26,9 @@ export interface NodeRun extends Omit<NodeResult, 'id' | 'failures'> {
 const nodeRunColumns = `run_id as "runId", node_id as "nodeId", name, kind, materialized, target_schema as "targetSchema", status,
   started_at as "startedAt", finished_at as "finishedAt", seconds, rows_affected::float8 as "rowsAffected", message, worker, recorded_at as "recordedAt"`
 
+/** A run's status as readers see it: `running` with its process gone reads `abandoned` (no write needed). */
+const runStatus = effectiveRunStatusSql('r.status', 'r.run_id')
+
 /**
  * The most recent runs, newest first, with per-status node counts.
  *
@@ -35,7 +40,7 @@ const nodeRunColumns = `run_id as "runId", node_id as "nodeId", name, kind, mate
 export async function listRuns(client: pg.ClientBase, options: { limit?: number } = {}): Promise<RunSummary[]> {
   if (!(await hasRunnerTables(client))) return []
   const { rows } = await client.query(
-    `select r.run_id as "runId", r.command, r.target, r.status, r.started_at as "startedAt", r.finished_at as "finishedAt",
+    `select r.run_id as "runId", r.command, r.target, ${runStatus} as status, r.started_at as "startedAt", r.finished_at as "finishedAt",
             extract(epoch from r.finished_at - r.started_at)::float8 as seconds, r.message,
             count(m.node_id) filter (where m.status = 'success')::int as success,
             count(m.node_id) filter (where m.status = 'error')::int as error,
@@ -51,7 +56,7 @@ export async function listRuns(client: pg.ClientBase, options: { limit?: number 
 export async function runDetails(client: pg.ClientBase, runId: string): Promise<{ run: RunSummary; nodes: NodeRun[] } | undefined> {
   if (!/^[0-9a-f-]{36}$/i.test(runId) || !(await hasRunnerTables(client))) return undefined
   const runs = await client.query(
-    `select r.run_id as "runId", r.command, r.target, r.status, r.started_at as "startedAt", r.finished_at as "finishedAt",
+    `select r.run_id as "runId", r.command, r.target, ${runStatus} as status, r.started_at as "startedAt", r.finished_at as "finishedAt",
             extract(epoch from r.finished_at - r.started_at)::float8 as seconds, r.message
      from _elt.runs r where r.run_id = $1`,
     [runId],
