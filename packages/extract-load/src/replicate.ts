@@ -115,6 +115,7 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
         emit,
         logger,
         signal: options.signal,
+        swapLockWait: options.swapLockWait,
       }),
     )
     for (const t of toCopy) {

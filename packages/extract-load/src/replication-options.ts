@@ -1,4 +1,4 @@
-import type { DatabaseTarget, Logger, RetryPolicy } from '@elt/core'
+import type { DatabaseTarget, LockWaitPolicy, Logger, RetryPolicy } from '@elt/core'
 import type { ReplicationEvent } from './replication-events.ts'
 
 /** Everything `replicate()` needs, passed explicitly (the CLI reads env and config, then calls it). */
@@ -27,6 +27,11 @@ export interface ReplicationOptions {
   logger?: Logger
   onEvent?: (event: ReplicationEvent) => void
   signal?: AbortSignal
+  /**
+   * How long each table's swap waits for sessions using the previous copy: a `lock_timeout` per attempt,
+   * retried with backoff (default 1 s, 6 retries from 0.5 s: about 30 s), then the table fails naming them.
+   */
+  swapLockWait?: Partial<LockWaitPolicy>
 }
 
 /** One replicated table in the summary. `resumed` tables were finished by an interrupted earlier run and not copied again. */

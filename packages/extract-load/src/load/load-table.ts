@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { EltError, qualifiedName, quoteIdent } from '@elt/core'
+import { EltError, qualifiedName, quoteIdent, type LockWaitPolicy } from '@elt/core'
 import { shadowNames } from '../ddl/shadow-names.ts'
 import { copiedColumns, createShadowDdl, indexDdl } from '../ddl/table-ddl.ts'
 import { importSnapshot } from '../extract/export-snapshot.ts'
@@ -22,6 +22,8 @@ export interface LoadTableInput {
   attempt: number
   onProgress: (rows: number, bytes: number) => void
   signal?: AbortSignal
+  /** How long the swap waits for sessions reading the previous copy (see `withLockWait` in `@elt/core`). */
+  swapLockWait?: Partial<LockWaitPolicy>
 }
 
 export interface LoadTableResult {
@@ -96,7 +98,7 @@ export async function loadTable(input: LoadTableInput): Promise<LoadTableResult>
     }
     await source.query('COMMIT') // the source is done with: release its snapshot before analysing
     await destination.query(`ANALYZE ${shadow}`) // statistics move with the table when it is renamed
-    await swapTable(destination, table, indexes)
+    await swapTable(destination, table, indexes, { lockWait: input.swapLockWait })
     const seconds = Math.round(performance.now() - started) / 1000
     await recordLoad(destination, {
       runId: input.runId,

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { EltError, classifyPgError, describeError, isTransientPgError, qualifiedName, withRetry, type Logger, type RetryPolicy } from '@elt/core'
+import { EltError, classifyPgError, describeError, isTransientPgError, qualifiedName, withRetry, type LockWaitPolicy, type Logger, type RetryPolicy } from '@elt/core'
 import { connectPair } from '../connect-pair.ts'
 import { sourceName, targetName, type TableDef } from '../introspect/catalog.ts'
 import type { ReplicationEvent } from '../replication-events.ts'
@@ -17,6 +17,7 @@ export interface WorkerOptions {
   verify: boolean
   runId: string
   retry: RetryPolicy
+  swapLockWait?: Partial<LockWaitPolicy>
   /** Records `running`/`error` rows in `_elt.table_loads` (the `done` row is written in the load's own transaction). */
   state: pg.ClientBase
   emit: (event: ReplicationEvent) => void
@@ -101,6 +102,7 @@ export async function runWorkers(options: WorkerOptions): Promise<Map<string, Lo
                   worker: id,
                   attempt: attempt + 1,
                   signal: options.signal,
+                  swapLockWait: options.swapLockWait,
                   onProgress: (rows, bytes) =>
                     options.emit({ type: 'table-progress', ...names, rows, bytes, seconds: (performance.now() - started) / 1000 }),
                 })
