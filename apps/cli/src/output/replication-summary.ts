@@ -1,5 +1,5 @@
 import type { ReplicationEvent, ReplicationSummary } from '@elt/extract-load'
-import { formatBytes, formatCount, formatSeconds, renderTable } from './format.ts'
+import { formatBytes, formatCount, formatRate, formatSeconds, renderTable } from './format.ts'
 
 /** The summary table printed after `replicate`: one line per table, then the totals. */
 export function renderReplicationSummary(summary: ReplicationSummary): string {
@@ -25,14 +25,10 @@ export function renderTableEvent(event: Extract<ReplicationEvent, { source: stri
   switch (event.type) {
     case 'table-started':
       return `${arrow}  started (${event.format}${event.attempt > 1 ? `, attempt ${event.attempt}` : ''})`
-    case 'table-progress': {
-      const rate = event.seconds > 0 ? `  ${formatBytes(event.bytes / event.seconds)}/s` : ''
-      return `${arrow}  ${formatCount(event.rows)} rows  ${formatBytes(event.bytes)}${rate}`
-    }
-    case 'table-finished': {
-      const rate = event.seconds > 0 ? `  ${formatBytes(event.bytes / event.seconds)}/s` : ''
-      return `${arrow}  ${formatCount(event.rows)} rows  ${formatBytes(event.bytes)}  ${formatSeconds(event.seconds)}${rate}`
-    }
+    case 'table-progress':
+      return [arrow, `${formatCount(event.rows)} rows`, formatBytes(event.bytes), formatRate(event.bytes, event.seconds)].filter(Boolean).join('  ')
+    case 'table-finished':
+      return [arrow, `${formatCount(event.rows)} rows`, formatBytes(event.bytes), formatSeconds(event.seconds), formatRate(event.bytes, event.seconds)].filter(Boolean).join('  ')
     case 'table-resumed':
       return `${arrow}  already copied by interrupted run ${event.fromRunId} (${formatCount(event.rows)} rows), skipped`
     case 'table-retried':
