@@ -1,0 +1,54 @@
+import { pipeline } from 'node:stream/promises'
+import type pg from 'pg'
+import copyStreams from 'pg-copy-streams'
+import { csvCopySql, quarantineCopySql } from './csv-copy-sql.ts'
+import { CsvInputError } from './csv-input-error.ts'
+import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
+import { explainCopyError } from './explain-copy-error.ts'
+import { openCsvFile } from './open-csv-file.ts'
+import { quarantineCsvRows } from './quarantine-csv-rows.ts'
+import type { RejectedCsvRow } from './rejected-rows.ts'
+
+export interface CopyCsvFileOptions {
+  /** The destination table, already quoted (`qualifiedName('raw', shadow)`); it has `columns`. */
+  table: string
+  file: string
+  columns: readonly CsvColumn[]
+  dialect: CsvDialect
+  /** The table was created in this transaction: `COPY … FREEZE`. */
+  freeze?: boolean
+  /** Quarantine mode: parse in Node, hand bad rows here, COPY the good ones. Unset: PostgreSQL parses the file. */
+  onRejected?: (row: RejectedCsvRow) => void | Promise<void>
+  signal?: AbortSignal
+}
+
+/**
+ * Loads one CSV file into `table` on `client` (one COPY; the caller owns the transaction, so a
+ * glob's files go one after the other into the same table). Fast path: the file's bytes go to
+ * `COPY … (FORMAT csv …)` untouched (gunzip and BOM aside). With `onRejected`: the quarantine path.
+ * A failure caused by the file's content is a {@link CsvInputError} naming file, line and column;
+ * any other failure (connection lost, …) is rethrown as it is.
+ *
+ * ```ts
+ * await client.query('begin')
+ * for (const file of files) await copyCsvFile(client, { table: '"raw"."sales"', file, columns, dialect })
+ * // COPY "raw"."sales" ("id", …) FROM STDIN (FORMAT csv, HEADER MATCH, DELIMITER E',', …)
+ * ```
+ */
+export async function copyCsvFile(client: pg.ClientBase, options: CopyCsvFileOptions): Promise<{ rows: number; bytes: number }> {
+  const { table, file, columns, dialect, onRejected } = options
+  const freeze = options.freeze ? { freeze: true } : {}
+  const opened = openCsvFile(file)
+  const into = client.query(copyStreams.from(onRejected ? quarantineCopySql(table, columns, freeze) : csvCopySql(table, columns, dialect, freeze)))
+  const signal = options.signal ? { signal: options.signal } : {}
+  try {
+    if (onRejected) await pipeline(quarantineCsvRows(opened.stream, { file, columns, dialect, onRejected }), into, signal)
+    else await pipeline(opened.stream, into, signal)
+  } catch (error) {
+    if (error instanceof CsvInputError) throw error
+    // Quarantine sends COPY text, whose line numbers are not the file's: name the file only.
+    const explained = onRejected ? undefined : explainCopyError(error, file, columns, dialect)
+    throw explained ?? error
+  }
+  return { rows: into.rowCount, bytes: opened.bytes() }
+}

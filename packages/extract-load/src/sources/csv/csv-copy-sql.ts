@@ -1,0 +1,43 @@
+import { quoteIdent } from '@elt/core'
+import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
+
+/** A one-character COPY option value as an `E''` literal, whatever `standard_conforming_strings` says. */
+function literal(value: string): string {
+  return `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\t/g, '\\t')}'`
+}
+
+/**
+ * The COPY statement that lets PostgreSQL parse a CSV file's bytes as they are: header checked
+ * against the column names (`HEADER MATCH`, so each file of a glob must have the same header),
+ * the file's delimiter, quote, escape and encoding, and an empty field NULL whether quoted or not
+ * (`NULL ''` + `FORCE_NULL`). `table` is an already quoted name (`qualifiedName('raw', shadow)`);
+ * `freeze` when the table was created in the same transaction.
+ *
+ * ```ts
+ * csvCopySql('"raw"."sales"', [{ name: 'id', … }, { name: 'Amount €', … }], dialect)
+ * // COPY "raw"."sales" ("id", "Amount €") FROM STDIN (FORMAT csv, HEADER MATCH, DELIMITER E';', QUOTE E'"', ESCAPE E'"',
+ * //   ENCODING 'UTF8', NULL '', FORCE_NULL ("id", "Amount €"))
+ * ```
+ */
+export function csvCopySql(table: string, columns: readonly Pick<CsvColumn, 'name'>[], dialect: CsvDialect, options: { freeze?: boolean } = {}): string {
+  const names = columns.map((c) => quoteIdent(c.name)).join(', ')
+  const encoding = dialect.encoding === 'latin1' ? 'LATIN1' : 'UTF8'
+  const freeze = options.freeze ? ', FREEZE' : ''
+  return (
+    `COPY ${table} (${names}) FROM STDIN (FORMAT csv, HEADER MATCH, DELIMITER ${literal(dialect.delimiter)}, QUOTE ${literal(dialect.quote)}, ` +
+    `ESCAPE ${literal(dialect.escape)}, ENCODING '${encoding}', NULL '', FORCE_NULL (${names})${freeze})`
+  )
+}
+
+/**
+ * The COPY statement of the quarantine path, where Node has parsed and checked the rows and sends
+ * the good ones in COPY's text format (UTF-8, `\N` for NULL).
+ *
+ * ```ts
+ * quarantineCopySql('"raw"."sales"', columns) // COPY "raw"."sales" ("id", "amount") FROM STDIN (FORMAT text, ENCODING 'UTF8')
+ * ```
+ */
+export function quarantineCopySql(table: string, columns: readonly Pick<CsvColumn, 'name'>[], options: { freeze?: boolean } = {}): string {
+  const names = columns.map((c) => quoteIdent(c.name)).join(', ')
+  return `COPY ${table} (${names}) FROM STDIN (FORMAT text, ENCODING 'UTF8'${options.freeze ? ', FREEZE' : ''})`
+}

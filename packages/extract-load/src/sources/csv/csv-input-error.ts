@@ -1,0 +1,30 @@
+import { EltError } from '@elt/core'
+
+/** Why a CSV row did not load. */
+export type CsvProblem = 'type' | 'ragged' | 'quote' | 'header' | 'encoding' | 'other'
+
+/**
+ * A CSV file's content that does not load, located: `file`, `line` (1-based, as an editor shows
+ * it), `column` when one field is at fault, with the offending `value` when known. An EltError,
+ * so a command prints it as one paragraph with its hint and exits 1.
+ */
+export class CsvInputError extends EltError {
+  readonly file: string
+  readonly line: number | undefined
+  readonly column: string | undefined
+  readonly value: string | undefined
+  readonly problem: CsvProblem
+
+  constructor(
+    message: string,
+    details: { file: string; line?: number; column?: string; value?: string; problem: CsvProblem; hint: string; cause?: unknown },
+  ) {
+    super(message, { hint: details.hint, cause: details.cause })
+    this.name = 'CsvInputError'
+    this.file = details.file
+    this.line = details.line
+    this.column = details.column
+    this.value = details.value
+    this.problem = details.problem
+  }
+}

@@ -1,0 +1,52 @@
+/** File encodings a CSV source can have; PostgreSQL's COPY converts either to the database's encoding. */
+export type CsvEncoding = 'utf8' | 'latin1'
+
+/** What happens to a row that does not fit: fail the table's load (default), or keep the good rows and record the bad ones. */
+export type CsvOnError = 'fail' | 'quarantine'
+
+/**
+ * A CSV source as written in `elt.config.ts`.
+ *
+ * ```ts
+ * { path: 'data/sales-*.csv.gz', table: 'sales', delimiter: ';', columns: { zip: 'text', amount: 'numeric(12,2)' }, onError: 'quarantine' }
+ * ```
+ */
+export interface CsvSourceOptions {
+  /** A file or a glob (`data/*.csv`, `exports/**\/orders-*.csv.gz`); several files load into one table in name order. */
+  path: string
+  /** The target table's name. */
+  table: string
+  /** One character; detected from the first file when unset (`,` `;` tab `|`). */
+  delimiter?: string
+  /** One character; detected when unset (`"` or `'`). */
+  quote?: string
+  /** One character that escapes a quote inside a quoted field; default: the quote itself (`""`). */
+  escape?: string
+  /** Detected when unset: UTF-8 (with or without BOM), else Latin-1. */
+  encoding?: CsvEncoding
+  /** PostgreSQL types per header column (`{ amount: 'numeric(12,2)' }`); the others are inferred. */
+  columns?: Record<string, string>
+  /** How many data rows of the first file type inference reads (default 10000). */
+  inferRows?: number
+  onError?: CsvOnError
+}
+
+/** How a CSV file is written; `detected` tells which fields came from the data rather than from options. */
+export interface CsvDialect {
+  delimiter: string
+  quote: string
+  escape: string
+  encoding: CsvEncoding
+  detected: { delimiter: boolean; quote: boolean; encoding: boolean }
+}
+
+/** A column of a CSV source: its name exactly as in the header and its PostgreSQL type. */
+export interface CsvColumn {
+  name: string
+  type: string
+  /** True when the type came from the data (it may be widened if a later value does not fit); false when declared in config. */
+  inferred: boolean
+}
+
+/** Default number of data rows read for type inference. */
+export const defaultInferRows = 10_000

@@ -1,0 +1,100 @@
+import { EltError, ExitCode } from '@elt/core'
+import type { CsvDialect, CsvEncoding, CsvSourceOptions } from './csv-source-options.ts'
+
+/** How much of a file's start dialect detection reads. */
+export const dialectSampleBytes = 64 * 1024
+
+const delimiters = [',', ';', '\t', '|'] as const
+const utf8Bom = Buffer.from([0xef, 0xbb, 0xbf])
+
+/**
+ * Detects a CSV file's dialect from its first bytes (`sample`, after gunzip; BOM included), keeping
+ * every field the options set. Encoding: a UTF-8 BOM or valid UTF-8 → `utf8`, else `latin1`.
+ * Delimiter: of `,` `;` tab `|`, the one that splits the header into the most fields and the
+ * following lines into as many (quotes respected). Quote: `'` when fields are wrapped in single
+ * quotes and never in double ones, else `"`. Escape: the quote (a doubled quote, as in RFC 4180).
+ *
+ * ```ts
+ * detectCsvDialect(Buffer.from('id;name\n1;"a;b"\n'), {})
+ * // { delimiter: ';', quote: '"', escape: '"', encoding: 'utf8', detected: { delimiter: true, quote: true, encoding: true } }
+ * ```
+ */
+export function detectCsvDialect(sample: Buffer, options: Pick<CsvSourceOptions, 'delimiter' | 'quote' | 'escape' | 'encoding'>): CsvDialect {
+  for (const key of ['delimiter', 'quote', 'escape'] as const) {
+    const value = options[key]
+    if (value !== undefined && (value.length !== 1 || value === '\n' || value === '\r')) {
+      throw new EltError(`CSV option ${key} must be one character (not a line break), got ${JSON.stringify(value)}.`, {
+        hint: `Fix ${key} in the source's config, or remove it to detect it from the file.`,
+        exitCode: ExitCode.usage,
+      })
+    }
+  }
+  const encoding = options.encoding ?? detectEncoding(sample)
+  const text = sample.toString(encoding === 'utf8' ? 'utf8' : 'latin1').replace(/^\uFEFF/, '')
+  const lines = completeLines(text, sample.length < dialectSampleBytes)
+  const quote = options.quote ?? detectQuote(lines, options.delimiter)
+  const delimiter = options.delimiter ?? detectDelimiter(lines, quote)
+  if (delimiter === quote) {
+    throw new EltError(`CSV delimiter and quote are both ${JSON.stringify(delimiter)}.`, { hint: 'Set distinct delimiter and quote in the source config.', exitCode: ExitCode.usage })
+  }
+  return {
+    delimiter,
+    quote,
+    escape: options.escape ?? quote,
+    encoding,
+    detected: { delimiter: options.delimiter === undefined, quote: options.quote === undefined, encoding: options.encoding === undefined },
+  }
+}
+
+function detectEncoding(sample: Buffer): CsvEncoding {
+  if (sample.subarray(0, 3).equals(utf8Bom)) return 'utf8'
+  try {
+    // `stream: true`: a character cut at the sample's end is not an error.
+    new TextDecoder('utf-8', { fatal: true }).decode(sample, { stream: true })
+    return 'utf8'
+  } catch {
+    return 'latin1'
+  }
+}
+
+/** The sample's lines, without a last one that the sample may have cut (unless the sample is the whole file). */
+function completeLines(text: string, wholeFile: boolean): string[] {
+  const lines = text.split(/\r?\n/)
+  if (!wholeFile && lines.length > 1) lines.pop()
+  return lines.filter((line) => line !== '').slice(0, 50)
+}
+
+function detectQuote(lines: readonly string[], delimiter: string | undefined): string {
+  const seps = delimiter ? [delimiter] : delimiters
+  const count = (q: string) => {
+    let n = 0
+    for (const line of lines) for (const sep of seps) n += line.split(sep).filter((f) => f.length >= 2 && f.startsWith(q) && f.endsWith(q)).length
+    return n
+  }
+  return count("'") > 0 && count('"') === 0 ? "'" : '"'
+}
+
+function detectDelimiter(lines: readonly string[], quote: string): string {
+  let best: { delimiter: string; score: number } = { delimiter: ',', score: 0 }
+  for (const delimiter of delimiters) {
+    const header = fieldCount(lines[0] ?? '', delimiter, quote)
+    if (header < 2) continue
+    const rows = lines.slice(1)
+    const consistent = rows.filter((line) => fieldCount(line, delimiter, quote) === header).length
+    // Consistency first (a line of a multi-line quoted field may not split), then more fields.
+    const score = (rows.length === 0 ? 1 : consistent / rows.length) * 1000 + header
+    if (score > best.score) best = { delimiter, score }
+  }
+  return best.delimiter
+}
+
+/** Fields of one line split on `delimiter` outside quotes. */
+function fieldCount(line: string, delimiter: string, quote: string): number {
+  let fields = 1
+  let quoted = false
+  for (const c of line) {
+    if (c === quote) quoted = !quoted
+    else if (c === delimiter && !quoted) fields++
+  }
+  return fields
+}

@@ -1,0 +1,89 @@
+import type {} from '@elt/core/testing/global-setup' // declares inject('pgAdminUrl')
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { gzipSync } from 'node:zlib'
+import pg from 'pg'
+import { qualifiedName } from '@elt/core'
+import type { TestDatabase } from '@elt/core/testing'
+import { copyCsvFile } from '../src/sources/csv/copy-csv-file.ts'
+import type { CsvColumn, CsvSourceOptions } from '../src/sources/csv/csv-source-options.ts'
+import { csvTableDdl } from '../src/sources/csv/csv-table-ddl.ts'
+import { describeCsvSource } from '../src/sources/csv/describe-csv-source.ts'
+import type { RejectedCsvRow } from '../src/sources/csv/rejected-rows.ts'
+import { withCsvWidening } from '../src/sources/csv/widen-for-error.ts'
+
+/** A temporary folder for CSV files; `write` takes text or bytes, gzips names ending in `.gz`. */
+export async function csvDir(): Promise<{ dir: string; write(name: string, content: string | Buffer): Promise<string>; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'elt-csv-'))
+  return {
+    dir,
+    async write(name, content) {
+      const file = path.join(dir, name)
+      const bytes = typeof content === 'string' ? Buffer.from(content) : content
+      await writeFile(file, name.endsWith('.gz') ? gzipSync(bytes) : bytes)
+      return file
+    },
+    remove: () => rm(dir, { recursive: true, force: true }),
+  }
+}
+
+export interface LoadedCsv {
+  columns: readonly CsvColumn[]
+  widenings: string[]
+  rows: number
+}
+
+/**
+ * What the writer will do, in small: describe the source, then in one transaction create
+ * `public.<table>` and COPY every file into it, widening inferred columns while a late value does
+ * not fit (each attempt rolled back).
+ */
+export async function loadCsv(
+  db: TestDatabase,
+  options: CsvSourceOptions,
+  cwd: string,
+  onRejected?: (row: RejectedCsvRow) => void | Promise<void>,
+): Promise<LoadedCsv> {
+  const description = await describeCsvSource(options, { cwd })
+  const table = qualifiedName('public', options.table)
+  const client = new pg.Client({ connectionString: db.url })
+  await client.connect()
+  const widenings: string[] = []
+  try {
+    const { result, columns } = await withCsvWidening(
+      description.columns,
+      description.dialect,
+      async (columns, dialect) => {
+        await client.query('begin')
+        try {
+          await client.query(`drop table if exists ${table}`)
+          await client.query(csvTableDdl(table, columns))
+          let rows = 0
+          for (const file of description.files) {
+            rows += (await copyCsvFile(client, { table, file, columns, dialect, freeze: true, ...(onRejected ? { onRejected } : {}) })).rows
+          }
+          await client.query('commit')
+          return rows
+        } catch (error) {
+          await client.query('rollback')
+          throw error
+        }
+      },
+      (change) => void widenings.push(change),
+    )
+    return { columns, widenings, rows: result }
+  } finally {
+    await client.end()
+  }
+}
+
+/** Column names and types of `public.<table>` as PostgreSQL has them. */
+export async function columnTypes(db: TestDatabase, table: string): Promise<Record<string, string>> {
+  const rows = await db.query<{ name: string; type: string }>(
+    `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type from pg_attribute a
+      where a.attrelid = $1::regclass and a.attnum > 0 and not a.attisdropped order by a.attnum`,
+    [qualifiedName('public', table)],
+  )
+  return Object.fromEntries(rows.map((r) => [r.name, r.type]))
+}
