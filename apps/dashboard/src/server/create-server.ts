@@ -5,7 +5,7 @@ import type { DashboardSource } from '../data/dashboard-source.ts'
 import { DashboardApi, parseTestFilter, type NodeSelector } from './dashboard-api.ts'
 import { HttpError, sendJson } from './http-error.ts'
 import { runTrigger, type RunTriggerOptions } from './run-trigger.ts'
-import { buildWebAssets } from './web-assets.ts'
+import { buildWebAssets, webPage } from './web-assets.ts'
 
 export interface DashboardServerOptions {
   source: DashboardSource
@@ -83,9 +83,10 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
         return sendJson(response, 500, { error: describeError(error) })
       }
     }
-    const asset = url.pathname === '/assets/app.js' ? ['text/javascript', assets.script] : url.pathname === '/assets/app.css' ? ['text/css', assets.style] : undefined
     if (method !== 'GET' && method !== 'HEAD') return sendJson(response, 405, { error: `${method} is not allowed.` })
-    const [type, body] = asset ?? ['text/html', assets.html]
+    const page = webPage(assets, url.pathname)
+    if (!page) return sendJson(response, 404, { error: `No file ${url.pathname}.` })
+    const { type, body } = page
     response.writeHead(200, {
       'content-type': `${type}; charset=utf-8`,
       'content-security-policy': "default-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:",

@@ -10,6 +10,27 @@ export interface WebAssets {
   style: string
 }
 
+/** Paths under this prefix are files: an unknown one is a 404, never the HTML shell. */
+export const assetPrefix = '/assets/'
+
+/**
+ * What is served at `pathname`: the bundled script, the stylesheet, `undefined` for any other
+ * path under `/assets/` (a 404), and the HTML shell for every other path (the UI routes
+ * `/tests`, `/runs/<id>`, … in the browser).
+ *
+ * ```ts
+ * webPage(assets, '/assets/app.js') // { type: 'text/javascript', body: '(()=>{…})' }
+ * webPage(assets, '/assets/nope.js') // undefined
+ * webPage(assets, '/runs') // { type: 'text/html', body: '<!doctype html>…' }
+ * ```
+ */
+export function webPage(assets: WebAssets, pathname: string): { type: string; body: string } | undefined {
+  if (pathname === `${assetPrefix}app.js`) return { type: 'text/javascript', body: assets.script }
+  if (pathname === `${assetPrefix}app.css`) return { type: 'text/css', body: assets.style }
+  if (pathname.startsWith(assetPrefix)) return undefined
+  return { type: 'text/html', body: assets.html }
+}
+
 const webDir = path.join(path.dirname(fileURLToPath(import.meta.url)), '..', 'web')
 
 /**
