@@ -1,5 +1,7 @@
+import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 import { EltError, ExitCode } from '@elt/core'
+import { findImportCycle } from './import-cycle.ts'
 import { isModel, isSource, type AnyRelation, type ModelRelation, type SourceRelation } from './relation.ts'
 
 /** Every source and model of a project, keyed by id. */
@@ -52,19 +54,31 @@ export function collectProject(exports: unknown): Project {
   return project
 }
 
-/** Imports the project module (e.g. `packages/models/src/index.ts`) and collects it. */
+/**
+ * Imports the project module (e.g. `packages/models/src/index.ts`) and collects it. When that
+ * fails the way an import cycle between model modules makes it fail (a binding read before its
+ * module finished loading, or a `from` value still undefined), the error names the cycle of files.
+ */
 export async function loadProject(modulePath: string): Promise<Project> {
   let exports: unknown
   try {
     exports = await import(pathToFileURL(modulePath).href)
   } catch (error) {
-    throw new EltError(`Could not load the models project ${modulePath}: ${error instanceof Error ? error.message : String(error)}`, {
-      hint: 'Fix the error in the model module, or point models.project in elt.config.ts at the right file.',
-      exitCode: ExitCode.usage,
-      cause: error,
-    })
+    throw (
+      (await importCycleError(modulePath, error)) ??
+      new EltError(`Could not load the models project ${modulePath}: ${error instanceof Error ? error.message : String(error)}`, {
+        hint: 'Fix the error in the model module, or point models.project in elt.config.ts at the right file.',
+        exitCode: ExitCode.usage,
+        cause: error,
+      })
+    )
   }
-  const project = collectProject(exports)
+  let project: Project
+  try {
+    project = collectProject(exports)
+  } catch (error) {
+    throw (await importCycleError(modulePath, error)) ?? error
+  }
   if (project.models.size === 0 && project.sources.size === 0) {
     throw new EltError(`The models project ${modulePath} exports no models or sources.`, {
       hint: 'Export the values returned by defineModel/defineSource from that module.',
@@ -72,4 +86,25 @@ export async function loadProject(modulePath: string): Promise<Project> {
     })
   }
   return project
+}
+
+/**
+ * The error to show when `error` is what an import cycle causes (`Cannot access 'x' before
+ * initialization`, or a model's `from` value undefined) and the project's modules do import each
+ * other in a cycle; undefined otherwise.
+ */
+async function importCycleError(modulePath: string, error: unknown): Promise<EltError | undefined> {
+  const message = error instanceof Error ? error.message : String(error)
+  const tdz = error instanceof ReferenceError ? /Cannot access '([^']+)' before initialization/.exec(message) : null
+  if (!tdz && !(error instanceof EltError && /\(got undefined\)/.test(message))) return undefined
+  const cycle = await findImportCycle(modulePath, tdz?.[1] === undefined ? {} : { declaring: tdz[1] }).catch(() => undefined)
+  if (!cycle) return undefined
+  const root = path.dirname(path.resolve(modulePath))
+  return new EltError(`Import cycle between model modules: ${cycle.map((file) => path.relative(root, file)).join(' → ')} (${message}).`, {
+    hint:
+      'A module must not import, directly or through the project index, a module that imports it back: ' +
+      'import each model or source from the file that defines it (not from the index), or move what both need into a module of its own.',
+    exitCode: ExitCode.usage,
+    cause: error,
+  })
 }
