@@ -29,7 +29,8 @@ export function classifyPgError(error: unknown): PgFailure {
   if (code && unreachableCodes.has(code)) return 'unreachable'
   if (code && (transientSqlStates.has(code) || resetCodes.has(code))) return 'transient'
   const message = error instanceof Error ? error.message : String(error)
-  if (/Connection terminated|connection timeout|terminating connection|server closed the connection/i.test(message)) {
+  // `not queryable`: pg's answer to a query on a client whose connection was lost while it was idle
+  if (/Connection terminated|connection timeout|terminating connection|server closed the connection|not queryable/i.test(message)) {
     return 'transient'
   }
   if (error instanceof AggregateError) {

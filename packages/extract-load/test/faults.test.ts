@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { EltError, describeError } from '@elt/core'
+import pg from 'pg'
+import { EltError, describeError, sleep } from '@elt/core'
 import { createPair, replicatePair, tablesOf, type Pair } from './helpers.ts'
 
 const bigRows = 300_000
@@ -55,6 +56,51 @@ describe('faults', () => {
       [summary.runId],
     )
     expect(loads).toEqual([{ status: 'done', attempts: 2 }])
+  })
+
+  it("reconnects a worker whose idle source connection was terminated between two tables, and completes", async () => {
+    // A reader on raw.big holds big's swap back; meanwhile the worker's source connection (its COPY done,
+    // its snapshot transaction committed) is terminated. The worker's next table must reconnect, not fail.
+    const reader = new pg.Client({ connectionString: pair.destination.url })
+    reader.on('error', () => {})
+    await reader.connect()
+    await reader.query('begin')
+    await reader.query('select count(*) from raw.big')
+    let terminated: Promise<number> | undefined
+    const watchSwap = async (): Promise<number> => {
+      for (const deadline = Date.now() + 30_000; Date.now() < deadline; await sleep(50)) {
+        const waiting = await pair.destination.query(
+          `select 1 from pg_stat_activity where datname = current_database() and application_name = 'elt-replicate-load' and wait_event_type = 'Lock'`,
+        )
+        if (waiting.length === 0) continue
+        const killed = await pair.source.query<{ ok: boolean }>(
+          `select pg_terminate_backend(pid) as ok from pg_stat_activity
+            where datname = current_database() and application_name = 'elt-replicate-copy' and state = 'idle'`,
+        )
+        await reader.query('commit')
+        return killed.filter((r) => r.ok).length
+      }
+      return 0
+    }
+    try {
+      const { summary, events } = await replicatePair(pair, {
+        include: ['big', 'small'],
+        jobs: 1,
+        onEvent: (e) => {
+          if (e.type === 'table-started' && e.source === 'public.big') terminated ??= watchSwap()
+        },
+      })
+      expect(await terminated).toBe(1)
+      expect(events.filter((e) => e.type === 'table-retried').map((e) => e.type === 'table-retried' && e.source)).toEqual(['public.small'])
+      expect(summary.tables.map((t) => [t.source, t.rows])).toEqual([
+        ['public.big', bigRows],
+        ['public.small', 100],
+      ])
+      const { n } = (await pair.destination.query<{ n: string }>('select count(*) as n from raw.small'))[0]!
+      expect(Number(n)).toBe(100)
+    } finally {
+      await reader.end()
+    }
   })
 
   it('names a table dropped on the source mid-run, keeps what was swapped in, leaves nothing half-loaded, restores foreign keys', async () => {

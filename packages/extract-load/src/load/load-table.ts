@@ -8,6 +8,7 @@ import { setLocalSearchPath } from '../introspect/search-path.ts'
 import { recordLoad } from '../state/load-state.ts'
 import { contentHash } from '../verify/content-hash.ts'
 import { copyTable } from './copy-table.ts'
+import { explainTimeout } from './explain-timeout.ts'
 import { swapTable } from './swap-table.ts'
 
 export interface LoadTableInput {
@@ -114,8 +115,9 @@ export async function loadTable(input: LoadTableInput): Promise<LoadTableResult>
     await destination.query('COMMIT')
     return { rows: copied.rowsOut, bytes: copied.bytes, seconds }
   } catch (error) {
+    // after a failed COPY the end that did not fail is already closed (see copyTable): its ROLLBACK fails at once
     await destination.query('ROLLBACK').catch(() => {})
     await source.query('ROLLBACK').catch(() => {})
-    throw error
+    throw await explainTimeout(error, table, { source, destination })
   }
 }

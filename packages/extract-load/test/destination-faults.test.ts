@@ -1,0 +1,95 @@
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import pg from 'pg'
+import { EltError, describeError, sleep } from '@elt/core'
+import { createPair, replicatePair, type Pair } from './helpers.ts'
+
+// Failures on the destination side of a COPY: the source client is then in COPY OUT mode
+// with nobody reading it. Each run must end (retried or failed) — a hang fails the test by timeout.
+
+const bigRows = 300_000
+
+let pair: Pair
+beforeAll(async () => {
+  pair = await createPair(inject('pgAdminUrl'), 'dstfaults')
+  await pair.source.query(`
+    create table big (id bigint primary key, n int, label text);
+    insert into big select g, g % 1000, repeat('x', 40) || g from generate_series(1, ${bigRows}) g;
+    create table small (id int primary key, name text);
+    insert into small select g, 'name ' || g from generate_series(1, 100) g;`)
+  await replicatePair(pair, { include: ['big', 'small'] }) // the previous copy every test starts from
+  await pair.source.query(`insert into big select g, 0, 'new' from generate_series(${bigRows + 1}, ${bigRows + 1000}) g`)
+})
+afterAll(() => pair.drop())
+
+const countOf = async (table: string) => Number((await pair.destination.query<{ n: string }>(`select count(*) as n from ${table}`))[0]?.n)
+const leftovers = () => pair.destination.query(`select relname from pg_class where relname like 'elt_new_%'`)
+
+describe('destination faults during a COPY', () => {
+  it('fails a table cancelled by the destination statement_timeout, naming the table and the timeout, and keeps the previous copy', async () => {
+    // A lock on the source table holds the source COPY back for 1.5 s, so the destination COPY outlives
+    // its statement_timeout, every time (the server cancels it when the first data arrives).
+    const holder = new pg.Client({ connectionString: pair.source.url })
+    holder.on('error', () => {}) // terminated when the test database is dropped after a failure
+    await holder.connect()
+    await holder.query('begin')
+    await pair.destination.query(`alter database ${pair.destination.name} set statement_timeout = '700ms'`)
+    let locking: Promise<unknown> | undefined
+    try {
+      const error = await replicatePair(pair, {
+        include: ['big', 'small'],
+        jobs: 1,
+        fresh: true,
+        onEvent: (e) => {
+          if (e.type === 'step-started' && e.step === 'prepare') {
+            locking ??= holder.query('lock table big in access exclusive mode').then(() => sleep(1500)).then(() => holder.query('rollback'))
+          }
+        },
+      }).catch((e: unknown) => e)
+      await locking
+      expect(error).toBeInstanceOf(EltError)
+      expect((error as EltError).exitCode).toBe(1)
+      const text = describeError(error)
+      expect(text).toContain('public.big')
+      expect(text).toContain('statement_timeout')
+      expect(text).toContain('700ms')
+    } finally {
+      await holder.end()
+      await pair.destination.query(`alter database ${pair.destination.name} reset statement_timeout`)
+    }
+    expect(await countOf('raw.big')).toBe(bigRows)
+    expect(await leftovers()).toEqual([])
+    const loads = await pair.destination.query<{ status: string; message: string }>(
+      `select status, message from _elt.table_loads where source_table = 'public.big'
+        and run_id = (select run_id from _elt.replications order by started_at desc limit 1)`,
+    )
+    expect(loads[0]?.status).toBe('error')
+    expect(loads[0]?.message).toContain('statement_timeout')
+  })
+
+  it('retries a table whose destination backend was terminated mid-COPY, and completes', async () => {
+    let killing: Promise<number> | undefined
+    const { summary, events } = await replicatePair(pair, {
+      include: ['big', 'small'],
+      jobs: 1,
+      fresh: true,
+      onEvent: (e) => {
+        if (e.type === 'table-progress' && e.source === 'public.big' && killing === undefined) {
+          killing = pair.destination
+            .query<{ ok: boolean }>(
+              `select pg_terminate_backend(pid) as ok from pg_stat_activity
+                where datname = current_database() and application_name = 'elt-replicate-load' and query ilike 'COPY%'`,
+            )
+            .then((rows) => rows.filter((r) => r.ok).length)
+        }
+      },
+    })
+    expect(await killing).toBe(1)
+    const retried = events.filter((e) => e.type === 'table-retried')
+    expect(retried).toHaveLength(1)
+    expect(retried[0]).toMatchObject({ source: 'public.big', attempt: 1 })
+    expect(summary.tables.find((t) => t.source === 'public.big')?.rows).toBe(bigRows + 1000)
+    const { n, distinct } = (await pair.destination.query<{ n: string; distinct: string }>('select count(*) as n, count(distinct id) as distinct from raw.big'))[0]!
+    expect([Number(n), Number(distinct)]).toEqual([bigRows + 1000, bigRows + 1000])
+    expect(await leftovers()).toEqual([])
+  })
+})
