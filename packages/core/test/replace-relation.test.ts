@@ -38,7 +38,10 @@ const attributesOf = () =>
   db.query(`select c.relname, c.relkind, c.relowner::regrole::text as owner, c.relacl::text, c.reloptions, obj_description(c.oid, 'pg_class') as comment,
                    (select array_agg(a.attname || ':' || coalesce(a.attacl::text, '') || ':' || coalesce(col_description(c.oid, a.attnum), '') order by a.attnum)
                       from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped) as columns,
-                   (select array_agg(pg_get_indexdef(i.indexrelid) order by i.indexrelid) from pg_index i where i.indrelid = c.oid) as indexes
+                   (select array_agg(pg_get_indexdef(i.indexrelid) order by i.indexrelid) from pg_index i where i.indrelid = c.oid) as indexes,
+                   c.relrowsecurity, c.relforcerowsecurity,
+                   (select array_agg(p.polname || ' ' || p.polcmd::text || ' ' || p.polroles::regrole[]::text || ' ' || coalesce(pg_get_expr(p.polqual, p.polrelid), '-') order by p.polname)
+                      from pg_policy p where p.polrelid = c.oid) as policies
               from pg_class c where c.relnamespace = 's'::regnamespace and c.relkind in ('r', 'v', 'm') order by c.relname`)
 
 /** Replaces `s.t` by a new table `s.t_new` with the given rows. */
@@ -58,6 +61,7 @@ describe('replaceRelation', () => {
       alter table s.t owner to ${o};
       grant select (id, name) on s.t to ${r}; grant select on s.t to public; grant select, insert on s.t to ${r} with grant option;
       comment on table s.t is 'It''s the table \\ with a backslash'; comment on column s.t.name is 'the name';
+      alter table s.t enable row level security; create policy hide_b on s.t for select to ${r} using (name <> 'b');
       create view s.v_late as select 1 as one;                                               -- created first …
       create view s.v_mid with (security_barrier = true, check_option = local) as select id, name from s.t where id > 0;
       create or replace view s.v_late as select one, (select count(*) from s.v_mid) as n from (select 1 as one) x;  -- … then made to depend on a later view
@@ -72,6 +76,7 @@ describe('replaceRelation', () => {
     expect(result).toEqual({ viewsRecreated: 4 })
     const after = await attributesOf()
     expect(after).toEqual(before)
+    expect(after.find((a) => a.relname === 't')?.policies).toEqual([`hide_b r {${reader.name}} (name <> 'b'::text)`])
     expect(after.find((a) => a.relname === 'v_mid')?.reloptions).toEqual(['security_barrier=true', 'check_option=local'])
     expect(await db.query('select n from s.v_late')).toEqual([{ n: '2' }])
     expect(await db.query('select n from s.m_full')).toEqual([{ n: '2' }]) // populated on the new table
@@ -80,7 +85,7 @@ describe('replaceRelation', () => {
     const client = new pg.Client({ connectionString: reader.urlFor(db.url) })
     await client.connect()
     try {
-      expect((await client.query('select id, name from s.t order by id')).rows).toEqual([{ id: 1, name: 'a' }, { id: 2, name: 'b' }])
+      expect((await client.query('select id, name from s.t order by id')).rows).toEqual([{ id: 1, name: 'a' }]) // the policy still hides 'b'
       expect((await client.query('select count(*)::int as n from s.v_mid')).rows).toEqual([{ n: 2 }])
     } finally {
       await client.end()
@@ -98,5 +103,13 @@ describe('replaceRelation', () => {
     expect(text).toContain('Drop "s"."uses_secret" or change its definition')
     expect(await attributesOf()).toEqual(before)
     expect(await db.query('select count(*)::int as n from s.uses_secret')).toEqual([{ n: 2 }])
+  })
+
+  it('names a row-level security policy that no longer fits, and changes nothing', async () => {
+    await db.query(`drop view s.uses_secret; create policy no_secret on s.t for select to public using (secret is null)`)
+    const error = await replaceTable('id int, name text', `(3, 'c')`).catch((e: unknown) => e)
+    expect(error).toBeInstanceOf(EltError)
+    expect(describeError(error)).toMatch(/^Could not replace "s"\."t": its row-level security policy "no_secret" does not fit the new version \(column "?secret"? does not exist\)/)
+    expect(await db.query(`select polname from pg_policy where polrelid = 's.t'::regclass order by 1`)).toEqual([{ polname: 'hide_b' }, { polname: 'no_secret' }])
   })
 })

@@ -2,6 +2,7 @@ import type pg from 'pg'
 import { EltError } from '../elt-error.ts'
 import { qualifiedName } from '../sql-ident.ts'
 import { applyRelationAttributes, relationAttributesJson, relationKeyword, type RelationAttributes } from './relation-attributes.ts'
+import { withSearchPath } from './with-search-path.ts'
 
 /** A view or materialized view that depends on a relation, saved so it can be recreated after a swap. */
 export interface DependentView {
@@ -31,10 +32,8 @@ export interface DependentView {
  * ```
  */
 export async function readDependentViews(client: pg.ClientBase, relation: string): Promise<DependentView[]> {
-  const { rows: path } = await client.query<{ search_path: string }>(`select current_setting('search_path') as search_path`)
-  await client.query(`select set_config('search_path', '', true)`)
-  try {
-    const { rows } = await client.query<DependentView>(
+  const { rows } = await withSearchPath(client, '', () =>
+    client.query<DependentView>(
       `with recursive roots(oid) as (
          select to_regclass($1) union select relid from pg_partition_tree(to_regclass($1))
        ), deps(oid, depth) as (
@@ -57,11 +56,9 @@ export async function readDependentViews(client: pg.ClientBase, relation: string
         where c.relkind in ('v', 'm') and c.oid not in (select oid from roots)
         order by v.depth, c.oid`,
       [relation],
-    )
-    return rows.map((view) => ({ ...view, definition: view.definition.trim().replace(/;$/, '') }))
-  } finally {
-    await client.query(`select set_config('search_path', $1, true)`, [path[0]?.search_path ?? ''])
-  }
+    ),
+  )
+  return rows.map((view) => ({ ...view, definition: view.definition.trim().replace(/;$/, '') }))
 }
 
 /** Drops the saved views, children first: `DROP VIEW "analytics"."top_films"; DROP MATERIALIZED VIEW "analytics"."film_stats"`. */

@@ -1,5 +1,7 @@
 import type pg from 'pg'
+import { EltError } from '../elt-error.ts'
 import { quoteIdent } from '../sql-ident.ts'
+import { withSearchPath } from './with-search-path.ts'
 
 /** One privilege of one role on a relation or a column; `grantee` null means PUBLIC. */
 export interface Privilege {
@@ -8,10 +10,23 @@ export interface Privilege {
   grantable: boolean
 }
 
+/** A row-level security policy, its expressions as `pg_get_expr` gives them. */
+export interface Policy {
+  name: string
+  permissive: boolean
+  /** `r` SELECT, `a` INSERT, `w` UPDATE, `d` DELETE, `*` ALL. */
+  command: string
+  /** `null`: PUBLIC. */
+  roles: (string | null)[]
+  using: string | null
+  check: string | null
+}
+
 /**
  * What a person set on a relation that a drop-and-rename swap would lose: its owner, its ACL
- * (`null`: never granted or revoked, so the owner's defaults apply), its comment, and per column
- * its comment and column-level ACL.
+ * (`null`: never granted or revoked, so the owner's defaults apply), its comment, per column
+ * its comment and column-level ACL, and its row-level security (carried with the grants: a
+ * grant without the policies that limit it would show every row).
  */
 export interface RelationAttributes {
   /** `pg_class.relkind`: `r` table, `p` partitioned table, `v` view, `m` materialized view, `f` foreign table. */
@@ -20,6 +35,9 @@ export interface RelationAttributes {
   acl: Privilege[] | null
   comment: string | null
   columns: { name: string; comment: string | null; acl: Privilege[] }[]
+  rowSecurity: boolean
+  forceRowSecurity: boolean
+  policies: Policy[]
 }
 
 const privilegesJson = (acl: string) =>
@@ -35,13 +53,23 @@ export const relationAttributesJson = `json_build_object(
   'comment', obj_description(c.oid, 'pg_class'),
   'columns', (select coalesce(json_agg(json_build_object('name', a.attname, 'comment', col_description(c.oid, a.attnum),
                                                          'acl', ${privilegesJson('a.attacl')}) order by a.attnum), '[]')
-                from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped))`
+                from pg_attribute a where a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped),
+  'rowSecurity', c.relrowsecurity,
+  'forceRowSecurity', c.relforcerowsecurity,
+  'policies', (select coalesce(json_agg(json_build_object('name', p.polname, 'permissive', p.polpermissive, 'command', p.polcmd,
+                                                          'roles', (select json_agg(case when r = 0 then null else pg_get_userbyid(r) end) from unnest(p.polroles) r),
+                                                          'using', pg_get_expr(p.polqual, p.polrelid), 'check', pg_get_expr(p.polwithcheck, p.polrelid))
+                                        order by p.polname), '[]')
+                 from pg_policy p where p.polrelid = c.oid))`
 
-/** The owner, ACL and comments of a relation (`"raw"."films"`); undefined when it does not exist. */
+/**
+ * The owner, ACL, comments and row-level security of a relation (`"raw"."films"`); undefined when it
+ * does not exist. Policy expressions are read with an empty `search_path` (names qualified): call it
+ * inside a transaction.
+ */
 export async function readRelationAttributes(client: pg.ClientBase, relation: string): Promise<RelationAttributes | undefined> {
-  const { rows } = await client.query<{ attributes: RelationAttributes }>(
-    `select ${relationAttributesJson} as attributes from pg_class c where c.oid = to_regclass($1)`,
-    [relation],
+  const { rows } = await withSearchPath(client, '', () =>
+    client.query<{ attributes: RelationAttributes }>(`select ${relationAttributesJson} as attributes from pg_class c where c.oid = to_regclass($1)`, [relation]),
   )
   return rows[0]?.attributes
 }
@@ -65,6 +93,16 @@ function grantStatements(privileges: readonly Privilege[], on: string, column?: 
   )
 }
 
+const commands: Record<string, string> = { r: 'SELECT', a: 'INSERT', w: 'UPDATE', d: 'DELETE', '*': 'ALL' }
+
+/** `CREATE POLICY "own_rows" ON "raw"."users" AS PERMISSIVE FOR SELECT TO "bi_reader" USING ((owner = CURRENT_USER))` */
+function createPolicy(policy: Policy, on: string): string {
+  const roles = policy.roles.map((r) => (r === null ? 'PUBLIC' : quoteIdent(r))).join(', ')
+  return `CREATE POLICY ${quoteIdent(policy.name)} ON ${on} AS ${policy.permissive ? 'PERMISSIVE' : 'RESTRICTIVE'} FOR ${commands[policy.command] ?? 'ALL'} TO ${roles}${
+    policy.using === null ? '' : ` USING (${policy.using})`
+  }${policy.check === null ? '' : ` WITH CHECK (${policy.check})`}`
+}
+
 const grantees = (privileges: readonly Privilege[] | null) => (privileges ?? []).map((p) => (p.grantee === null ? 'PUBLIC' : quoteIdent(p.grantee)))
 
 /**
@@ -80,7 +118,11 @@ const grantees = (privileges: readonly Privilege[] | null) => (privileges ?? [])
  * GRANT SELECT ("email") ON TABLE "raw"."users" TO "auditor";
  * COMMENT ON TABLE "raw"."users" IS 'People who signed up';
  * COMMENT ON COLUMN "raw"."users"."email" IS 'PII';
+ * ALTER TABLE "raw"."users" ENABLE ROW LEVEL SECURITY;
+ * CREATE POLICY "no_staff" ON "raw"."users" AS PERMISSIVE FOR SELECT TO "bi_reader" USING ((NOT is_staff));
  * ```
+ *
+ * A policy that no longer fits (it uses a column the new relation lacks) fails with an `EltError`.
  */
 export async function applyRelationAttributes(client: pg.ClientBase, relation: string, saved: RelationAttributes): Promise<void> {
   const current = await readRelationAttributes(client, relation)
@@ -102,5 +144,17 @@ export async function applyRelationAttributes(client: pg.ClientBase, relation: s
     statements.push(...grantStatements(column.acl, relation, column.name))
     if (column.comment !== null && now.comment === null) statements.push(`COMMENT ON COLUMN ${name} IS ${client.escapeLiteral(column.comment)}`)
   }
+  if (saved.rowSecurity && !current.rowSecurity) statements.push(`ALTER TABLE ${relation} ENABLE ROW LEVEL SECURITY`)
+  if (saved.forceRowSecurity && !current.forceRowSecurity) statements.push(`ALTER TABLE ${relation} FORCE ROW LEVEL SECURITY`)
   if (statements.length > 0) await client.query(statements.join(';\n'))
+  for (const policy of saved.policies) {
+    if (current.policies.some((p) => p.name === policy.name)) continue
+    await client.query(createPolicy(policy, relation)).catch((error: unknown) => {
+      const reason = error instanceof Error ? error.message : String(error)
+      throw new EltError(`Could not replace ${relation}: its row-level security policy ${quoteIdent(policy.name)} does not fit the new version (${reason}).`, {
+        hint: `Nothing was changed: the previous ${relation} is still in place. Drop the policy or change it to fit the new columns of ${relation}, then rerun.`,
+        cause: error,
+      })
+    })
+  }
 }
