@@ -97,7 +97,7 @@ describe('lockTarget', () => {
     expect(error).toBeInstanceOf(EltError)
     expect((error as EltError).exitCode).toBe(1)
     const text = describeError(error)
-    expect(text).toMatch(new RegExp(`^The target "analytics" is locked: held by run ${runId} \\(build, target prod\\) started \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC by \\S+ on host ${os.hostname()} \\(pid ${process.pid}\\), started by schedule nightly\\. Add --wait\\.$`))
+    expect(text).toMatch(new RegExp(`^The target "analytics" is locked: held by run ${runId} \\(build, target prod, schedule nightly\\) started \\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d UTC by \\S+ on host ${os.hostname()} \\(pid ${process.pid}\\)\\. Add --wait\\.$`))
     // another target is free
     const release = await lockTarget(second, 'analytics_dev')
     await release()

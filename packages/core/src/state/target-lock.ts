@@ -148,8 +148,8 @@ export async function readTargetLockHolder(client: pg.ClientBase, target: string
 const utc = (date: Date) => `${date.toISOString().slice(0, 19).replace('T', ' ')} UTC`
 
 /**
- * One clause naming a lock holder, e.g. `held by run 3f0c…-… (build, target prod) started
- * 2026-12-01 14:05:03 UTC by alice on host etl-1 (pid 4242)`.
+ * One clause naming a lock holder, e.g. `held by run 3f0c…-… (build, target prod, schedule nightly)
+ * started 2026-12-01 14:05:03 UTC by alice on host etl-1 (pid 4242)`.
  */
 export function describeTargetLockHolder(holder: TargetLockHolder): string {
   const run = holder.run
@@ -158,8 +158,7 @@ export function describeTargetLockHolder(holder: TargetLockHolder): string {
     const since = holder.backendStart ? ` connected since ${utc(holder.backendStart)}` : ''
     return `held by database session ${holder.backendPid}${app}${since}, which has not recorded a run yet`
   }
-  const what = [run.command, run.target ? `target ${run.target}` : undefined].filter(Boolean).join(', ')
+  const what = [run.command, run.target ? `target ${run.target}` : undefined, run.startedBy ?? undefined].filter(Boolean).join(', ')
   const who = [run.osUser ? `by ${run.osUser}` : undefined, run.host ? `on host ${run.host}` : undefined, run.pid === null ? undefined : `(pid ${run.pid})`]
-  const via = run.startedBy ? `, started by ${run.startedBy}` : ''
-  return `held by run ${run.runId} (${what}) started ${utc(run.startedAt)} ${who.filter(Boolean).join(' ')}${via}`
+  return `held by run ${run.runId} (${what}) started ${[utc(run.startedAt), ...who].filter(Boolean).join(' ')}`
 }
