@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { qualifiedName, quoteIdent, replaceRelation } from '@elt/core'
+import { qualifiedName, quoteIdent, replaceRelation, withLockWait, type LockWaitPolicy } from '@elt/core'
 import type { ModelRelation } from '../define/relation.ts'
 import { relationColumns, relationKind } from './relation-catalog.ts'
 import { inTransaction } from './in-transaction.ts'
@@ -11,6 +11,8 @@ export interface MaterializeRequest {
   sql: string
   /** Rebuild incremental models from scratch. */
   fullRefresh: boolean
+  /** How long replacing a view or swapping a table waits for sessions reading it (default `defaultLockWaitPolicy`: about 30 s). */
+  lockWait?: Partial<LockWaitPolicy>
 }
 
 export interface MaterializeResult {
@@ -35,23 +37,28 @@ export async function materializeModel(client: pg.ClientBase, request: Materiali
 /**
  * `create or replace view`; when the columns changed in a way Postgres refuses (a column removed
  * or renamed), or a table stood there, the old relation is replaced and its dependent views recreated,
- * all in one transaction (see `replaceRelation`).
+ * all in one transaction (see `replaceRelation`). Either way the wait for sessions reading the old
+ * view is bounded (`withLockWait`) and names them when it gives up.
  *
  * ```sql
- * create or replace view "analytics"."stg_films" as select … from "raw"."films" as "films"
+ * begin; savepoint elt_lock_wait; set local lock_timeout = 1000;
+ * create or replace view "analytics"."stg_films" as select … from "raw"."films" as "films";
+ * release savepoint elt_lock_wait; commit;
  * ```
  */
-export async function materializeView(client: pg.ClientBase, { model, schema, sql }: MaterializeRequest): Promise<MaterializeResult> {
+export async function materializeView(client: pg.ClientBase, { model, schema, sql, lockWait }: MaterializeRequest): Promise<MaterializeResult> {
   const target = qualifiedName(schema, model.name)
   try {
-    // the common case in one round trip: a new view, or one whose columns only grew
-    await client.query(`create or replace view ${target} as ${sql}`)
+    // the common case: a new view, or one whose columns only grew
+    await inTransaction(client, () =>
+      withLockWait(client, { what: `replace ${target}`, relations: () => [target], policy: lockWait }, () => client.query(`create or replace view ${target} as ${sql}`)),
+    )
     return { rowsAffected: null }
   } catch (error) {
     if (!isShapeChange(error)) throw error
   }
   await inTransaction(client, () =>
-    replaceRelation(client, { schema, name: model.name, install: async () => void (await client.query(`create view ${target} as ${sql}`)) }),
+    replaceRelation(client, { schema, name: model.name, lockWait, install: async () => void (await client.query(`create view ${target} as ${sql}`)) }),
   )
   return { rowsAffected: null }
 }
@@ -81,6 +88,7 @@ export async function materializeTable(client: pg.ClientBase, request: Materiali
       replaceRelation(client, {
         schema,
         name: model.name,
+        lockWait: request.lockWait,
         install: async () => {
           await client.query(`alter table ${qualifiedName(schema, next)} rename to ${quoteIdent(model.name)}`)
           if (uniqueKey?.length) await client.query(`alter index ${qualifiedName(schema, `${next}__key`)} rename to ${quoteIdent(`${model.name}__key`)}`)
