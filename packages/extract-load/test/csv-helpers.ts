@@ -10,7 +10,7 @@ import { copyCsvFile } from '../src/sources/csv/copy-csv-file.ts'
 import type { CsvColumn, CsvSourceOptions } from '../src/sources/csv/csv-source-options.ts'
 import { csvTableDdl } from '../src/sources/csv/csv-table-ddl.ts'
 import { describeCsvSource } from '../src/sources/csv/describe-csv-source.ts'
-import type { RejectedCsvRow } from '../src/sources/csv/rejected-rows.ts'
+import type { RejectedRowsWriter } from '../src/sources/csv/rejected-rows.ts'
 import { withCsvWidening } from '../src/sources/csv/widen-for-error.ts'
 
 /** A temporary folder for CSV files; `write` takes text or bytes, gzips names ending in `.gz`. */
@@ -37,13 +37,13 @@ export interface LoadedCsv {
 /**
  * What the writer will do, in small: describe the source, then in one transaction create
  * `public.<table>` and COPY every file into it, widening inferred columns while a late value does
- * not fit (each attempt rolled back).
+ * not fit (each attempt rolled back). With `rejected`: the quarantine path, bad rows recorded there.
  */
 export async function loadCsv(
   db: TestDatabase,
   options: CsvSourceOptions,
   cwd: string,
-  onRejected?: (row: RejectedCsvRow) => void | Promise<void>,
+  rejected?: RejectedRowsWriter,
 ): Promise<LoadedCsv> {
   const description = await describeCsvSource(options, { cwd })
   const table = qualifiedName('public', options.table)
@@ -56,13 +56,15 @@ export async function loadCsv(
       description.dialect,
       async (columns, dialect) => {
         await client.query('begin')
+        await rejected?.clear() // a retry after widening starts the record afresh
         try {
           await client.query(`drop table if exists ${table}`)
           await client.query(csvTableDdl(table, columns))
           let rows = 0
           for (const file of description.files) {
-            rows += (await copyCsvFile(client, { table, file, columns, dialect, freeze: true, ...(onRejected ? { onRejected } : {}) })).rows
+            rows += (await copyCsvFile(client, { table, file, columns, dialect, freeze: true, ...(rejected ? { onRejected: (row) => rejected.add(row) } : {}) })).rows
           }
+          await rejected?.flush()
           await client.query('commit')
           return rows
         } catch (error) {

@@ -29,6 +29,8 @@ const aliases: Record<string, string> = {
 const trim = (value: string) => value.replace(/^[ \t\n\r\v\f]+|[ \t\n\r\v\f]+$/g, '')
 const integerSyntax = /^[+-]?[0-9]+$/
 const numericSyntax = /^[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?$/
+/** float8in parses with the C library's strtod, which also reads hexadecimal floats (`0x1.8p3`). */
+const hexFloat = /^[+-]?0x(?:[0-9a-f]+\.?[0-9a-f]*|\.[0-9a-f]+)(?:p[+-]?[0-9]+)?$/i
 const specialNumber = /^[+-]?(?:nan|inf|infinity)$/i
 const isoDate = /^(\d{4})-(\d{2})-(\d{2})$/
 const isoTimestamp = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?(?:Z|[+-]\d{2}(?::?\d{2})?)?)?$/
@@ -78,15 +80,15 @@ export function csvValueValidator(type: string): CsvValueValidator | undefined {
     }
     case 'real':
     case 'double precision': {
-      const max = name === 'real' ? 3.4028234663852886e38 : Number.MAX_VALUE
-      const min = name === 'real' ? 1.401298464324817e-45 : Number.MIN_VALUE
+      // Rounded as the C library's strtof/strtod would: out of range when it overflows to infinity
+      // or a non-zero mantissa underflows to 0 (denormals pass, as in PostgreSQL).
+      const round = name === 'real' ? Math.fround : (n: number) => n
       return (value) => {
         const v = trim(value)
-        if (specialNumber.test(v)) return true
+        if (specialNumber.test(v) || hexFloat.test(v)) return true
         if (!numericSyntax.test(v)) return false
-        const n = Math.abs(Number(v))
-        if (n > max) return false
-        return !(n < min && /[1-9]/.test(v.split(/[eE]/)[0] ?? ''))
+        const n = round(Number(v))
+        return Number.isFinite(n) && !(n === 0 && /[1-9]/.test(v.split(/[eE]/)[0] ?? ''))
       }
     }
     case 'boolean':

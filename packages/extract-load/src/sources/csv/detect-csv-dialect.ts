@@ -65,13 +65,10 @@ function completeLines(text: string, wholeFile: boolean): string[] {
 }
 
 function detectQuote(lines: readonly string[], delimiter: string | undefined): string {
-  const seps = delimiter ? [delimiter] : delimiters
-  const count = (q: string) => {
-    let n = 0
-    for (const line of lines) for (const sep of seps) n += line.split(sep).filter((f) => f.length >= 2 && f.startsWith(q) && f.endsWith(q)).length
-    return n
-  }
-  return count("'") > 0 && count('"') === 0 ? "'" : '"'
+  const seps = (delimiter ? [delimiter] : delimiters).map((d) => d.replace(/[|\\\]^-]/g, '\\$&')).join('')
+  // Fields wrapped in the quote: after a line start or a delimiter, up to a delimiter or the line end.
+  const wrapped = (q: string) => lines.join('\n').match(new RegExp(`(?:^|[${seps}])${q}[^${q}\\n]*${q}(?=[${seps}]|$)`, 'gm'))?.length ?? 0
+  return wrapped("'") > 0 && wrapped('"') === 0 ? "'" : '"'
 }
 
 function detectDelimiter(lines: readonly string[], quote: string): string {

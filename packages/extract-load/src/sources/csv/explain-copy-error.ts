@@ -80,7 +80,7 @@ export function explainCopyError(error: unknown, file: string, columns: readonly
     const whole = record !== undefined && !(record.endsWith('...') && Buffer.byteLength(record) >= printoutBytes)
     const start = whole ? line - (record.match(/\n/g)?.length ?? 0) : undefined
     const opening = start !== undefined ? `opened on line ${start}` : `starting ${JSON.stringify(record ?? '')}`
-    return new CsvInputError(`${file}: a quoted field ${opening} is never closed (the file ends at line ${line} inside it).`, {
+    return new CsvInputError(`${file}: a quoted field ${opening} is never closed (it runs to the end of the file).`, {
       ...base,
       ...(start !== undefined ? { line: start } : {}),
       problem: 'quote',

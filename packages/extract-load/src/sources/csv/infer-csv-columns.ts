@@ -23,7 +23,8 @@ export async function inferCsvColumns(
   options: { declared?: Record<string, string>; inferRows: number },
 ): Promise<CsvColumn[]> {
   const { stream } = openCsvFile(file)
-  const parser = createCsvParser(dialect, { to: options.inferRows + 1 })
+  // A malformed record is skipped here: the load's COPY reports it with its file and line.
+  const parser = createCsvParser(dialect, { to: options.inferRows + 1, onSkip: () => {} })
   pipeline(stream, parser, () => {}) // an error on either side destroys both; the loop below sees it
   let header: string[] | undefined
   let inferences: CsvTypeInference[] = []

@@ -1,0 +1,87 @@
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
+import { CsvInputError } from '../src/sources/csv/csv-input-error.ts'
+import { csvDir, loadCsv } from './csv-helpers.ts'
+
+let db: TestDatabase
+let files: Awaited<ReturnType<typeof csvDir>>
+beforeAll(async () => {
+  db = await createTestDatabase(inject('pgAdminUrl'), 'csv_errors')
+  files = await csvDir()
+})
+afterAll(async () => {
+  await files?.remove()
+  await db?.drop()
+})
+
+/** The load's error, checked to be a CsvInputError; the table must not exist afterwards (nothing half-loaded). */
+async function failure(name: string, content: string, options: { columns?: Record<string, string>; path?: string } = {}): Promise<CsvInputError> {
+  if (content !== '') await files.write(name, content)
+  const table = name.replace(/\W/g, '_')
+  const error = await loadCsv(db, { path: options.path ?? name, table, ...(options.columns ? { columns: options.columns } : {}) }, files.dir).then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(CsvInputError)
+  expect(await db.query(`select to_regclass($1) as t`, [`public.${table}`])).toEqual([{ t: null }])
+  return error as CsvInputError
+}
+
+describe('CSV bad input names file, line and column', () => {
+  it('an unterminated quote: the line where the field opens', async () => {
+    const error = await failure('quote.csv', 'id,name,n\n1,a,1\n2,"never closed,5\n3,c,7\n4,d,8\n')
+    expect(error).toMatchObject({ file: path.join(files.dir, 'quote.csv'), line: 3, problem: 'quote', exitCode: 1 })
+    expect(error.message).toBe(`${path.join(files.dir, 'quote.csv')}: a quoted field opened on line 3 is never closed (it runs to the end of the file).`)
+    expect(error.hint).toMatch(/Close the quote/)
+  })
+
+  it('a ragged short row', async () => {
+    const error = await failure('short.csv', 'id,name,n\n1,a,1\n2,b\n3,c,3\n')
+    expect(error).toMatchObject({ line: 3, column: 'n', problem: 'ragged' })
+    expect(error.message).toMatch(/short\.csv, line 3: ragged row — it has fewer fields than the header's 3 \(no value for column "n"\): "2,b"\.$/)
+    expect(error.hint).toMatch(/delimiter ","/)
+  })
+
+  it('a ragged long row', async () => {
+    const error = await failure('long.csv', 'id,name,n\n1,a,1\n2,b,2\n3,c,3,extra\n')
+    expect(error).toMatchObject({ line: 4, problem: 'ragged', column: undefined })
+    expect(error.message).toMatch(/long\.csv, line 4: ragged row — it has more fields than the header's 3: "3,c,3,extra"\.$/)
+  })
+
+  it('a value that does not fit a declared type fails the load, never widened', async () => {
+    const error = await failure('declared.csv', 'id,amount\n1,10\n2,abc\n', { columns: { amount: 'integer' } })
+    expect(error).toMatchObject({ line: 3, column: 'amount', value: 'abc', problem: 'type' })
+    expect(error.message).toMatch(/declared\.csv, line 3, column "amount": "abc" is not a valid integer \(invalid input syntax for type integer: "abc"\)\.$/)
+    expect(error.hint).toMatch(/^Fix the value in the file, declare a type that holds it .* onError: 'quarantine'/)
+  })
+
+  it('the line of a value after a quoted field with newlines is its physical line', async () => {
+    const error = await failure('multiline.csv', 'id,note,amount\n1,"a\nb\nc",1\n2,"d\ne",oops\n', { columns: { amount: 'integer' } })
+    expect(error).toMatchObject({ line: 6, column: 'amount', value: 'oops' })
+  })
+
+  it('an inferred column that meets a late value it cannot hold is widened and the file loaded', async () => {
+    const rows = Array.from({ length: 10_500 }, (_, i) => `${i + 1},${i === 10_400 ? '1.5' : i % 100}`)
+    await files.write('late.csv', `id,amount\n${rows.join('\n')}\n`)
+    const loaded = await loadCsv(db, { path: 'late.csv', table: 'late' }, files.dir)
+    expect(loaded.widenings).toEqual(['column "amount": smallint → numeric'])
+    expect(loaded.columns.find((c) => c.name === 'amount')).toEqual({ name: 'amount', type: 'numeric', inferred: true })
+    expect(await db.query(`select count(*)::int as n, sum(amount)::text as total, max(amount) filter (where id = 10401) as late from late`)).toEqual([
+      { n: 10_500, total: String(rows.reduce((sum, r) => sum + Number(r.split(',')[1]), 0)), late: '1.5' },
+    ])
+  })
+
+  it("a glob file whose header differs is named, and errors in a later file name that file's own line", async () => {
+    await files.write('g-1.csv', 'id,name\n1,a\n')
+    await files.write('g-2.csv', 'id,label\n2,b\n')
+    const header = await failure('g', '', { path: 'g-*.csv' })
+    expect(header).toMatchObject({ file: path.join(files.dir, 'g-2.csv'), problem: 'header' })
+    expect(header.message).toMatch(/g-2\.csv: its header does not match the table's columns \(column name mismatch in header line field 2: got "label", expected "name"\)/)
+
+    await files.write('h-1.csv', 'id,name\n1,a\n2,b\n3,c\n')
+    await files.write('h-2.csv', 'id,name\n4,d\nfive,e\n')
+    const value = await failure('h', '', { path: 'h-*.csv', columns: { id: 'integer' } })
+    expect(value).toMatchObject({ file: path.join(files.dir, 'h-2.csv'), line: 3, column: 'id' })
+  })
+})

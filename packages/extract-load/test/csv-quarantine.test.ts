@@ -1,0 +1,121 @@
+import { randomUUID } from 'node:crypto'
+import path from 'node:path'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
+import { migrateRejectedRows, RejectedRowsWriter } from '../src/sources/csv/rejected-rows.ts'
+import { csvValueValidator } from '../src/sources/csv/csv-value-validator.ts'
+import { csvDir, loadCsv } from './csv-helpers.ts'
+
+let db: TestDatabase
+let files: Awaited<ReturnType<typeof csvDir>>
+let audit: pg.Client
+beforeAll(async () => {
+  db = await createTestDatabase(inject('pgAdminUrl'), 'csv_quarantine')
+  files = await csvDir()
+  audit = new pg.Client({ connectionString: db.url })
+  await audit.connect()
+  await migrateRejectedRows(audit)
+  await migrateRejectedRows(audit) // idempotent
+})
+afterAll(async () => {
+  await audit?.end()
+  await files?.remove()
+  await db?.drop()
+})
+
+async function rejectedRows(runId: string) {
+  return db.query(`select file, line::int, raw, reason from _elt_audit.rejected_rows where run_id = $1 order by line`, [runId])
+}
+
+describe("onError: 'quarantine'", () => {
+  it('loads the good rows and records each bad one with file, line, raw text and reason', async () => {
+    const file = await files.write(
+      'q.csv',
+      'id,amount,name\n' +
+        '1,10,Zoë\n' +
+        '2,abc,b\n' + // line 3: not an integer (declared)
+        '3,30\n' + // line 4: short
+        '4,40,d,extra\n' + // line 5: long
+        '5,"50",e\n' +
+        '6,"",f\n' + // quoted empty = NULL, as on the fast path
+        '7,"multi\nline",g\n' + // line 8 (to 9): not an integer
+        '8,2147483648,h\n' + // line 10: out of integer range
+        '9,90,"tab\there\\back"\n' +
+        '10,100,"never closed\n11,110,k\n', // line 12: unterminated to the end
+    )
+    const runId = randomUUID()
+    const rejected = new RejectedRowsWriter(audit, { runId, source: 'csv', targetTable: 'raw.q' }, 2)
+    const loaded = await loadCsv(db, { path: 'q.csv', table: 'q', columns: { amount: 'integer' }, onError: 'quarantine' }, files.dir, rejected)
+    expect(loaded.rows).toBe(4)
+    expect(rejected.count).toBe(6)
+    expect(await db.query(`select id, amount, name from q order by ctid`)).toEqual([
+      { id: 1, amount: 10, name: 'Zoë' },
+      { id: 5, amount: 50, name: 'e' },
+      { id: 6, amount: null, name: 'f' },
+      { id: 9, amount: 90, name: 'tab\there\\back' },
+    ])
+    expect(await rejectedRows(runId)).toEqual([
+      { file, line: 3, raw: '2,abc,b', reason: 'column "amount": "abc" is not a valid integer' },
+      { file, line: 4, raw: '3,30', reason: 'ragged row: 2 fields, the header has 3' },
+      { file, line: 5, raw: '4,40,d,extra', reason: 'ragged row: 4 fields, the header has 3' },
+      { file, line: 8, raw: '7,"multi\nline",g', reason: 'column "amount": "multi\\nline" is not a valid integer' },
+      { file, line: 10, raw: '8,2147483648,h', reason: 'column "amount": "2147483648" is not a valid integer' },
+      { file, line: 12, raw: '10,100,"never closed\n11,110,k', reason: expect.stringMatching(/^malformed: Quote Not Closed/) },
+    ])
+  })
+
+  it('an inferred column still widens on a late value (rejections of the first attempt are cleared)', async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => `${i + 1},${i === 40 ? '2024-01-01' : i}`)
+    await files.write('qw.csv', `id,v\n${rows.join('\n')}\n51,1,extra\n`)
+    const runId = randomUUID()
+    const rejected = new RejectedRowsWriter(audit, { runId, source: 'csv', targetTable: 'raw.qw' })
+    const loaded = await loadCsv(db, { path: 'qw.csv', table: 'qw', inferRows: 10, onError: 'quarantine' }, files.dir, rejected)
+    expect(loaded.widenings).toEqual(['column "v": smallint → text'])
+    expect(loaded.rows).toBe(50)
+    expect(await db.query(`select v from qw where id = 41`)).toEqual([{ v: '2024-01-01' }])
+    expect(await rejectedRows(runId)).toEqual([{ file: path.join(files.dir, 'qw.csv'), line: 52, raw: '51,1,extra', reason: 'ragged row: 3 fields, the header has 2' }])
+    expect(rejected.count).toBe(1)
+  })
+
+  it('validators accept what PostgreSQL accepts for each type, and reject what it rejects', async () => {
+    const cases: [string, string[], string[]][] = [
+      ['smallint', ['-32768', ' 32767 ', '+5', '007'], ['32768', '1.0', '1e3', 'abc', '']],
+      ['bigint', ['-9223372036854775808', '9223372036854775807'], ['9223372036854775808']],
+      ['numeric(5,2)', ['123.45', '-0.5', '1e2', 'NaN', '000123.4'], ['1234.5', 'abc', '-NaN', '1.2.3']],
+      ['numeric', ['Infinity', '-inf', '.5', '5.', '1E+400'], ['e5', '']],
+      ['double precision', ['1e308', '-Infinity', 'nan', '1.5', '0x10', '0x1.8p3'], ['1e309', '1e-400', '0x', '1_000']],
+      ['real', ['3.4e38', '1e-45', '0.5'], ['3.5e38', '1e-46']],
+      ['boolean', ['t', 'TRUE', 'ye', 'No', 'on', 'off', '1', '0', ' f '], ['o', 'tru e', 'maybe', '2']],
+      ['date', ['2024-02-29', 'infinity', '-Infinity'], ['2023-02-29', '2024-13-01', '0000-01-01', '01/02/2024', '2024-01-01 10:00']],
+      ['timestamp', ['2024-01-15 10:30:00.1234567', '2024-01-15T10:30', '2024-01-15'], ['2024-01-15 24:30', '2024-01-15 10:61']],
+      ['timestamptz', ['2024-01-15 10:30:00Z', '2024-01-15 10:30:00+05:30', '2024-01-15 10:30:00-0300'], ['2024-01-15 10:30 UTC+x']],
+      ['varchar(3)', ['abc', 'ção', 'ab   '], ['abcd', 'ab c']],
+      ['text', ['anything at all'], ['nul\u0000byte']],
+    ]
+    const client = new pg.Client({ connectionString: db.url })
+    await client.connect()
+    try {
+      for (const [type, good, bad] of cases) {
+        // PostgreSQL's verdict through a column of the type, as COPY uses its input function (an explicit cast would truncate varchar)
+        await client.query(`drop table if exists probe; create temp table probe (v ${type})`)
+        const probe = (value: string) => client.query(`insert into probe values ($1)`, [value])
+        const validate = csvValueValidator(type)
+        expect(validate, type).toBeDefined()
+        for (const value of good) {
+          expect(validate?.(value), `${type} accepts ${JSON.stringify(value)}`).toBe(true)
+          await probe(value) // PostgreSQL agrees
+        }
+        for (const value of bad.filter((v) => v !== '' && !v.includes('\u0000'))) {
+          expect(validate?.(value), `${type} rejects ${JSON.stringify(value)}`).toBe(false)
+          if (type === 'date' && value === '01/02/2024') continue // PostgreSQL takes it per DateStyle; ISO only here, on purpose
+          if (type === 'date' && value === '2024-01-01 10:00') continue // PostgreSQL drops the time; ISO date only here, on purpose
+          await expect(probe(value), `PostgreSQL rejects ${type} ${JSON.stringify(value)}`).rejects.toThrow()
+        }
+      }
+    } finally {
+      await client.end()
+    }
+    expect(csvValueValidator('uuid')).toBeUndefined()
+  })
+})
