@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { connectClient, sleep } from '@elt/core'
+import { connectClient, lockTarget, sleep, startRun } from '@elt/core'
 import type { TestDatabase } from '@elt/core/testing'
 import { fixtureDatabase } from '../../../packages/models/test/fixture-database.ts'
 import { runCli } from '../src/cli.ts'
@@ -133,5 +133,21 @@ describe('concurrent builds into one target', () => {
     expect(recorded.map((r) => r.status)).toEqual(['success', 'success', 'success'])
     for (let i = 1; i < recorded.length; i++) expect(recorded[i]!.started_at.getTime()).toBeGreaterThanOrEqual(recorded[i - 1]!.finished_at!.getTime())
     expect(await destination.query(`select n::int from analytics.film_count_view`)).toEqual([{ n: 118 }])
+  })
+
+  it('`elt run` is refused too while another run writes its target, before copying anything', async () => {
+    const cwd = await lockProject()
+    const holder = await connectClient({ label: 'destination', url: destination.url })
+    try {
+      await lockTarget(holder, 'analytics')
+      const runId = await startRun(holder, { command: 'build', target: 'prod', startedBy: 'schedule nightly' })
+      const refused = await startElt(['run', '--json'], cwd).done
+      expect(refused.code).toBe(1)
+      expect(refused.stderr).toMatch(new RegExp(`error: The target "analytics" is locked: held by run ${runId} \\(build, target prod, schedule nightly\\) started `))
+      expect(JSON.parse(refused.stdout)).toMatchObject({ runId: null, status: 'error' })
+      expect(await destination.query(`select count(*)::int as n from _elt.runs where command = 'run'`)).toEqual([{ n: 0 }])
+    } finally {
+      await holder.end()
+    }
   })
 })
