@@ -1,3 +1,4 @@
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import { widenCsvType } from '../src/sources/csv/widen-csv-type.ts'
@@ -103,6 +104,33 @@ describe('CSV type inference', () => {
       'column "n": smallint → text',
     ])
     expect(await db.query(`select n from sample`)).toEqual([{ n: '1' }, { n: '2' }, { n: '3' }, { n: 'abc' }])
+  })
+
+  it("loads the project's sample source_db_init/ticket_sales.csv with the types a model can rely on", async () => {
+    const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
+    const loaded = await loadCsv(db, { path: 'source_db_init/ticket_sales.csv', table: 'ticket_sales' }, repoRoot)
+    expect(loaded.rows).toBe(5000)
+    expect(await columnTypes(db, 'ticket_sales')).toEqual({
+      sale_id: 'smallint',
+      film_id: 'smallint',
+      user_id: 'smallint',
+      cinema: 'text',
+      seat: 'text',
+      showing_date: 'date',
+      sold_at: 'timestamp with time zone',
+      tickets: 'smallint',
+      unit_price: 'numeric',
+      payment: 'text',
+      promo_code: 'text',
+      note: 'text',
+    })
+    const [facts] = await db.query(
+      `select min(film_id) >= 1 and max(film_id) <= 118 as films, min(user_id) >= 1 and max(user_id) <= 42 as users,
+              count(*) filter (where user_id is null) > 0 as anonymous, count(*) filter (where promo_code like '0%') > 0 as leading_zeros,
+              count(*) filter (where cinema = 'Cine Belas Artes, São Paulo') > 0 as quoted_comma,
+              count(*) filter (where note like '%"%') > 0 as quotes from ticket_sales`,
+    )
+    expect(facts).toEqual({ films: true, users: true, anonymous: true, leading_zeros: true, quoted_comma: true, quotes: true })
   })
 
   it('widens one step, or straight to a type that holds the rejected value', () => {
