@@ -42,6 +42,7 @@ describe('a run killed with SIGKILL', () => {
       run.child.kill('SIGKILL')
       expect((await run.exited).signal).toBe('SIGKILL')
     } finally {
+      if (run.child.exitCode === null && run.child.signalCode === null) run.child.kill('SIGKILL')
       await blocker.query('commit')
       await blocker.end()
     }
