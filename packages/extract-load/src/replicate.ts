@@ -58,8 +58,16 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
     await applySessionSettings(client)
     return client
   }
+  // The state session holds the target's lock and records the run: when it is lost, the run stops.
+  const stop = new AbortController()
+  const signal = options.signal ? AbortSignal.any([options.signal, stop.signal]) : stop.signal
+  const stateLost = (cause: unknown) =>
+    new EltError(`The connection to the destination database at ${describeTarget(options.destination)} that records this replication and holds its lock was lost (${describeError(cause)}).`, {
+      hint: 'The run stopped: tables already swapped in are kept, the others keep their previous copy. Rerun when the destination accepts connections again.',
+      cause,
+    })
   const step = async <T>(name: StepName, fn: () => Promise<T>): Promise<T> => {
-    if (options.signal?.aborted) throw options.signal.reason
+    if (signal.aborted) throw signal.reason
     emit({ type: 'step-started', step: name })
     const t0 = performance.now()
     const result = await fn()
@@ -68,6 +76,7 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
   }
 
   const [coordinator, state] = await connectPair([() => connect(options.source, 'elt-replicate'), () => connect(options.destination, 'elt-replicate-state')])
+  state.on('error', (error: unknown) => stop.abort(stateLost(error)))
   let recorded = false
   let keysDropped: TableDef[] | undefined
   try {
@@ -114,7 +123,7 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
         state,
         emit,
         logger,
-        signal: options.signal,
+        signal,
         swapLockWait: options.swapLockWait,
       }),
     )
@@ -143,6 +152,9 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
       tables: plan.tables.map((t) => summaries.get(sourceName(t))).filter((s): s is TableSummary => s !== undefined),
     }
   } catch (error) {
+    // a failed query may be the first sign of a lost state session, before its 'error' event
+    if (!stop.signal.aborted && !(await state.query('select 1').then(() => true, () => false))) stop.abort(stateLost(error))
+    if (stop.signal.aborted) throw stop.signal.reason
     if (keysDropped) {
       // best effort: the foreign keys dropped in `prepare` go back between the tables that are there
       await addForeignKeys(state, keysDropped, logger, { bestEffort: true }).catch(() => 0)

@@ -78,10 +78,11 @@ export async function runWorkers(options: WorkerOptions): Promise<Map<string, Lo
         const t = table
         const names = { source: sourceName(t), target: targetName(t) }
         const format = options.formatOf(t)
-        await recordLoad(options.state, { runId: options.runId, sourceTable: names.source, targetTable: names.target, status: 'running', worker: id })
         try {
+          await recordLoad(options.state, { runId: options.runId, sourceTable: names.source, targetTable: names.target, status: 'running', worker: id })
           const result = await withRetry(
             async (attempt) => {
+              if (options.signal?.aborted) throw options.signal.reason // stopped while waiting to retry
               if (clients === undefined) {
                 const [source, destination] = await connectPair([() => options.connect('source'), () => options.connect('destination')])
                 clients = { source, destination }
