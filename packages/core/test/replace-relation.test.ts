@@ -42,7 +42,7 @@ const attributesOf = () =>
                    c.relrowsecurity, c.relforcerowsecurity,
                    (select array_agg(p.polname || ' ' || p.polcmd::text || ' ' || p.polroles::regrole[]::text || ' ' || coalesce(pg_get_expr(p.polqual, p.polrelid), '-') order by p.polname)
                       from pg_policy p where p.polrelid = c.oid) as policies
-              from pg_class c where c.relnamespace = 's'::regnamespace and c.relkind in ('r', 'v', 'm') order by c.relname`)
+              from pg_class c where c.relnamespace = 's'::regnamespace and c.relkind in ('r', 'p', 'v', 'm') order by c.relname`)
 
 /** Replaces `s.t` by a new table `s.t_new` with the given rows. */
 const replaceTable = (columns: string, rows: string) =>
@@ -111,5 +111,26 @@ describe('replaceRelation', () => {
     expect(error).toBeInstanceOf(EltError)
     expect(describeError(error)).toMatch(/^Could not replace "s"\."t": its row-level security policy "no_secret" does not fit the new version \(column "?secret"? does not exist\)/)
     expect(await db.query(`select polname from pg_policy where polrelid = 's.t'::regclass order by 1`)).toEqual([{ polname: 'hide_b' }, { polname: 'no_secret' }])
+  })
+
+  it('keeps grants and comments of partitions on the new partitions of the same name', async () => {
+    await db.query(`
+      create table s.p (id int, k int) partition by range (k);
+      create table s.p_low partition of s.p for values from (0) to (10); create table s.p_high partition of s.p for values from (10) to (20);
+      grant select on s.p to "${reader.name}"; grant select on s.p_low to "${reader.name}";
+      comment on table s.p_low is 'below 10'; comment on column s.p_high.k is 'the key'`)
+    const before = await attributesOf()
+    await inTransaction(async (client) => {
+      await client.query(`create table s.p_new (id int, k int) partition by range (k);
+        create table s.p_new_low partition of s.p_new for values from (0) to (10); create table s.p_new_high partition of s.p_new for values from (10) to (20)`)
+      await replaceRelation(client, {
+        schema: 's',
+        name: 'p',
+        install: async () => void (await client.query('alter table s.p_new rename to p; alter table s.p_new_low rename to p_low; alter table s.p_new_high rename to p_high')),
+      })
+    })
+    const after = await attributesOf()
+    expect(after).toEqual(before)
+    expect(after.find((a) => a.relname === 'p_low')).toMatchObject({ comment: 'below 10', relacl: expect.stringContaining(`${reader.name}=r/`) })
   })
 })

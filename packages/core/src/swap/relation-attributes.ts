@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { EltError } from '../elt-error.ts'
-import { quoteIdent } from '../sql-ident.ts'
+import { qualifiedName, quoteIdent } from '../sql-ident.ts'
 import { withSearchPath } from './with-search-path.ts'
 
 /** One privilege of one role on a relation or a column; `grantee` null means PUBLIC. */
@@ -74,6 +74,25 @@ export async function readRelationAttributes(client: pg.ClientBase, relation: st
   return rows[0]?.attributes
 }
 
+/**
+ * The attributes of each partition of `relation` (every level), by qualified name, parents first.
+ *
+ * ```sql
+ * select n.nspname, c.relname, json_build_object('owner', …) from pg_partition_tree('"raw"."payment"') t join pg_class c on c.oid = t.relid … where t.level > 0
+ * ```
+ */
+export async function readPartitionAttributes(client: pg.ClientBase, relation: string): Promise<{ name: string; attributes: RelationAttributes }[]> {
+  const { rows } = await withSearchPath(client, '', () =>
+    client.query<{ schema: string; name: string; attributes: RelationAttributes }>(
+      `select n.nspname as schema, c.relname as name, ${relationAttributesJson} as attributes
+         from pg_partition_tree(to_regclass($1)) t join pg_class c on c.oid = t.relid join pg_namespace n on n.oid = c.relnamespace
+        where t.level > 0 order by t.level, c.relname`,
+      [relation],
+    ),
+  )
+  return rows.map((r) => ({ name: qualifiedName(r.schema, r.name), attributes: r.attributes }))
+}
+
 const keyword: Record<string, string> = { v: 'VIEW', m: 'MATERIALIZED VIEW', f: 'FOREIGN TABLE' }
 
 /** `TABLE`, `VIEW`, `MATERIALIZED VIEW` or `FOREIGN TABLE`: the word `ALTER`, `DROP` and `COMMENT ON` need for a relkind. */
@@ -109,6 +128,7 @@ const grantees = (privileges: readonly Privilege[] | null) => (privileges ?? [])
  * Gives `relation` (just created, e.g. swapped in) the saved owner, ACL and comments of the relation it
  * replaces. Column attributes go to the columns of the same name that still exist; a comment the new
  * relation already has is kept. The grantor of each privilege becomes the owner (as when the owner grants).
+ * Does nothing when `relation` does not exist (a partition the new version no longer has).
  *
  * ```sql
  * ALTER TABLE "raw"."users" OWNER TO "raw_owner";
@@ -126,7 +146,7 @@ const grantees = (privileges: readonly Privilege[] | null) => (privileges ?? [])
  */
 export async function applyRelationAttributes(client: pg.ClientBase, relation: string, saved: RelationAttributes): Promise<void> {
   const current = await readRelationAttributes(client, relation)
-  if (current === undefined) throw new Error(`applyRelationAttributes: ${relation} does not exist`)
+  if (current === undefined) return
   const kind = relationKeyword(current.kind)
   const statements: string[] = []
   if (current.owner !== saved.owner) statements.push(`ALTER ${kind} ${relation} OWNER TO ${quoteIdent(saved.owner)}`)

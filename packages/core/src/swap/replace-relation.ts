@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { qualifiedName } from '../sql-ident.ts'
 import { dropDependentViews, readDependentViews, recreateDependentViews } from './dependent-views.ts'
 import { withLockWait, type LockWaitPolicy } from './lock-wait.ts'
-import { applyRelationAttributes, readRelationAttributes, relationKeyword } from './relation-attributes.ts'
+import { applyRelationAttributes, readPartitionAttributes, readRelationAttributes, relationKeyword } from './relation-attributes.ts'
 
 export interface ReplaceRelationOptions {
   schema: string
@@ -21,7 +21,8 @@ export interface ReplaceRelationOptions {
 /**
  * Replaces `schema.name` by a new relation inside the caller's transaction (readers see the old one
  * until commit, then the new one), and carries over what a plain drop would lose: the owner, grants
- * (column grants too) and comments of the relation, and every view and materialized view built on it
+ * (column grants too), comments and row-level security policies of the relation and of its
+ * partitions (to the new partitions of the same name), and every view and materialized view built on it
  * (recreated with their options, indexes, owner, grants and comments). The step waits for locks with
  * `withLockWait`: a bounded wait that names the sessions in the way. When the old relation does not
  * exist, it only runs `install`.
@@ -46,12 +47,14 @@ export async function replaceRelation(client: pg.ClientBase, options: ReplaceRel
       await options.install()
       return { viewsRecreated: 0 }
     }
+    const partitions = await readPartitionAttributes(client, relation)
     const views = await readDependentViews(client, relation)
     involved = [relation, ...views.map((v) => qualifiedName(v.schema, v.name))]
     await dropDependentViews(client, views)
     await client.query(`DROP ${relationKeyword(saved.kind)} ${relation}${options.cascade ? ' CASCADE' : ''}`)
     await options.install()
     await applyRelationAttributes(client, relation, saved)
+    for (const p of partitions) await applyRelationAttributes(client, p.name, p.attributes) // those of the same name
     await recreateDependentViews(client, views, relation)
     return { viewsRecreated: views.length }
   })
