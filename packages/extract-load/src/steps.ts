@@ -2,9 +2,10 @@
  * The steps of a replication, in order (as pgcopydb names them). One list, reused for
  * progress events, timing and the docs:
  * - `introspect`: read the source catalog inside the exported snapshot;
- * - `prepare`: target schemas, user-defined types, sequences, cleanup of a killed run, foreign keys dropped;
- * - `copy`: per table, largest first, in parallel: shadow table, COPY, primary key/unique/indexes, content check, ANALYZE, swap;
- * - `foreign-keys`: added `NOT VALID`, then validated;
+ * - `prepare`: target schemas, user-defined types, sequences, cleanup of a killed run;
+ * - `copy`: per table, largest first, in parallel: shadow table, COPY, primary key/unique/indexes, content check, ANALYZE,
+ *   swap (foreign keys to and from the table re-added `NOT VALID` in the swap's transaction);
+ * - `foreign-keys`: missing keys added, keys the source no longer has dropped, all validated;
  * - `sequences`: set to the source's current values;
  * - `verify`: destination row counts compared with the snapshot's.
  */

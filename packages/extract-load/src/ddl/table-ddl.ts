@@ -1,8 +1,7 @@
 import { qualifiedName, quoteIdent } from '@elt/core'
-import type { ColumnDef, TableDef } from '../introspect/catalog.ts'
+import type { ColumnDef, RelationParts, TableDef } from '../introspect/catalog.ts'
 import { shadowNames } from './shadow-names.ts'
 import { sequenceOptions } from './type-ddl.ts'
-
 
 function columnDdl(c: ColumnDef): string {
   const parts = [quoteIdent(c.name), c.type]
@@ -23,26 +22,30 @@ export function copiedColumns(table: TableDef): string[] {
 
 /**
  * DDL of the shadow table and its partitions, run with `search_path` = the target schema
- * (same-schema types, sequences in defaults and check constraints resolve there).
+ * (same-schema types, sequences in defaults and check constraints resolve there). `UNLOGGED`
+ * where the source's table or partition is; a partition's own check constraints with it.
  *
  * ```sql
  * CREATE TABLE "raw"."elt_new_3f2a9c01d4" ("film_id" integer DEFAULT nextval('films_film_id_seq'::regclass) NOT NULL,
  *   "title" character varying(255) NOT NULL, …, CONSTRAINT "films_user_rating_check" CHECK (…))
+ * CREATE UNLOGGED TABLE "raw"."elt_new_9b1c…" PARTITION OF "raw"."elt_new_3f2a9c01d4" (CONSTRAINT "p07_small" CHECK (amount < 100)) FOR VALUES FROM (…) TO (…)
  * ```
  */
 export function createShadowDdl(table: TableDef): string[] {
   const names = shadowNames(table.targetSchema, table.name)
-  const body = [
-    ...table.columns.map(columnDdl),
-    ...table.constraints.filter((c) => c.kind === 'c').map((c) => `CONSTRAINT ${quoteIdent(c.name)} ${c.definition}`),
-  ]
+  const checks = (parts: RelationParts) => parts.constraints.filter((c) => c.kind === 'c').map((c) => `CONSTRAINT ${quoteIdent(c.name)} ${c.definition}`)
+  const create = (parts: RelationParts) => `CREATE ${parts.unlogged ? 'UNLOGGED ' : ''}TABLE`
+  const body = [...table.columns.map(columnDdl), ...checks(table)]
   const statements = [
-    `CREATE TABLE ${qualifiedName(table.targetSchema, names.table)} (${body.join(', ')})${table.partitionKey ? ` PARTITION BY ${table.partitionKey}` : ''}`,
+    `${create(table)} ${qualifiedName(table.targetSchema, names.table)} (${body.join(', ')})${table.partitionKey ? ` PARTITION BY ${table.partitionKey}` : ''}`,
   ]
   const shadowOf = (name: string) => (name === table.name ? names.table : names.partition(name))
   for (const p of table.partitions) {
+    const own = checks(p)
     statements.push(
-      `CREATE TABLE ${qualifiedName(table.targetSchema, names.partition(p.name))} PARTITION OF ${qualifiedName(table.targetSchema, shadowOf(p.parent))} ${p.bound}` +
+      `${create(p)} ${qualifiedName(table.targetSchema, names.partition(p.name))} PARTITION OF ${qualifiedName(table.targetSchema, shadowOf(p.parent))}` +
+        (own.length > 0 ? ` (${own.join(', ')})` : '') +
+        ` ${p.bound}` +
         (p.partitionKey ? ` PARTITION BY ${p.partitionKey}` : ''),
     )
   }
@@ -51,25 +54,30 @@ export function createShadowDdl(table: TableDef): string[] {
 
 /**
  * Primary key, unique and exclusion constraints, then the other indexes, built on the
- * loaded shadow table under temporary names.
+ * loaded shadow table under temporary names — first the table's (PostgreSQL builds their
+ * partitions' share), then those declared on a partition itself.
  *
  * ```sql
  * ALTER TABLE "raw"."elt_new_3f2a9c01d4" ADD CONSTRAINT "elt_idx_3f2a9c01d4_0" PRIMARY KEY (film_id)
  * CREATE INDEX "elt_idx_3f2a9c01d4_1" ON "raw"."elt_new_3f2a9c01d4" USING btree (title)
+ * CREATE INDEX "elt_idx_3f2a9c01d4_2" ON "raw"."elt_new_9b1c…" USING btree (customer_id)     -- payment_p2022_01's own
  * ```
  */
 export function indexDdl(table: TableDef): { sql: string; tempName: string; finalName: string }[] {
   const names = shadowNames(table.targetSchema, table.name)
-  const shadow = qualifiedName(table.targetSchema, names.table)
   const out: { sql: string; tempName: string; finalName: string }[] = []
-  const keyed = [...table.constraints.filter((c) => c.kind === 'p'), ...table.constraints.filter((c) => c.kind === 'u' || c.kind === 'x')]
-  for (const c of keyed) {
-    const tempName = names.index(out.length)
-    out.push({ sql: `ALTER TABLE ${shadow} ADD CONSTRAINT ${quoteIdent(tempName)} ${c.definition}`, tempName, finalName: c.name })
-  }
-  for (const i of table.indexes) {
-    const tempName = names.index(out.length)
-    out.push({ sql: `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(tempName)} ON ${shadow} ${i.tail}`, tempName, finalName: i.name })
+  const relations: [string, RelationParts][] = [[names.table, table], ...table.partitions.map((p): [string, RelationParts] => [names.partition(p.name), p])]
+  for (const [shadowName, parts] of relations) {
+    const shadow = qualifiedName(table.targetSchema, shadowName)
+    const keyed = [...parts.constraints.filter((c) => c.kind === 'p'), ...parts.constraints.filter((c) => c.kind === 'u' || c.kind === 'x')]
+    for (const c of keyed) {
+      const tempName = names.index(out.length)
+      out.push({ sql: `ALTER TABLE ${shadow} ADD CONSTRAINT ${quoteIdent(tempName)} ${c.definition}`, tempName, finalName: c.name })
+    }
+    for (const i of parts.indexes) {
+      const tempName = names.index(out.length)
+      out.push({ sql: `CREATE ${i.unique ? 'UNIQUE ' : ''}INDEX ${quoteIdent(tempName)} ON ${shadow} ${i.tail}`, tempName, finalName: i.name })
+    }
   }
   return out
 }

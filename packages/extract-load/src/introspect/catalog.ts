@@ -40,6 +40,8 @@ export interface ColumnDef {
   identitySequenceName: { schema: string; name: string } | null
   /** `COLLATE …` clause when the column's collation differs from its type's. */
   collation: string | null
+  /** Source sequences `OWNED BY` this column (a `serial`'s): owned by the new copy's column after the swap. */
+  ownedSequences: { schema: string; name: string }[]
 }
 
 export interface ConstraintDef {
@@ -63,11 +65,26 @@ export interface ForeignKeyDef {
   definition: string
   /** Destination table it references (schema, name). */
   references: { schema: string; name: string }
-  /** Source table it references, `schema.name`: a key to a table outside the selection is skipped. */
+  /** Source table it references, `schema.name`. */
   sourceRef: string
+  /** Whether the referenced table is replicated by this run: a key to a table outside the selection is skipped. */
+  replicated: boolean
 }
 
-export interface PartitionDef {
+/**
+ * What a table or a partition declares itself. A partition lists only what was declared on it,
+ * not what it inherits from its parent (PostgreSQL recreates those with the parent's).
+ */
+export interface RelationParts {
+  /** `p`/`u`/`x` built after the data; `c` part of the `CREATE TABLE`. */
+  constraints: ConstraintDef[]
+  indexes: IndexDef[]
+  foreignKeys: ForeignKeyDef[]
+  /** `UNLOGGED` in the source: so in the destination. */
+  unlogged: boolean
+}
+
+export interface PartitionDef extends RelationParts {
   name: string
   /** Name of its parent (the table itself or a sub-partitioned partition). */
   parent: string
@@ -75,19 +92,33 @@ export interface PartitionDef {
   bound: string
   /** `RANGE (logdate)` when the partition is itself partitioned. */
   partitionKey: string | null
+  /**
+   * The partition's indexes that are partitions of an index of its parent, by name: PostgreSQL
+   * names those it creates itself, so they are renamed to the source's names after the swap.
+   */
+  attachedIndexes: { name: string; parentIndex: string }[]
 }
 
-export interface TableDef {
+/** A foreign key of a replicated relation (a table or a partition) to a table, seen from the referenced table. */
+export interface IncomingKeyDef {
+  /** Destination relation the key is declared on. */
+  relation: { schema: string; name: string }
+  /** The relation is partitioned (no `NOT VALID` key there). */
+  partitioned: boolean
+  key: ForeignKeyDef
+}
+
+export interface TableDef extends RelationParts {
   oid: number
   schema: string
   name: string
   targetSchema: string
   partitionKey: string | null
+  /** Partitions at every level, parents before their children. */
   partitions: PartitionDef[]
   columns: ColumnDef[]
-  constraints: ConstraintDef[]
-  indexes: IndexDef[]
-  foreignKeys: ForeignKeyDef[]
+  /** The replicated relations' foreign keys to this table: its swap adds those whose relation is there. */
+  referencedBy: IncomingKeyDef[]
   /** `pg_total_relation_size` (all partitions): orders the work, largest first. */
   estimatedBytes: number
 }

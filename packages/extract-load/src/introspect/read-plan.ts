@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { EltError, ExitCode } from '@elt/core'
-import type { SequenceDef, TableDef, UserTypeDef } from './catalog.ts'
+import { sourceName, targetName, type IncomingKeyDef, type SequenceDef, type TableDef, type UserTypeDef } from './catalog.ts'
 import { listTables, readTables } from './read-tables.ts'
 import { readSequences } from './read-sequences.ts'
 import { readUserTypes } from './read-types.ts'
@@ -36,14 +36,30 @@ export async function readPlan(
     })
   }
   const selected = selectTables(await listTables(client, selection.schemas), selection)
+  const replicated = new Set(selected.map(sourceName))
   const tables: TableDef[] = []
   for (const schema of selection.schemas) {
     const oids = selected.filter((t) => t.schema === schema).map((t) => t.oid)
-    tables.push(...(await readTables(client, schema, oids, selection.targetSchema)))
+    tables.push(...(await readTables(client, schema, oids, selection.targetSchema, (s, name) => replicated.has(sourceName({ schema: s, name })))))
   }
   const oids = tables.map((t) => t.oid)
   const types = await readUserTypes(client, oids, selection.targetSchema)
   const sequences = await readSequences(client, oids, selection.targetSchema)
   tables.sort((a, b) => b.estimatedBytes - a.estimatedBytes || a.name.localeCompare(b.name))
-  return { tables, types, sequences }
+  return { tables: withIncomingKeys(tables), types, sequences }
+}
+
+/** Each table with the replicated relations' foreign keys to it (see {@link TableDef.referencedBy}). */
+function withIncomingKeys(tables: readonly TableDef[]): TableDef[] {
+  const incoming = new Map<string, IncomingKeyDef[]>()
+  for (const t of tables) {
+    const relations = [{ name: t.name, partitioned: t.partitionKey !== null, keys: t.foreignKeys }, ...t.partitions.map((p) => ({ name: p.name, partitioned: p.partitionKey !== null, keys: p.foreignKeys }))]
+    for (const r of relations) {
+      for (const key of r.keys.filter((k) => k.replicated)) {
+        const referenced = targetName({ targetSchema: key.references.schema, name: key.references.name })
+        incoming.set(referenced, [...(incoming.get(referenced) ?? []), { relation: { schema: t.targetSchema, name: r.name }, partitioned: r.partitioned, key }])
+      }
+    }
+  }
+  return tables.map((t) => ({ ...t, referencedBy: incoming.get(targetName(t)) ?? [] }))
 }

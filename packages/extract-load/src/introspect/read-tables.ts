@@ -28,23 +28,32 @@ export async function listTables(client: pg.ClientBase, schemas: readonly string
 
 /**
  * Reads everything needed to recreate the given tables of one source schema: columns
- * (exact types, NOT NULL, defaults, identity, generated), constraints, indexes,
- * foreign keys and partitions. Runs with `search_path` = `schema`.
+ * (exact types, NOT NULL, defaults, identity, generated, owned sequences), constraints,
+ * indexes, foreign keys, persistence and partitions — with what each partition declares
+ * itself. Runs with `search_path` = `schema`. `isReplicated(schema, name)` tells whether a
+ * referenced table is part of the run.
  *
  * ```sql
  * select set_config('search_path', quote_ident($1), true);                           -- $1 = 'public'
  * select a.attname, format_type(a.atttypid, a.atttypmod), a.attnotnull, pg_get_expr(d.adbin, d.adrelid), a.attidentity, …
  *   from pg_attribute a … where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
- * select con.conname, con.contype, pg_get_constraintdef(con.oid) … from pg_constraint con where con.conrelid = any($1::oid[])
+ * select con.conname, con.contype, pg_get_constraintdef(con.oid) … from pg_constraint con
+ *  where con.conrelid = any($1::oid[]) and con.conparentid = 0                         -- tables and partitions
  * ```
  */
-export async function readTables(client: pg.ClientBase, schema: string, oids: readonly number[], targetSchema: string): Promise<TableDef[]> {
+export async function readTables(
+  client: pg.ClientBase,
+  schema: string,
+  oids: readonly number[],
+  targetSchema: string,
+  isReplicated: (schema: string, name: string) => boolean = () => true,
+): Promise<TableDef[]> {
   if (oids.length === 0) return []
   await setLocalSearchPath(client, schema)
   const mapped = mapSchema(schema, targetSchema)
   const param = [oids.map(String)]
   const tables = await client.query<Row>(
-    `select c.oid::int8 as oid, c.relname as name,
+    `select c.oid::int8 as oid, c.relname as name, c.relpersistence = 'u' as unlogged,
             case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key,
             (select coalesce(sum(pg_total_relation_size(r.oid)), 0) from (select c.oid union select relid from pg_partition_tree(c.oid)) r(oid))::int8 as bytes
        from pg_class c where c.oid = any($1::oid[]) order by c.oid`,
@@ -59,7 +68,11 @@ export async function readTables(client: pg.ClientBase, schema: string, oids: re
             case when a.attcollation <> 0 and a.attcollation <> t.typcollation
                  then quote_ident(cn.nspname) || '.' || quote_ident(co.collname) end as collation,
             format_type(s.seqtypid, null) as seq_type, s.seqstart::text as seq_start, s.seqincrement::text as seq_increment,
-            sn.nspname as seq_schema, sc.relname as seq_name, s.seqmin::text as seq_min, s.seqmax::text as seq_max, s.seqcache::text as seq_cache, s.seqcycle as seq_cycle
+            sn.nspname as seq_schema, sc.relname as seq_name, s.seqmin::text as seq_min, s.seqmax::text as seq_max, s.seqcache::text as seq_cache, s.seqcycle as seq_cycle,
+            (select coalesce(jsonb_agg(jsonb_build_object('schema', on_.nspname, 'name', oc.relname) order by oc.relname), '[]')
+               from pg_depend od join pg_class oc on oc.oid = od.objid and oc.relkind = 'S' join pg_namespace on_ on on_.oid = oc.relnamespace
+              where a.attidentity = '' and od.classid = 'pg_class'::regclass and od.refclassid = 'pg_class'::regclass
+                and od.refobjid = a.attrelid and od.refobjsubid = a.attnum and od.deptype = 'a') as owned_sequences
        from pg_attribute a
        join pg_type t on t.oid = a.atttypid
        left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
@@ -74,29 +87,6 @@ export async function readTables(client: pg.ClientBase, schema: string, oids: re
       order by a.attrelid, a.attnum`,
     param,
   )
-  const constraints = await client.query<Row>(
-    `select con.conrelid::int8 as table_oid, con.conname as name, con.contype as kind, pg_get_constraintdef(con.oid) as definition,
-            con.confrelid::int8 as ref_oid, rn.nspname as ref_schema, rc.relname as ref_name,
-            quote_ident(rn.nspname) || '.' || quote_ident(rc.relname) as ref_qualified
-       from pg_constraint con
-       left join pg_class rc on rc.oid = con.confrelid
-       left join pg_namespace rn on rn.oid = rc.relnamespace
-      where con.conrelid = any($1::oid[]) and con.contype in ('p', 'u', 'x', 'c', 'f')
-      order by con.conrelid, con.contype, con.conname`,
-    param,
-  )
-  const indexes = await client.query<Row>(
-    `select i.indrelid::int8 as table_oid, ic.relname as name, i.indisunique as unique, pg_get_indexdef(i.indexrelid) as def,
-            quote_ident(ic.relname) as quoted_name, quote_ident(tn.nspname) || '.' || quote_ident(tc.relname) as quoted_table
-       from pg_index i
-       join pg_class ic on ic.oid = i.indexrelid
-       join pg_class tc on tc.oid = i.indrelid
-       join pg_namespace tn on tn.oid = tc.relnamespace
-      where i.indrelid = any($1::oid[])
-        and not exists (select 1 from pg_constraint c where c.conindid = i.indexrelid and c.conrelid = i.indrelid and c.contype in ('p', 'u', 'x'))
-      order by i.indrelid, ic.relname`,
-    param,
-  )
   const partitions = await client.query<Row>(
     `with recursive parts as (
        select i.inhrelid as oid, i.inhparent as parent, c0.oid as root, 1 as depth
@@ -105,12 +95,40 @@ export async function readTables(client: pg.ClientBase, schema: string, oids: re
        union all
        select i.inhrelid, i.inhparent, p.root, p.depth + 1 from pg_inherits i join parts p on i.inhparent = p.oid
      )
-     select p.root::int8 as table_oid, c.relname as name, pc.relname as parent, pg_get_expr(c.relpartbound, c.oid) as bound,
-            case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key
+     select p.root::int8 as table_oid, c.oid::int8 as oid, c.relname as name, pc.relname as parent, pg_get_expr(c.relpartbound, c.oid) as bound,
+            case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key, c.relpersistence = 'u' as unlogged
        from parts p join pg_class c on c.oid = p.oid join pg_class pc on pc.oid = p.parent
       where c.relispartition
       order by p.depth, c.relname`,
     param,
+  )
+  // constraints, indexes and foreign keys of the tables and of their partitions: a partition's
+  // own only (those cloned from its parent have a parent constraint / are partitions of an index)
+  const relations = [[...oids.map(String), ...partitions.rows.map((r) => String(r.oid))]]
+  const constraints = await client.query<Row>(
+    `select con.conrelid::int8 as table_oid, con.conname as name, con.contype as kind, pg_get_constraintdef(con.oid) as definition,
+            rn.nspname as ref_schema, rc.relname as ref_name, quote_ident(rn.nspname) || '.' || quote_ident(rc.relname) as ref_qualified
+       from pg_constraint con
+       join pg_class c on c.oid = con.conrelid
+       left join pg_class rc on rc.oid = con.confrelid
+       left join pg_namespace rn on rn.oid = rc.relnamespace
+      where con.conrelid = any($1::oid[]) and con.contype in ('p', 'u', 'x', 'c', 'f') and con.conparentid = 0
+        and (not c.relispartition or con.contype <> 'c' or con.coninhcount = 0)
+      order by con.conrelid, con.contype, con.conname`,
+    relations,
+  )
+  const indexes = await client.query<Row>(
+    `select i.indrelid::int8 as table_oid, ic.relname as name, i.indisunique as unique, pg_get_indexdef(i.indexrelid) as def,
+            quote_ident(ic.relname) as quoted_name, quote_ident(tn.nspname) || '.' || quote_ident(tc.relname) as quoted_table,
+            (select pi.relname from pg_inherits h join pg_class pi on pi.oid = h.inhparent where h.inhrelid = i.indexrelid) as parent_index,
+            exists (select 1 from pg_constraint c where c.conindid = i.indexrelid and c.conrelid = i.indrelid and c.contype in ('p', 'u', 'x')) as backs_constraint
+       from pg_index i
+       join pg_class ic on ic.oid = i.indexrelid
+       join pg_class tc on tc.oid = i.indrelid
+       join pg_namespace tn on tn.oid = tc.relnamespace
+      where i.indrelid = any($1::oid[])
+      order by i.indrelid, ic.relname`,
+    relations,
   )
 
   const byTable = <T>(rows: Row[], map: (r: Row) => T | undefined): Map<number, T[]> => {
@@ -134,6 +152,7 @@ export async function readTables(client: pg.ClientBase, schema: string, oids: re
     identitySequence: r.seq_type == null ? null : sequenceOptionsOf(r),
     identitySequenceName: r.seq_name == null ? null : { schema: r.seq_schema as string, name: r.seq_name as string },
     collation: (r.collation as string | null) ?? null,
+    ownedSequences: (r.owned_sequences as { schema: string; name: string }[]).map((q) => ({ schema: mapSchema(q.schema, targetSchema), name: q.name })),
   }))
   const constraintsOf = byTable<ConstraintDef>(constraints.rows, (r) =>
     r.kind === 'f' ? undefined : { name: r.name as string, kind: r.kind as ConstraintDef['kind'], definition: r.definition as string },
@@ -141,14 +160,17 @@ export async function readTables(client: pg.ClientBase, schema: string, oids: re
   const foreignKeysOf = byTable<ForeignKeyDef>(constraints.rows, (r) => {
     if (r.kind !== 'f') return undefined
     const refSchema = r.ref_schema as string
-    const references = { schema: mapSchema(refSchema, targetSchema), name: r.ref_name as string }
+    const refName = r.ref_name as string
+    const references = { schema: mapSchema(refSchema, targetSchema), name: refName }
     let definition = r.definition as string
     if (refSchema !== schema) {
       definition = definition.replace(`REFERENCES ${r.ref_qualified as string}(`, `REFERENCES ${qualifiedName(references.schema, references.name)}(`)
     }
-    return { name: r.name as string, definition, references, sourceRef: `${refSchema}.${references.name}` }
+    return { name: r.name as string, definition, references, sourceRef: `${refSchema}.${refName}`, replicated: isReplicated(refSchema, refName) }
   })
+  // an index backing a primary key, unique or exclusion constraint is built with its constraint
   const indexesOf = byTable<IndexDef>(indexes.rows, (r) => {
+    if (r.parent_index !== null || r.backs_constraint) return undefined
     const def = r.def as string
     const head = `CREATE ${r.unique ? 'UNIQUE ' : ''}INDEX ${r.quoted_name as string} ON `
     let rest = def.startsWith(head) ? def.slice(head.length) : undefined
@@ -157,11 +179,22 @@ export async function readTables(client: pg.ClientBase, schema: string, oids: re
     if (rest === undefined || !rest.startsWith(table)) throw new Error(`unexpected index definition: ${def}`)
     return { name: r.name as string, unique: r.unique as boolean, tail: rest.slice(table.length) }
   })
+  const attachedIndexesOf = byTable<PartitionDef['attachedIndexes'][number]>(indexes.rows, (r) =>
+    r.parent_index === null ? undefined : { name: r.name as string, parentIndex: r.parent_index as string },
+  )
+  const partsOf = (oid: number) => ({
+    constraints: constraintsOf.get(oid) ?? [],
+    indexes: indexesOf.get(oid) ?? [],
+    foreignKeys: foreignKeysOf.get(oid) ?? [],
+  })
   const partitionsOf = byTable<PartitionDef>(partitions.rows, (r) => ({
     name: r.name as string,
     parent: r.parent as string,
     bound: r.bound as string,
     partitionKey: (r.partition_key as string | null) ?? null,
+    unlogged: r.unlogged as boolean,
+    ...partsOf(Number(r.oid)),
+    attachedIndexes: attachedIndexesOf.get(Number(r.oid)) ?? [],
   }))
 
   return tables.rows.map((r) => {
@@ -171,12 +204,12 @@ export async function readTables(client: pg.ClientBase, schema: string, oids: re
       schema,
       name: r.name as string,
       targetSchema: mapped,
+      unlogged: r.unlogged as boolean,
       partitionKey: (r.partition_key as string | null) ?? null,
       partitions: partitionsOf.get(oid) ?? [],
       columns: columnsOf.get(oid) ?? [],
-      constraints: constraintsOf.get(oid) ?? [],
-      indexes: indexesOf.get(oid) ?? [],
-      foreignKeys: foreignKeysOf.get(oid) ?? [],
+      referencedBy: [],
+      ...partsOf(oid),
       estimatedBytes: Number(r.bytes),
     }
   })

@@ -7,13 +7,12 @@ import type { SequenceDef, TableDef, UserTypeDef } from '../introspect/catalog.t
 /**
  * Readies the destination before any data moves (autocommit, so new enum labels are usable):
  * target schemas, leftovers of a killed run dropped, user-defined types and sequences
- * created, and foreign keys touching the replicated tables dropped (they are added back after the data).
+ * created. Foreign keys stay: each table's swap re-adds those its `DROP` takes (see `detachTableLinks`).
  *
  * ```sql
  * CREATE SCHEMA IF NOT EXISTS "raw";
  * DROP TABLE IF EXISTS "raw"."elt_new_3f2a9c01d4";
  * CREATE TYPE "raw"."mood" AS ENUM ('sad', 'ok', 'happy');
- * ALTER TABLE "raw"."film_category" DROP CONSTRAINT "film_category_film_id_fkey";
  * ```
  */
 export async function prepareDestination(
@@ -47,14 +46,4 @@ export async function prepareDestination(
     }
   }
   for (const sequence of plan.sequences) await client.query(createSequenceDdl(sequence))
-
-  const targets = plan.tables.map((t) => qualifiedName(t.targetSchema, t.name))
-  const { rows: keys } = await client.query<{ schema: string; table: string; name: string }>(
-    `select n.nspname as schema, c.relname as table, con.conname as name
-       from pg_constraint con join pg_class c on c.oid = con.conrelid join pg_namespace n on n.oid = c.relnamespace
-      where con.contype = 'f' and con.conparentid = 0
-        and (con.conrelid = any(select to_regclass(x) from unnest($1::text[]) x) or con.confrelid = any(select to_regclass(x) from unnest($1::text[]) x))`,
-    [targets],
-  )
-  for (const k of keys) await client.query(`ALTER TABLE ${qualifiedName(k.schema, k.table)} DROP CONSTRAINT IF EXISTS ${quoteIdent(k.name)}`)
 }

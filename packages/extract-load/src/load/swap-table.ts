@@ -2,6 +2,8 @@ import type pg from 'pg'
 import { qualifiedName, quoteIdent, replaceRelation, type LockWaitPolicy } from '@elt/core'
 import { shadowNames } from '../ddl/shadow-names.ts'
 import type { TableDef } from '../introspect/catalog.ts'
+import { detachTableLinks } from './detach-table-links.ts'
+import { renamePartitionIndexes } from './rename-partition-indexes.ts'
 
 /**
  * Swaps the loaded shadow table in, inside the caller's transaction: readers see the previous copy
@@ -34,24 +36,17 @@ export async function swapTable(
   // so the second must see the first's recreated view (read committed: each statement sees the latest commit).
   // Taken before the bounded lock wait: a swap waits here at most for the other swap's own bounded wait.
   await client.query(`select pg_advisory_xact_lock(hashtext('elt:replicate:swap'))`)
+  const links = await detachTableLinks(client, table) // foreign keys to the previous copy, sequences it owns
   const install = async () => {
     await client.query(`ALTER TABLE ${qualifiedName(table.targetSchema, names.table)} RENAME TO ${quoteIdent(table.name)}`)
     for (const p of table.partitions) {
       const shadow = names.partition(p.name)
       await client.query(`ALTER TABLE ${qualifiedName(table.targetSchema, shadow)} RENAME TO ${quoteIdent(p.name)}`)
-      // Indexes PostgreSQL created on the partition for the parent's indexes are named after the shadow: `elt_new_…_pkey` → `measurements_2023_pkey`.
-      const { rows } = await client.query<{ name: string }>(
-        `select ic.relname as name from pg_index i join pg_class ic on ic.oid = i.indexrelid
-          where i.indrelid = to_regclass($1) and starts_with(ic.relname, $2)`,
-        [qualifiedName(table.targetSchema, p.name), shadow],
-      )
-      for (const r of rows) {
-        await client.query(`ALTER INDEX ${qualifiedName(table.targetSchema, r.name)} RENAME TO ${quoteIdent(p.name + r.name.slice(shadow.length))}`)
-      }
     }
     for (const i of indexNames) {
       await client.query(`ALTER INDEX ${qualifiedName(table.targetSchema, i.tempName)} RENAME TO ${quoteIdent(i.finalName)}`)
     }
+    await renamePartitionIndexes(client, table)
     for (const c of table.columns) {
       if (c.identity === null || c.identitySequenceName === null) continue
       const { rows } = await client.query<{ schema: string; name: string }>(
@@ -64,7 +59,8 @@ export async function swapTable(
         await client.query(`ALTER SEQUENCE ${qualifiedName(seq.schema, seq.name)} RENAME TO ${quoteIdent(c.identitySequenceName.name)}`)
       }
     }
+    await links.restore()
   }
-  // CASCADE: foreign keys of other tables referencing the previous copy go with it (they are added back after the copy).
+  // CASCADE: foreign keys of other tables referencing the previous copy go with it (`links.restore()` adds them back).
   return replaceRelation(client, { schema: table.targetSchema, name: table.name, install, cascade: true, lockWait: options.lockWait })
 }
