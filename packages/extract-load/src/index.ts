@@ -1,5 +1,5 @@
 export { replicate } from './replicate.ts'
-export type { ReplicationOptions, ReplicationSummary, TableSummary } from './replication-options.ts'
+export type { ReplicationOptions, ReplicationSummary, ResumedTable, TableSummary } from './replication-options.ts'
 export type { ReplicationEvent } from './replication-events.ts'
 export { steps, type StepName } from './steps.ts'
 export { mapSchema } from './introspect/schema-map.ts'

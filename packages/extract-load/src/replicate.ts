@@ -20,15 +20,17 @@ import { prepareDestination } from './load/prepare-destination.ts'
 import { runWorkers } from './load/run-workers.ts'
 import { setSequences } from './load/set-sequences.ts'
 import type { ReplicationEvent } from './replication-events.ts'
-import type { ReplicationOptions, ReplicationSummary, TableSummary } from './replication-options.ts'
+import type { ReplicationOptions, ReplicationSummary, ResumedTable, TableSummary } from './replication-options.ts'
 import { applySessionSettings, serverMajor } from './session-settings.ts'
 import {
   finishReplication,
-  finishedByInterruptedRun,
+  findInterruptedRun,
   migrateLoadState,
   recordLoad,
+  recordSnapshotTime,
   startReplication,
   tryLockTarget,
+  type InterruptedRun,
 } from './state/load-state.ts'
 import type { StepName } from './steps.ts'
 import { verifyCounts } from './verify/verify-counts.ts'
@@ -87,11 +89,13 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
       })
     }
     const sourceId = describeTarget(options.source)
-    const resumable = options.fresh ? [] : await finishedByInterruptedRun(state, sourceId, targetSchema)
+    const interrupted = options.fresh ? undefined : await findInterruptedRun(state, sourceId, targetSchema)
     await startReplication(state, { runId, source: sourceId, targetSchema, jobs, verify })
     recorded = true
 
     const snapshotId = await exportSnapshot(coordinator)
+    const snapshotAt = await snapshotTime(coordinator)
+    await recordSnapshotTime(state, runId, snapshotAt)
     const plan: ReplicationPlan = await step('introspect', () =>
       readPlan(coordinator, { schemas: options.schemas ?? ['public'], include: options.include, exclude: options.exclude, targetSchema }),
     )
@@ -101,14 +105,19 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
 
     const summaries = new Map<string, TableSummary>()
     const expectedRows = new Map<string, number>()
-    const resumed = await skipFinished(state, plan.tables, resumable, runId)
+    const resumed = interrupted ? await takeOver(state, plan.tables, interrupted, runId) : []
     for (const r of resumed) {
-      summaries.set(r.source, { source: r.source, target: r.target, rows: r.rows, bytes: r.bytes, seconds: 0, resumed: true })
+      summaries.set(r.source, r)
       expectedRows.set(r.source, r.rows)
-      emit({ type: 'table-resumed', source: r.source, target: r.target, rows: r.rows, bytes: r.bytes, fromRunId: r.fromRunId })
+      emit({ type: 'table-resumed', source: r.source, target: r.target, rows: r.rows, bytes: r.bytes, fromRunId: r.resumedFrom, snapshotAt: r.snapshotAt })
     }
     const toCopy = plan.tables.filter((t) => !summaries.has(sourceName(t)))
-    if (resumed.length > 0) logger.info(`resuming run ${resumed[0]?.fromRunId}: ${resumed.length} table(s) already finished, ${toCopy.length} to copy`)
+    if (interrupted && resumed.length > 0) {
+      logger.info(
+        `resuming interrupted run ${interrupted.runId} (snapshot of ${resumed[0]?.snapshotAt ?? 'an unknown time'}): ` +
+          `${resumed.map((r) => r.source).join(', ')} taken over, ${toCopy.length} table(s) to copy`,
+      )
+    }
 
     const loaded = await step('copy', () =>
       runWorkers({
@@ -149,6 +158,7 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
       runId,
       status: 'success',
       seconds: round3((performance.now() - started) / 1000),
+      snapshotAt: snapshotAt.toISOString(),
       tables: plan.tables.map((t) => summaries.get(sourceName(t))).filter((s): s is TableSummary => s !== undefined),
     }
   } catch (error) {
@@ -156,7 +166,7 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
     if (!stop.signal.aborted && !(await state.query('select 1').then(() => true, () => false))) stop.abort(stateLost(error))
     if (stop.signal.aborted) throw stop.signal.reason
     if (keysDropped) {
-      // best effort: the foreign keys dropped in `prepare` go back between the tables that are there
+      // best effort: the foreign keys the swaps re-added `NOT VALID` are validated where the data allows
       await addForeignKeys(state, keysDropped, logger, { bestEffort: true }).catch(() => 0)
     }
     if (recorded) await finishReplication(state, runId, 'error', describeError(error)).catch(() => {})
@@ -168,33 +178,27 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000
 
+/** The instant the exported snapshot was taken, by the source's clock (`now()` of the coordinator's snapshot transaction). */
+async function snapshotTime(coordinator: pg.ClientBase): Promise<Date> {
+  const { rows } = await coordinator.query<{ at: Date }>('select now() as at')
+  return rows[0]?.at ?? new Date()
+}
+
 /**
- * Tables an interrupted run finished that still exist in the destination are not copied
- * again; they are recorded as `resumed` in this run, so a second interruption keeps them too.
+ * Tables the interrupted run copied itself that still exist in the destination are not copied
+ * again: they are recorded `resumed` (with the run they came from) in this run, and a later
+ * run never takes them over again from this one.
  */
-async function skipFinished(
-  state: pg.ClientBase,
-  tables: readonly TableDef[],
-  finished: Awaited<ReturnType<typeof finishedByInterruptedRun>>,
-  runId: string,
-): Promise<{ source: string; target: string; rows: number; bytes: number; fromRunId: string }[]> {
-  const out: { source: string; target: string; rows: number; bytes: number; fromRunId: string }[] = []
+async function takeOver(state: pg.ClientBase, tables: readonly TableDef[], interrupted: InterruptedRun, runId: string): Promise<ResumedTable[]> {
+  const out: ResumedTable[] = []
+  const snapshotAt = interrupted.snapshotAt?.toISOString() ?? null
   for (const table of tables) {
-    const done = finished.find((f) => f.sourceTable === sourceName(table) && f.targetTable === targetName(table))
+    const done = interrupted.tables.find((f) => f.sourceTable === sourceName(table) && f.targetTable === targetName(table))
     if (!done) continue
     const { rows } = await state.query<{ ok: boolean }>('select to_regclass($1) is not null as ok', [qualifiedName(table.targetSchema, table.name)])
     if (!rows[0]?.ok) continue
-    await recordLoad(state, {
-      runId,
-      sourceTable: done.sourceTable,
-      targetTable: done.targetTable,
-      status: 'resumed',
-      rows: done.rows,
-      bytes: done.bytes,
-      seconds: 0,
-      resumedFrom: done.runId,
-    })
-    out.push({ source: done.sourceTable, target: done.targetTable, rows: done.rows, bytes: done.bytes, fromRunId: done.runId })
+    await recordLoad(state, { ...done, runId, status: 'resumed', seconds: 0, resumedFrom: interrupted.runId })
+    out.push({ source: done.sourceTable, target: done.targetTable, rows: done.rows, bytes: done.bytes, seconds: 0, resumed: true, resumedFrom: interrupted.runId, snapshotAt })
   }
   return out
 }

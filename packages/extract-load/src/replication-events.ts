@@ -8,5 +8,6 @@ export type ReplicationEvent =
   /** Rows and bytes that passed so far (counted in the stream; throttled to about 4 events a second per table). */
   | { type: 'table-progress'; source: string; target: string; rows: number; bytes: number; seconds: number }
   | { type: 'table-finished'; source: string; target: string; rows: number; bytes: number; seconds: number }
-  | { type: 'table-resumed'; source: string; target: string; rows: number; bytes: number; fromRunId: string }
+  /** A table an interrupted run copied (as of its snapshot taken at `snapshotAt`, ISO 8601), taken over instead of copied again. */
+  | { type: 'table-resumed'; source: string; target: string; rows: number; bytes: number; fromRunId: string; snapshotAt: string | null }
   | { type: 'table-retried'; source: string; target: string; attempt: number; delaySeconds: number; reason: string }

@@ -34,7 +34,11 @@ export interface ReplicationOptions {
   swapLockWait?: Partial<LockWaitPolicy>
 }
 
-/** One replicated table in the summary. `resumed` tables were finished by an interrupted earlier run and not copied again. */
+/**
+ * One replicated table in the summary. `resumed` tables were copied by an interrupted earlier
+ * run (`resumedFrom`) as of that run's snapshot (`snapshotAt`, ISO 8601; `null` when that run
+ * predates the record) and not copied again.
+ */
 export interface TableSummary {
   source: string
   target: string
@@ -42,7 +46,12 @@ export interface TableSummary {
   bytes: number
   seconds: number
   resumed?: boolean
+  resumedFrom?: string
+  snapshotAt?: string | null
 }
+
+/** A table taken over from an interrupted run. */
+export type ResumedTable = TableSummary & { resumed: true; resumedFrom: string; snapshotAt: string | null }
 
 /**
  * The result of a run; `JSON.stringify` gives the CLI's `--json` output:
@@ -52,6 +61,8 @@ export interface ReplicationSummary {
   runId: string
   status: 'success' | 'error'
   seconds: number
+  /** When this run's snapshot was taken (ISO 8601, the source's clock): its copied tables are as of then. */
+  snapshotAt?: string
   tables: TableSummary[]
   error?: string
 }

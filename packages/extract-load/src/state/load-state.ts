@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { migrate, sleep } from '@elt/core'
+import { migrate, runAliveSql, sleep } from '@elt/core'
 import { claimReplication } from './claim-replication.ts'
 
 /**
@@ -40,6 +40,8 @@ const migrations = [
      add constraint replications_status_check check (status in ('running', 'success', 'error', 'abandoned')),
      add column pid int,
      add column host text`,
+  // the instant the run's tables were read as of (its exported snapshot), named when a later run takes them over
+  `alter table _elt.replications add column snapshot_at timestamptz`,
 ]
 
 export async function migrateLoadState(client: pg.ClientBase): Promise<void> {
@@ -92,34 +94,62 @@ export async function finishReplication(client: pg.ClientBase, runId: string, st
   ])
 }
 
+/**
+ * `update _elt.replications set snapshot_at = $2 where run_id = $1`: the time the run's snapshot
+ * was taken (the source's clock), shown when a later run takes its tables over.
+ */
+export async function recordSnapshotTime(client: pg.ClientBase, runId: string, at: Date): Promise<void> {
+  await client.query(`update _elt.replications set snapshot_at = $2 where run_id = $1`, [runId, at])
+}
+
 export interface FinishedLoad {
   sourceTable: string
   targetTable: string
   rows: number
   bytes: number
+}
+
+/** The tables an interrupted run copied itself, and the snapshot they were read as of. */
+export interface InterruptedRun {
   runId: string
+  /** `null` for a run recorded before snapshot times were. */
+  snapshotAt: Date | null
+  tables: FinishedLoad[]
 }
 
 /**
- * Tables finished by the latest run of the same source into the same target when that run
- * did not succeed (killed or failed): a rerun skips them. A successful latest run resumes nothing.
+ * The latest replication of the same source into the same target, when it was interrupted
+ * (its process is gone: recorded `abandoned`, or still `running` with nobody holding its
+ * liveness lock), with the tables it copied itself (`done`). A finished run (success or error)
+ * is never resumed, and tables it had itself taken over (`resumed`) are not carried forward:
+ * each table is resumed at most once.
  *
  * ```sql
- * select … from _elt.table_loads l where l.run_id = (select run_id from _elt.replications
- *   where source = $1 and target_schema = $2 order by started_at desc limit 1) and l.status in ('done', 'resumed') …
+ * with latest as (select run_id, status, snapshot_at from _elt.replications
+ *                  where source = $1 and target_schema = $2 order by started_at desc limit 1)
+ * select l.source_table, l.target_table, l.rows, l.bytes, latest.run_id, latest.snapshot_at
+ *   from latest join _elt.table_loads l using (run_id)
+ *  where (latest.status = 'abandoned' or latest.status = 'running' and not exists (…pg_locks…)) and l.status = 'done'
  * ```
  */
-export async function finishedByInterruptedRun(client: pg.ClientBase, source: string, targetSchema: string): Promise<FinishedLoad[]> {
-  const { rows } = await client.query<{ source_table: string; target_table: string; rows: string; bytes: string; run_id: string }>(
+export async function findInterruptedRun(client: pg.ClientBase, source: string, targetSchema: string): Promise<InterruptedRun | undefined> {
+  const { rows } = await client.query<{ source_table: string; target_table: string; rows: string; bytes: string; run_id: string; snapshot_at: Date | null }>(
     `with latest as (
-       select run_id, status from _elt.replications where source = $1 and target_schema = $2 order by started_at desc limit 1
+       select run_id, status, snapshot_at from _elt.replications where source = $1 and target_schema = $2 order by started_at desc limit 1
      )
-     select l.source_table, l.target_table, l.rows::text, l.bytes::text, coalesce(l.resumed_from, l.run_id)::text as run_id
+     select l.source_table, l.target_table, l.rows::text, l.bytes::text, latest.run_id::text, latest.snapshot_at
        from latest join _elt.table_loads l on l.run_id = latest.run_id
-      where latest.status <> 'success' and l.status in ('done', 'resumed')`,
+      where (latest.status = 'abandoned' or latest.status = 'running' and not ${runAliveSql('latest.run_id')}) and l.status = 'done'
+      order by l.source_table`,
     [source, targetSchema],
   )
-  return rows.map((r) => ({ sourceTable: r.source_table, targetTable: r.target_table, rows: Number(r.rows), bytes: Number(r.bytes), runId: r.run_id }))
+  const first = rows[0]
+  if (first === undefined) return undefined
+  return {
+    runId: first.run_id,
+    snapshotAt: first.snapshot_at,
+    tables: rows.map((r) => ({ sourceTable: r.source_table, targetTable: r.target_table, rows: Number(r.rows), bytes: Number(r.bytes) })),
+  }
 }
 
 /** Upserts one table's record: `insert into _elt.table_loads (…) values (…) on conflict (run_id, source_table) do update set …` */
