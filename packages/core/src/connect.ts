@@ -1,9 +1,10 @@
 import pg from 'pg'
 import { EltError, ExitCode } from './elt-error.ts'
 import type { Logger } from './logger.ts'
-import { classifyPgError } from './pg-errors.ts'
+import { classifyPgError, isTransientPgError } from './pg-errors.ts'
 import { passwordOf, redactSecrets } from './redact.ts'
 import { sleep } from './retry.ts'
+import { sslSettings } from './ssl-mode.ts'
 
 /** A database the tool talks to, named for people ("source", "destination") and for config (its env var). */
 export interface DatabaseTarget {
@@ -58,11 +59,34 @@ export function assertValidUrl(target: DatabaseTarget): void {
   }
 }
 
+const isSslRefusal = (error: unknown) => error instanceof Error && /does not support SSL connections/.test(error.message)
+
+const sslModeOf = (target: DatabaseTarget): string => {
+  try {
+    return sslSettings(target.url).mode
+  } catch {
+    return 'an unknown mode'
+  }
+}
+
 /** Turns a driver error on connect into one paragraph naming the database and what to do. Never includes the password. */
 export function connectionError(target: DatabaseTarget, error: unknown, waitedSeconds?: number): EltError {
   const where = describeTarget(target)
   const via = target.origin ? ` Check ${target.origin}.` : ''
   const raw = redactSecrets(error instanceof Error ? error.message : String(error), [passwordOf(target.url)])
+  if (isSslRefusal(error)) {
+    return new EltError(`The ${target.label} server at ${where} does not accept SSL connections, and the URL asks for sslmode=${sslModeOf(target)}.`, {
+      hint: `Use sslmode=prefer or sslmode=disable for a server without SSL, or turn ssl on in its postgresql.conf.${via}`,
+      cause: error,
+    })
+  }
+  const code = (error as { code?: unknown } | undefined)?.code
+  if (typeof code === 'string' && /CERT|SELF_SIGNED|UNABLE_TO_VERIFY|UNABLE_TO_GET_ISSUER/.test(code)) {
+    return new EltError(`The ${target.label} server's certificate at ${where} failed verification (sslmode=${sslModeOf(target)}): ${raw}.`, {
+      hint: `Point sslrootcert at the certificate of the CA that signed it, or use sslmode=require to encrypt without verifying.${via}`,
+      cause: error,
+    })
+  }
   switch (classifyPgError(error)) {
     case 'auth':
       return new EltError(`Could not log in to the ${target.label} database at ${where} as "${userOf(target)}": the server rejected the credentials.`, {
@@ -88,38 +112,71 @@ export function connectionError(target: DatabaseTarget, error: unknown, waitedSe
 /**
  * Opens a `pg.Client`, waiting (bounded) for a server that is starting up or not reachable yet.
  * Wrong credentials or a missing database fail at once; the error names the database, never the password.
+ * The URL's `sslmode` is applied explicitly (see {@link sslSettings}): `prefer` and `allow` try
+ * their second way when the first is refused.
  *
  * ```ts
  * const client = await connectClient({ label: 'source', url, origin: 'SOURCE_DATABASE_URL' }, { waitSeconds: 30 })
  * ```
  */
 export async function connectClient(target: DatabaseTarget, options: ConnectOptions = {}): Promise<pg.Client> {
+  return (await openClient(target, options)).client
+}
+
+/**
+ * The pg settings that connect to `target` (the URL without its SSL parameters, and the `ssl`
+ * that worked), for a `pg.Pool`: a pool cannot fall back from one SSL setting to another itself.
+ *
+ * ```ts
+ * const pool = new pg.Pool({ ...(await negotiateClientConfig(target)), max: 4 })
+ * ```
+ */
+export async function negotiateClientConfig(target: DatabaseTarget, options: ConnectOptions = {}): Promise<pg.ClientConfig> {
+  const { client, config } = await openClient(target, options)
+  await client.end()
+  return config
+}
+
+async function openClient(target: DatabaseTarget, options: ConnectOptions): Promise<{ client: pg.Client; config: pg.ClientConfig }> {
   assertValidUrl(target)
+  const ssl = sslSettings(target.url, target.origin ?? `the ${target.label} database URL`)
   const waitSeconds = options.waitSeconds ?? 30
   const deadline = Date.now() + waitSeconds * 1000
   let announced = false
   for (;;) {
-    const client = new pg.Client({
-      connectionString: target.url,
-      application_name: options.applicationName ?? 'elt',
-      connectionTimeoutMillis: Math.max(1000, Math.min(10_000, waitSeconds * 1000)),
-    })
-    // A backend that dies while the client is idle emits 'error'; the next query reports it.
-    client.on('error', () => {})
-    try {
-      await client.connect()
-      return client
-    } catch (error) {
-      await client.end().catch(() => {})
-      const kind = classifyPgError(error)
-      if ((kind === 'transient' || kind === 'unreachable') && Date.now() < deadline) {
-        if (!announced) options.logger?.info(`waiting for the ${target.label} database at ${describeTarget(target)} (up to ${waitSeconds} s)…`)
-        announced = true
-        await sleep(500)
-        continue
+    let failure: unknown
+    let firstFailure: unknown
+    for (const [index, attempt] of ssl.attempts.entries()) {
+      const config: pg.ClientConfig = {
+        connectionString: ssl.connectionString,
+        ssl: attempt,
+        application_name: options.applicationName ?? 'elt',
+        connectionTimeoutMillis: Math.max(1000, Math.min(10_000, waitSeconds * 1000)),
       }
-      throw connectionError(target, error, kind === 'transient' || kind === 'unreachable' ? waitSeconds : undefined)
+      const client = new pg.Client(config)
+      // A backend that dies while the client is idle emits 'error'; the next query reports it.
+      client.on('error', () => {})
+      try {
+        await client.connect()
+        return { client, config }
+      } catch (error) {
+        await client.end().catch(() => {})
+        firstFailure ??= error
+        // allow: when SSL, tried second, is not supported either, the first refusal says why.
+        failure = index > 0 && isSslRefusal(error) ? firstFailure : error
+        // prefer: the server refused SSL; allow: the server wants it. Not when it is unreachable.
+        if (index + 1 < ssl.attempts.length && !isTransientPgError(error)) continue
+        break
+      }
     }
+    const kind = classifyPgError(failure)
+    if ((kind === 'transient' || kind === 'unreachable') && Date.now() < deadline) {
+      if (!announced) options.logger?.info(`waiting for the ${target.label} database at ${describeTarget(target)} (up to ${waitSeconds} s)…`)
+      announced = true
+      await sleep(500)
+      continue
+    }
+    throw connectionError(target, failure, kind === 'transient' || kind === 'unreachable' ? waitSeconds : undefined)
   }
 }
 

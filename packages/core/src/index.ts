@@ -5,6 +5,7 @@ export { withRetry, sleep, defaultRetryPolicy, type RetryPolicy } from './retry.
 export { classifyPgError, isTransientPgError, type PgFailure } from './pg-errors.ts'
 export {
   connectClient,
+  negotiateClientConfig,
   waitForDatabase,
   connectionError,
   describeTarget,
@@ -12,6 +13,7 @@ export {
   type DatabaseTarget,
   type ConnectOptions,
 } from './connect.ts'
+export { sslSettings, sslModes, type SslMode, type SslSettings } from './ssl-mode.ts'
 export { readEnvironment, type EltEnvironment } from './environment.ts'
 export { startEmbeddedServer, embeddedDataDir, freePort, type EmbeddedServer, type EmbeddedServerOptions } from './embedded/embedded-server.ts'
 export { runningPostmaster } from './embedded/postmaster.ts'

@@ -1,5 +1,5 @@
 import { readFile, stat } from 'node:fs/promises'
-import { effectiveRunStatusSql, EltError, ExitCode } from '@elt/core'
+import { effectiveRunStatusSql, EltError, ExitCode, negotiateClientConfig } from '@elt/core'
 import { latestFailureSample, listRuns, nodeHistory, runDetails, testHistory, type Manifest, type TestHistoryEntry } from '@elt/runner'
 import pg from 'pg'
 import type { DashboardManifest, DashboardSource, NodeRunInfo, RunDetail, RunStep, RunSummary, TestFailureDetail, TestResult } from './dashboard-source.ts'
@@ -39,15 +39,23 @@ const rawNodeId = (targetTable: string) => `source.${targetTable}`
  * ```
  */
 export function warehouseSource(options: WarehouseSourceOptions): DashboardSource {
-  const pool = new pg.Pool({
-    connectionString: options.destinationUrl,
-    max: 4,
-    application_name: 'elt-dashboard',
-    options: '-c default_transaction_read_only=on',
-  })
-  pool.on('error', () => {}) // an idle client dropped by the server; the next query reconnects
+  // The pool is made on first use with the SSL setting the URL's sslmode negotiates (a pool
+  // cannot fall back from one to the other itself); a failed negotiation is tried again next time.
+  let pool: Promise<pg.Pool> | undefined
+  const poolOf = () =>
+    (pool ??= negotiateClientConfig({ label: 'destination', url: options.destinationUrl, origin: 'DESTINATION_DATABASE_URL' }, { waitSeconds: 2 }).then(
+      (config) => {
+        const created = new pg.Pool({ ...config, max: 4, application_name: 'elt-dashboard', options: '-c default_transaction_read_only=on' })
+        created.on('error', () => {}) // an idle client dropped by the server; the next query reconnects
+        return created
+      },
+      (error: unknown) => {
+        pool = undefined
+        throw error
+      },
+    ))
   const withClient = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const client = await pool.connect()
+    const client = await (await poolOf()).connect()
     try {
       return await work(client)
     } finally {
@@ -151,7 +159,10 @@ export function warehouseSource(options: WarehouseSourceOptions): DashboardSourc
         }))
       }),
 
-    close: () => pool.end(),
+    close: async () => {
+      const open = await pool?.catch(() => undefined)
+      await open?.end()
+    },
   }
 }
 

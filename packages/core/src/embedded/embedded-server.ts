@@ -17,7 +17,7 @@ export interface EmbeddedServer {
   password: string
   /** Its data folder (see {@link embeddedDataDir}). */
   dataDir: string
-  /** `postgres://user:password@127.0.0.1:port/<database>` */
+  /** `postgres://user:password@127.0.0.1:port/<database>?sslmode=disable` */
   urlFor(database: string): string
   /**
    * Ends this process's use of the server and stops it — whether this process started it or
@@ -59,8 +59,9 @@ export function freePort(): Promise<number> {
   })
 }
 
+/** The embedded server has no SSL (it listens on 127.0.0.1 only): its URLs say so, so no client tries SSL first. */
 const urlFor = (f: ServerFile) => (database: string) =>
-  `postgres://${encodeURIComponent(f.user)}:${encodeURIComponent(f.password)}@127.0.0.1:${f.port}/${encodeURIComponent(database)}`
+  `postgres://${encodeURIComponent(f.user)}:${encodeURIComponent(f.password)}@127.0.0.1:${f.port}/${encodeURIComponent(database)}?sslmode=disable`
 
 /**
  * Server settings: a local single-node server listening on 127.0.0.1 only. No replicas to feed,
@@ -119,7 +120,7 @@ async function sweepAbandonedClusters(clusters: string, keep: string): Promise<v
  *
  * ```ts
  * const server = await startEmbeddedServer({ dir: '.elt/postgres' })
- * const url = server.urlFor('source_db') // postgres://postgres:…@127.0.0.1:54329/source_db
+ * const url = server.urlFor('source_db') // postgres://postgres:…@127.0.0.1:54329/source_db?sslmode=disable
  * await server.stop()
  * ```
  */
