@@ -65,7 +65,7 @@ describe('CSV bad input names file, line and column', () => {
     const rows = Array.from({ length: 10_500 }, (_, i) => `${i + 1},${i === 10_400 ? '1.5' : i % 100}`)
     await files.write('late.csv', `id,amount\n${rows.join('\n')}\n`)
     const loaded = await loadCsv(db, { path: 'late.csv', table: 'late' }, files.dir)
-    expect(loaded.widenings).toEqual(['column "amount": smallint → numeric'])
+    expect(loaded.widenings).toEqual(['column "amount": integer → numeric'])
     expect(loaded.columns.find((c) => c.name === 'amount')).toEqual({ name: 'amount', type: 'numeric', inferred: true })
     expect(await db.query(`select count(*)::int as n, sum(amount)::text as total, max(amount) filter (where id = 10401) as late from late`)).toEqual([
       { n: 10_500, total: String(rows.reduce((sum, r) => sum + Number(r.split(',')[1]), 0)), late: '1.5' },

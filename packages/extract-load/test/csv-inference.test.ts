@@ -101,7 +101,7 @@ describe('CSV type inference', () => {
   it('infers from the first inferRows rows only', async () => {
     await files.write('sample.csv', 'n\n1\n2\n3\nabc\n')
     await expect(loadCsv(db, { path: 'sample.csv', table: 'sample', inferRows: 3, columns: {} }, files.dir).then((l) => l.widenings)).resolves.toEqual([
-      'column "n": smallint → text',
+      'column "n": integer → text',
     ])
     expect(await db.query(`select n from sample`)).toEqual([{ n: '1' }, { n: '2' }, { n: '3' }, { n: 'abc' }])
   })

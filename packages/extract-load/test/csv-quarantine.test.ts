@@ -71,7 +71,7 @@ describe("onError: 'quarantine'", () => {
     const runId = randomUUID()
     const rejected = new RejectedRowsWriter(audit, { runId, source: 'csv', targetTable: 'raw.qw' })
     const loaded = await loadCsv(db, { path: 'qw.csv', table: 'qw', inferRows: 10, onError: 'quarantine' }, files.dir, rejected)
-    expect(loaded.widenings).toEqual(['column "v": smallint → text'])
+    expect(loaded.widenings).toEqual(['column "v": integer → text'])
     expect(loaded.rows).toBe(50)
     expect(await db.query(`select v from qw where id = 41`)).toEqual([{ v: '2024-01-01' }])
     expect(await rejectedRows(runId)).toEqual([{ file: path.join(files.dir, 'qw.csv'), line: 52, raw: '51,1,extra', reason: 'ragged row: 3 fields, the header has 2' }])

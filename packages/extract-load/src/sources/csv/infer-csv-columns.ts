@@ -10,7 +10,8 @@ import { openCsvFile } from './open-csv-file.ts'
 /**
  * Reads a CSV file's header and its first `inferRows` data rows (streamed; the file is closed
  * after them) and returns its columns: names exactly as in the header, types declared in
- * `declared` or else inferred from the rows ({@link CsvTypeInference}).
+ * `declared` or else inferred from the rows ({@link CsvTypeInference}; `smallint` only when the
+ * rows read were the whole file).
  *
  * ```ts
  * await inferCsvColumns('data/a.csv', dialect, { declared: { zip: 'text' }, inferRows: 10000 })
@@ -28,8 +29,10 @@ export async function inferCsvColumns(
   pipeline(stream, parser, () => {}) // an error on either side destroys both; the loop below sees it
   let header: string[] | undefined
   let inferences: CsvTypeInference[] = []
+  let records = 0
   try {
     for await (const { record } of parser as AsyncIterable<CsvParsedRecord>) {
+      records++
       if (header === undefined) {
         header = record
         checkCsvHeader(header, file)
@@ -50,6 +53,7 @@ export async function inferCsvColumns(
   }
   if (header === undefined) checkCsvHeader([], file)
   const names = header ?? []
+  const wholeFile = records <= options.inferRows // the parser stopped at the file's end, not at `inferRows`
   const declared = options.declared ?? {}
   const unknown = Object.keys(declared).filter((name) => !names.includes(name))
   if (unknown.length > 0) {
@@ -62,6 +66,6 @@ export async function inferCsvColumns(
     const type = Object.hasOwn(declared, name) ? declared[name] : undefined
     return type !== undefined
       ? { name, type: checkDeclaredType(name, type), inferred: false }
-      : { name, type: inferences[i]?.type() ?? 'text', inferred: true }
+      : { name, type: inferences[i]?.type(wholeFile) ?? 'text', inferred: true }
   })
 }

@@ -25,8 +25,15 @@ export class CsvTypeInference {
     this.kinds.add(classifyCsvValue(value))
   }
 
-  type(): string {
-    return typeOfKinds(this.kinds)
+  /**
+   * `sampleIsWholeFile`: whether the values added were all of the column's. When they were not,
+   * integers start at `integer`: a sample of an id column nearly always fits `smallint`, and the
+   * row after it would cost a full reload to widen (smallint rarely saves space anyway: rows are
+   * padded to 4- or 8-byte alignment).
+   */
+  type(sampleIsWholeFile = true): string {
+    const type = typeOfKinds(this.kinds)
+    return type === 'smallint' && !sampleIsWholeFile ? 'integer' : type
   }
 }
 

@@ -1,0 +1,218 @@
+/**
+ * `pnpm bench:csv [--size 1GB] [--runs 2]`: loads one generated CSV file (mixed types: integers,
+ * numeric, double precision, boolean, date, timestamptz, text with quoted commas, non-ASCII text
+ * and empty fields) into one embedded PostgreSQL in a temporary folder, and times, on the same file:
+ *   1. `psql -c "\copy t from file csv header"` into a table created beforehand (untimed) — the issue's baseline;
+ *   2. the same `\copy` with the table created in the same transaction (`psql -1`), which on this
+ *      `wal_level=minimal` server skips the WAL as our path does — the like-for-like baseline;
+ *   3. the CSV source's path as a child process (peak RSS from `/usr/bin/time -v`): describe the file
+ *      (dialect + type inference over the first 10,000 rows), then in one transaction CREATE TABLE and
+ *      `COPY … FROM STDIN (FORMAT csv …)` with the file's bytes streamed from Node.
+ * The file is written by a stream (never built in memory) and deleted at the end. Each method runs `--runs`
+ * times on a fresh database after a CHECKPOINT, in an order that rotates from run to run; the best time counts.
+ * Not a test: it prints seconds, ratios and peak memory.
+ */
+import { spawn } from 'node:child_process'
+import { once } from 'node:events'
+import { createWriteStream } from 'node:fs'
+import { chmod, mkdtemp, rm, stat } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { qualifiedName, startEmbeddedServer, type EmbeddedServer } from '@elt/core'
+import { createTestDatabase } from '@elt/core/testing'
+import { copyCsvFile } from '../src/sources/csv/copy-csv-file.ts'
+import { csvTableDdl } from '../src/sources/csv/csv-table-ddl.ts'
+import { describeCsvSource } from '../src/sources/csv/describe-csv-source.ts'
+
+const { values } = parseArgs({
+  options: {
+    size: { type: 'string', default: '1GB' },
+    runs: { type: 'string', default: '2' },
+    // internal: the child process that runs our path
+    load: { type: 'string' },
+    url: { type: 'string' },
+  },
+})
+const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+const psql = '/usr/lib/postgresql/15/bin/psql'
+
+/** The column types the generated file has (the pre-created table's); our path must infer the same. */
+const columns = [
+  ['id', 'integer'],
+  ['user_id', 'integer'],
+  ['name', 'text'],
+  ['amount', 'numeric'],
+  ['score', 'double precision'],
+  ['active', 'boolean'],
+  ['day', 'date'],
+  ['created_at', 'timestamptz'],
+  ['city', 'text'],
+  ['note', 'text'],
+] as const
+
+function parseSize(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*(B|KB|MB|GB)?$/i.exec(text.trim())
+  if (!m) throw new Error(`--size: expected e.g. 50MB or 1GB, got ${text}`)
+  const unit = { B: 1, KB: 1024, MB: 1024 ** 2, GB: 1024 ** 3 }[(m[2] ?? 'B').toUpperCase() as 'B']
+  return Math.round(Number(m[1]) * unit)
+}
+
+const cities = ['São Paulo', 'Zürich', 'Kraków', 'Reykjavík', 'Москва', '東京', 'Montréal', 'Lisboa', 'Oslo', 'Porto Alegre']
+const names = ['Ana', 'Bruno', 'Chloé', 'Dmitri', 'Eun-ji', 'François', 'Gül', 'Håkon', 'Ingrid', 'João']
+
+/** Writes the CSV with backpressure, ~1 MB per write, until `bytes` are written; returns the row count. */
+async function generate(file: string, bytes: number): Promise<number> {
+  const out = createWriteStream(file)
+  let written = 0
+  let id = 0
+  let chunk = columns.map(([name]) => name).join(',') + '\n'
+  const day0 = Date.UTC(2020, 0, 1)
+  while (written + chunk.length < bytes) {
+    id++
+    const n = (id * 2654435761) >>> 0 // a cheap deterministic spread
+    const day = new Date(day0 + (n % 1500) * 86_400_000).toISOString().slice(0, 10)
+    const name = n % 7 === 0 ? `"${names[n % 10]}, ${names[(n >> 4) % 10]}"` : `${names[n % 10]} ${id}`
+    chunk +=
+      `${id},${n % 100000},${name},${(n % 1000000) / 100},${(n % 997) / 10}e-${n % 5},${n % 2 === 0},${day},` +
+      `${day}T${String(n % 24).padStart(2, '0')}:${String(n % 60).padStart(2, '0')}:00Z,${cities[n % 10]},${n % 3 === 0 ? '' : `note ${n % 1000}`}\n`
+    if (chunk.length >= 1 << 20) {
+      written += Buffer.byteLength(chunk)
+      if (!out.write(chunk)) await once(out, 'drain')
+      chunk = ''
+    }
+  }
+  out.end(chunk)
+  await once(out, 'finish')
+  return id
+}
+
+/** Our path, in this (child) process: prints `{ rows, seconds, types }` as JSON. */
+async function loadOurs(file: string, url: string): Promise<void> {
+  const started = performance.now()
+  const description = await describeCsvSource({ path: file, table: 't' })
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const table = qualifiedName('public', 't')
+    await client.query('begin')
+    await client.query(csvTableDdl(table, description.columns))
+    const { rows } = await copyCsvFile(client, { table, file, columns: description.columns, dialect: description.dialect, freeze: true })
+    await client.query('commit')
+    const seconds = (performance.now() - started) / 1000
+    console.log(JSON.stringify({ rows, seconds, types: description.columns.map((c) => c.type) }))
+  } finally {
+    await client.end()
+  }
+}
+
+interface Timed {
+  seconds: number
+  stdout: string
+  stderr: string
+}
+
+function sh(command: string): Promise<Timed> {
+  const started = performance.now()
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['-o', 'pipefail', '-c', command], { cwd: repoRoot })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('error', reject)
+    child.on('close', (code) => {
+      const seconds = (performance.now() - started) / 1000
+      if (code === 0) resolve({ seconds, stdout, stderr })
+      else reject(new Error(`command failed (${code}): ${command.replace(/postgres:\/\/[^ '"]*/g, '<url>')}\n${stderr.slice(-4000)}`))
+    })
+  })
+}
+
+const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
+
+async function checkpoint(server: EmbeddedServer): Promise<void> {
+  const client = new pg.Client({ connectionString: server.urlFor('postgres') })
+  await client.connect()
+  await client.query('CHECKPOINT').finally(() => client.end())
+}
+
+const methodNames = ['precreated', 'sametx', 'ours'] as const
+type Method = (typeof methodNames)[number]
+const labels: Record<Method, string> = {
+  precreated: 'psql \\copy, table made before',
+  sametx: 'psql -1 create + \\copy',
+  ours: 'elt CSV path (infer + COPY)',
+}
+
+async function main(): Promise<void> {
+  const bytes = parseSize(values.size ?? '1GB')
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'elt-bench-csv-'))
+  await chmod(dir, 0o755) // as root, the server runs as the `postgres` user
+  let server: EmbeddedServer | undefined
+  try {
+    console.error(`starting an embedded PostgreSQL in ${dir} …`)
+    server = await startEmbeddedServer({ dir: path.join(dir, 'server'), ephemeral: true })
+    const file = path.join(dir, 'bench.csv')
+    console.error(`generating ${(bytes / 1024 ** 2).toFixed(0)} MB of CSV …`)
+    const rows = await generate(file, bytes)
+    const size = (await stat(file)).size
+    const ddl = csvTableDdl('t', columns.map(([name, type]) => ({ name, type })))
+    const copy = `\\copy t from '${file.replace(/'/g, "''")}' csv header`
+
+    const timings: Record<Method, number>[] = []
+    let peakKb = 0
+    let inside = Infinity
+    for (let run = 1; run <= Number(values.runs); run++) {
+      const order = methodNames.map((_, i) => methodNames[(i + run - 1) % methodNames.length]!)
+      const timed = {} as Record<Method, number>
+      for (const [i, name] of order.entries()) {
+        const db = await createTestDatabase(server.urlFor('postgres'), name)
+        try {
+          if (name === 'precreated') await db.query(ddl)
+          await checkpoint(server)
+          console.error(`run ${run}: ${i + 1}/3 ${labels[name]} …`)
+          if (name === 'ours') {
+            const result = await sh(`/usr/bin/time -v node --import tsx packages/extract-load/bench/csv.bench.ts --load ${q(file)} --url ${q(db.url)}`)
+            const summary = JSON.parse(result.stdout) as { rows: number; seconds: number; types: string[] }
+            if (summary.rows !== rows) throw new Error(`our path loaded ${summary.rows} rows, expected ${rows}`)
+            const expected = columns.map(([, type]) => type)
+            if (summary.types.join() !== expected.join()) throw new Error(`our path inferred ${summary.types.join()}, expected ${expected.join()}`)
+            peakKb = Math.max(peakKb, Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1]))
+            inside = Math.min(inside, summary.seconds)
+            timed[name] = result.seconds
+          } else {
+            const command =
+              name === 'precreated'
+                ? `${psql} -q -v ON_ERROR_STOP=1 ${q(db.url)} -c ${q(copy)}`
+                : `${psql} -q -1 -v ON_ERROR_STOP=1 ${q(db.url)} -c ${q(ddl)} -c ${q(copy)}`
+            timed[name] = (await sh(command)).seconds
+          }
+          const n = (await db.query<{ n: number }>('select count(*)::int as n from t'))[0]?.n
+          if (n !== rows) throw new Error(`${labels[name]} loaded ${n} rows, expected ${rows}`)
+        } finally {
+          await db.drop()
+        }
+      }
+      timings.push(timed)
+    }
+    const best = (m: Method) => Math.min(...timings.map((t) => t[m]))
+    const all = (m: Method) => `runs: ${timings.map((t) => t[m].toFixed(2)).join(', ')}`
+    const line = (name: string, seconds: number, extra = '') => `${name.padEnd(34)} ${seconds.toFixed(2).padStart(8)} s  ${extra}`
+    console.log(`\nCSV benchmark: ${(size / 1024 ** 2).toFixed(0)} MB, ${rows.toLocaleString('en-US')} rows, ${columns.length} columns, ${os.availableParallelism()} cores\n`)
+    for (const m of methodNames) console.log(line(labels[m], best(m), all(m) + (m === 'ours' ? `; peak RSS ${(peakKb / 1024).toFixed(0)} MB` : '')))
+    console.log(line('  of which inside the process', inside, '(describe + create + COPY + commit; the rest is node/tsx start)'))
+    console.log('')
+    console.log(`elt / psql \\copy (table made before) = ${(best('ours') / best('precreated')).toFixed(2)}  (target ≤ 1.20)`)
+    console.log(`elt / psql -1 create + \\copy        = ${(best('ours') / best('sametx')).toFixed(2)}`)
+    console.log(`peak RSS                            = ${(peakKb / 1024).toFixed(0)} MB  (flat in file size)`)
+  } finally {
+    await server?.stop().catch(() => {})
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+if (values.load !== undefined) await loadOurs(values.load, values.url ?? '')
+else await main()
