@@ -6,8 +6,11 @@
  * - `copy`: per table, largest first, in parallel: shadow table, COPY, primary key/unique/indexes, content check, ANALYZE,
  *   swap (foreign keys to and from the table re-added `NOT VALID` in the swap's transaction);
  * - `foreign-keys`: missing keys added, keys the source no longer has dropped, all validated;
- * - `sequences`: set to the source's current values;
- * - `verify`: destination row counts compared with the snapshot's.
+ * - `sequences`: set to the source's current values.
+ *
+ * Row counts are verified inside `copy`: the count the source's `COPY … TO` reports (in the
+ * snapshot) must equal the count the destination's `COPY … FROM` reports (in the load's
+ * transaction), or the table fails and keeps its previous copy; `--verify` adds a content hash there.
  */
-export const steps = ['introspect', 'prepare', 'copy', 'foreign-keys', 'sequences', 'verify'] as const
+export const steps = ['introspect', 'prepare', 'copy', 'foreign-keys', 'sequences'] as const
 export type StepName = (typeof steps)[number]

@@ -1,9 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { connectClient, describeError } from '@elt/core'
+import { EltError, connectClient, describeError } from '@elt/core'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import { contentHash } from '../src/verify/content-hash.ts'
-import { verifyCounts } from '../src/verify/verify-counts.ts'
-import type { TableDef } from '../src/introspect/catalog.ts'
 import { createPair, queryIn, replicatePair } from './helpers.ts'
 
 let db: TestDatabase
@@ -32,16 +30,45 @@ describe('contentHash', () => {
   })
 })
 
-describe('verifyCounts', () => {
-  it('fails naming the table when the destination count differs from the snapshot count', async () => {
-    const client = await connectClient({ label: 'destination', url: db.url })
+describe('row counts', () => {
+  it("fails a table whose destination COPY loaded fewer rows than the source's COPY sent, records it, and keeps the previous copy", async () => {
+    const pair = await createPair(inject('pgAdminUrl'), 'counts')
     try {
-      const table = { schema: 'src', name: 'a', targetSchema: 'public' } as TableDef
-      await expect(verifyCounts(client, [table], new Map([['src.a', 1000]]))).resolves.toBeUndefined()
-      const error = await verifyCounts(client, [table], new Map([['src.a', 999]])).catch((e: unknown) => e)
-      expect(describeError(error)).toContain('public.a has 1000 rows, the source src.a had 999')
+      await pair.source.query(`
+        create table counted (id int primary key, skip_odd boolean);
+        insert into counted select g, false from generate_series(1, 1000) g;
+        create table other (id int primary key);
+        insert into other select generate_series(1, 10);`)
+      await replicatePair(pair, { jobs: 1 })
+      await pair.source.query(`insert into counted select g, false from generate_series(1001, 1100) g`)
+      // A destination trigger (added to each new table with a skip_odd column, as the shadow table is)
+      // drops odd rows: the destination's COPY then reports fewer rows than the source's.
+      await pair.destination.query(`
+        create function public.skip_odd() returns trigger language plpgsql as $$
+          begin if new.id % 2 = 1 then return null; end if; return new; end $$;
+        create function public.add_skip_odd() returns event_trigger language plpgsql as $$
+          declare r record;
+          begin
+            for r in select * from pg_event_trigger_ddl_commands() where command_tag = 'CREATE TABLE' loop
+              if exists (select 1 from pg_attribute where attrelid = r.objid and attname = 'skip_odd') then
+                execute format('create trigger skip_odd before insert on %s for each row execute function public.skip_odd()', r.object_identity);
+              end if;
+            end loop;
+          end $$;
+        create event trigger add_skip_odd on ddl_command_end when tag in ('CREATE TABLE') execute function public.add_skip_odd();`)
+      const error = await replicatePair(pair, { jobs: 1 }).catch((e: unknown) => e)
+      expect(error).toBeInstanceOf(EltError)
+      expect(describeError(error)).toContain('Row count mismatch for public.counted: 1100 rows read from the source, 550 written to raw.counted')
+      const loads = await pair.destination.query<{ source_table: string; status: string; message: string | null }>(
+        `select source_table, status, message from _elt.table_loads
+          where run_id = (select run_id from _elt.replications order by started_at desc limit 1) order by 1`,
+      )
+      expect(loads.map((l) => [l.source_table, l.status])).toEqual([['public.counted', 'error']])
+      expect(loads[0]?.message).toContain('Row count mismatch')
+      const [kept] = await queryIn<{ n: number }>(pair.destination, 'raw', 'select count(*)::int as n from raw.counted')
+      expect(kept).toEqual({ n: 1000 })
     } finally {
-      await client.end()
+      await pair.drop()
     }
   })
 })
