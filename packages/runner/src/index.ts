@@ -43,6 +43,8 @@ export {
 } from './artifacts/manifest.ts'
 export { buildRunResults, runResultsSchemaVersion, type RunResults } from './artifacts/run-results.ts'
 export { writeArtifact } from './artifacts/write-artifacts.ts'
+// catalog
+export { readColumns, type CatalogColumn, type ColumnSelection } from './catalog/read-columns.ts'
 // codegen
 export { introspectTables, type IntrospectedTable, type IntrospectedColumn } from './codegen/introspect-tables.ts'
 export { renderRawTypes, tsTypeOf, typeNameOf } from './codegen/render-raw-types.ts'

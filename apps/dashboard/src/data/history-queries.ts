@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { effectiveRunStatusSql } from '@elt/core'
+import { readColumns } from '@elt/runner'
 import type { ColumnInfo, NodeRunInfo, RunStep, StepStatus } from './dashboard-source.ts'
 
 /**
@@ -45,33 +46,12 @@ export async function readLoadedFrom(client: pg.ClientBase): Promise<Map<string,
   return new Map(rows.map((row) => [row.target_table, row.source_table]))
 }
 
-/**
- * Columns with their types for the given relations, in table order.
- *
- * ```sql
- * select c.table_schema, c.table_name, c.column_name, format_type(a.atttypid, a.atttypmod) … where (schema, name) in (select * from unnest($1::text[], $2::text[]))
- * ```
- */
+/** Columns with their types and comments for the given relations, in table order (the runner's {@link readColumns}). */
 export async function readCatalogColumns(client: pg.ClientBase, relations: { schema: string; name: string }[]): Promise<Map<string, ColumnInfo[]>> {
-  const columns = new Map<string, ColumnInfo[]>()
-  if (relations.length === 0) return columns
-  const { rows } = await client.query<{ schema: string; name: string; column: string; type: string; description: string | null }>(
-    `select n.nspname as schema, c.relname as name, a.attname as column, format_type(a.atttypid, a.atttypmod) as type,
-            col_description(c.oid, a.attnum) as description
-       from pg_catalog.pg_class c
-       join pg_catalog.pg_namespace n on n.oid = c.relnamespace
-       join pg_catalog.pg_attribute a on a.attrelid = c.oid and a.attnum > 0 and not a.attisdropped
-      where (n.nspname, c.relname) in (select * from unnest($1::text[], $2::text[]))
-      order by n.nspname, c.relname, a.attnum`,
-    [relations.map((r) => r.schema), relations.map((r) => r.name)],
+  const columns = await readColumns(client, { relations })
+  return new Map(
+    [...columns].map(([key, list]) => [key, list.map((c): ColumnInfo => ({ name: c.name, type: c.type, ...(c.description ? { description: c.description } : {}) }))]),
   )
-  for (const row of rows) {
-    const key = `${row.schema}.${row.name}`
-    const list = columns.get(key) ?? []
-    list.push({ name: row.column, type: row.type, ...(row.description ? { description: row.description } : {}) })
-    columns.set(key, list)
-  }
-  return columns
 }
 
 /**
