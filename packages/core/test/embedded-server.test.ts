@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises'
+import { mkdir, mkdtemp, readFile, rename, rm, stat, writeFile } from 'node:fs/promises'
 import { createServer, type Server } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -84,6 +84,30 @@ describe('the embedded server in a checkout under a mode-700 folder', () => {
       expect(await modesUpTo(path.dirname(dir))).toEqual(before)
     } finally {
       if (!stopped) await server.stop()
+    }
+  }, 180_000)
+})
+
+describe('data left in <dir>/data by an earlier version', () => {
+  it('is moved to the data folder and keeps its databases (as root; otherwise it is the data folder)', async () => {
+    const dir = path.join(await privateFolder(), '.elt', 'postgres')
+    const first = await startEmbeddedServer({ dir })
+    forget(first)
+    await query(first.urlFor('postgres'), 'create table kept (id int primary key); insert into kept values (7)')
+    await first.stop()
+    const legacy = path.join(dir, 'data')
+    if (process.getuid?.() !== 0) {
+      expect(first.dataDir).toBe(legacy)
+      return
+    }
+    await rename(first.dataDir, legacy) // the layout an earlier version left
+    const again = await startEmbeddedServer({ dir })
+    try {
+      expect(again.dataDir).toBe(first.dataDir)
+      expect(existsSync(legacy)).toBe(false)
+      expect(await query<{ id: number }>(again.urlFor('postgres'), 'select id from kept')).toEqual([{ id: 7 }])
+    } finally {
+      await again.stop()
     }
   }, 180_000)
 })

@@ -30,7 +30,12 @@ export const isRoot = (): boolean => process.getuid?.() === 0
  * owned by root and writable by nobody else: the programs in it run as another user.
  */
 export async function ensureRootOwnedDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o755 })
+  await mkdir(dir, { recursive: true, mode: 0o755 }).catch((error: NodeJS.ErrnoException) => {
+    throw new EltError(`Cannot create ${dir} (${error.code ?? error.message}): as root, the embedded PostgreSQL keeps its programs and data there, where the postgres user can reach them.`, {
+      hint: 'Make /var/lib writable, run as a normal user, or set SOURCE_DATABASE_URL and DESTINATION_DATABASE_URL.',
+      cause: error,
+    })
+  })
   const info = await stat(dir)
   if (info.uid !== 0 || (info.mode & 0o022) !== 0) {
     throw new EltError(`${dir} must belong to root and be writable only by root (it is uid ${info.uid}, mode ${(info.mode & 0o777).toString(8)}).`, {
