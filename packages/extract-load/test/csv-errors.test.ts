@@ -1,7 +1,10 @@
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
+import { Readable } from 'node:stream'
+import { pipeline } from 'node:stream/promises'
 import { CsvInputError } from '../src/sources/csv/csv-input-error.ts'
+import { GuardEndOfData } from '../src/sources/csv/guard-end-of-data.ts'
 import { csvDir, loadCsv } from './csv-helpers.ts'
 
 let db: TestDatabase
@@ -84,4 +87,42 @@ describe('CSV bad input names file, line and column', () => {
     const value = await failure('h', '', { path: 'h-*.csv', columns: { id: 'integer' } })
     expect(value).toMatchObject({ file: path.join(files.dir, 'h-2.csv'), line: 3, column: 'id' })
   })
+
+  it('a line that is \\. alone (COPY would end the data there and drop the rest) fails naming its line', async () => {
+    const error = await failure('eod.csv', 'id,name\n1,a\n\\.\n2,b\n3,"\\."\n')
+    expect(error).toMatchObject({ line: 3, problem: 'end-of-data' })
+    expect(error.message).toMatch(/eod\.csv, line 3: the line is \\\. alone, which PostgreSQL's COPY reads as the end of the data/)
+    // quoted, or not alone on its line, it is a value
+    await files.write('eod-ok.csv', 'id,name\n1,"\\."\n2,\\.x\n3,a\\.\n')
+    await loadCsv(db, { path: 'eod-ok.csv', table: 'eod_ok' }, files.dir)
+    expect(await db.query(`select id, name from eod_ok order by id`)).toEqual([
+      { id: 1, name: '\\.' },
+      { id: 2, name: '\\.x' },
+      { id: 3, name: 'a\\.' },
+    ])
+  })
+
+  it('the \\. guard finds the line wherever the chunks split, and only a whole line', async () => {
+    const offsetIn = async (text: string, size: number) => {
+      const bytes = Buffer.from(text)
+      const chunks = Array.from({ length: Math.ceil(bytes.length / size) }, (_, i) => bytes.subarray(i * size, (i + 1) * size))
+      let passed = 0
+      try {
+        await pipeline(Readable.from(chunks), new GuardEndOfData((offset) => Object.assign(new Error('marker'), { offset })), async (source: AsyncIterable<Buffer>) => {
+          for await (const chunk of source) passed += chunk.length
+        })
+        return { passed }
+      } catch (error) {
+        return { offset: (error as { offset: number }).offset }
+      }
+    }
+    for (let size = 1; size <= 12; size++) {
+      expect(await offsetIn('id\n1\n\\.\n2\n', size), `chunks of ${size}`).toEqual({ offset: 5 })
+      expect(await offsetIn('id\n1\n\\.\r\n2\n', size), `CRLF, chunks of ${size}`).toEqual({ offset: 5 })
+      expect(await offsetIn('id\n1\n\\.', size), `at the end, chunks of ${size}`).toEqual({ offset: 5 })
+      expect(await offsetIn('\\.\nid\n', size), `first line, chunks of ${size}`).toEqual({ offset: 0 })
+      expect(await offsetIn('id\n\\.x\n1\\.\n"\\.",\\.\\.\n', size), `no marker, chunks of ${size}`).toEqual({ passed: 21 })
+    }
+  })
 })
+

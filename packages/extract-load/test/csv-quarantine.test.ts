@@ -78,6 +78,17 @@ describe("onError: 'quarantine'", () => {
     expect(rejected.count).toBe(1)
   })
 
+  it('a value PostgreSQL rejects in a column Node does not check (uuid) fails the load naming its file line', async () => {
+    const u = '0b7c7a4e-5a43-4bd6-9d0a-2b8f8d3c0e11'
+    const file = await files.write('qu.csv', `id,u,note\n1,${u},a\n2,${u},"x\ny"\n3\n4,not-a-uuid,b\n5,${u},c\n`)
+    const rejected = new RejectedRowsWriter(audit, { runId: randomUUID(), source: 'csv', targetTable: 'raw.qu' })
+    const error = await loadCsv(db, { path: 'qu.csv', table: 'qu', columns: { u: 'uuid' }, onError: 'quarantine' }, files.dir, rejected).catch((e: unknown) => e)
+    // COPY counted the 3rd row sent; in the file that is line 6 (header, a two-line record and a rejected row before it)
+    expect(error).toMatchObject({ file, line: 6, column: 'u', value: 'not-a-uuid', problem: 'type' })
+    expect((error as Error).message).toBe(`${file}, line 6, column "u": "not-a-uuid" is not a valid uuid (invalid input syntax for type uuid: "not-a-uuid").`)
+    expect(await db.query(`select to_regclass('public.qu') as t`)).toEqual([{ t: null }])
+  })
+
   it('validators accept what PostgreSQL accepts for each type, and reject what it rejects', async () => {
     const cases: [string, string[], string[]][] = [
       ['smallint', ['-32768', ' 32767 ', '+5', '007'], ['32768', '1.0', '1e3', 'abc', '']],

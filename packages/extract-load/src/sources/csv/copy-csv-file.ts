@@ -5,6 +5,8 @@ import { csvCopySql, quarantineCopySql } from './csv-copy-sql.ts'
 import { CsvInputError } from './csv-input-error.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
 import { explainCopyError } from './explain-copy-error.ts'
+import { GuardEndOfData } from './guard-end-of-data.ts'
+import { lineAtOffset } from './line-at-offset.ts'
 import { openCsvFile } from './open-csv-file.ts'
 import { quarantineCsvRows } from './quarantine-csv-rows.ts'
 import type { RejectedCsvRow } from './rejected-rows.ts'
@@ -41,14 +43,32 @@ export async function copyCsvFile(client: pg.ClientBase, options: CopyCsvFileOpt
   const opened = openCsvFile(file)
   const into = client.query(copyStreams.from(onRejected ? quarantineCopySql(table, columns, freeze) : csvCopySql(table, columns, dialect, freeze)))
   const signal = options.signal ? { signal: options.signal } : {}
+  const quarantine = onRejected ? quarantineCsvRows(opened.stream, { file, columns, dialect, onRejected }) : undefined
   try {
-    if (onRejected) await pipeline(quarantineCsvRows(opened.stream, { file, columns, dialect, onRejected }), into, signal)
-    else await pipeline(opened.stream, into, signal)
+    if (quarantine) await pipeline(quarantine.stream, into, signal)
+    else await pipeline(opened.stream, new GuardEndOfData((offset) => new EndOfDataLine(offset)), into, signal)
   } catch (error) {
+    if (error instanceof EndOfDataLine) throw await endOfDataError(file, error.offset)
     if (error instanceof CsvInputError) throw error
-    // Quarantine sends COPY text, whose line numbers are not the file's: name the file only.
-    const explained = onRejected ? undefined : explainCopyError(error, file, columns, dialect)
-    throw explained ?? error
+    // Quarantine sends COPY text, whose lines count rows sent: map them back to the file's.
+    throw explainCopyError(error, file, columns, dialect, quarantine?.fileLine) ?? error
   }
   return { rows: into.rowCount, bytes: opened.bytes() }
+}
+
+/** The guard's signal: a `\.` line at `offset` (turned into a CsvInputError with its line once the streams are closed). */
+class EndOfDataLine extends Error {
+  constructor(readonly offset: number) {
+    super(`a line \\. at byte ${offset}`)
+  }
+}
+
+async function endOfDataError(file: string, offset: number): Promise<CsvInputError> {
+  const line = await lineAtOffset(file, offset)
+  return new CsvInputError(`${file}, line ${line}: the line is \\. alone, which PostgreSQL's COPY reads as the end of the data (the rows after it would be lost).`, {
+    file,
+    line,
+    problem: 'end-of-data',
+    hint: "Quote the value (\"\\.\") in the file, or set onError: 'quarantine' (the file is then parsed in Node, where \\. is a value).",
+  })
 }

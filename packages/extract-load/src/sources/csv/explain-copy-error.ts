@@ -22,7 +22,8 @@ const quarantineHint = "or set onError: 'quarantine' to load the good rows and r
  * Turns a failed `COPY … FROM STDIN (FORMAT csv)` of one file into a {@link CsvInputError} naming
  * the file, the line and the column. PostgreSQL's CONTEXT (`COPY t, line 17, column amount: "abc"`)
  * gives the file's physical line (newlines inside quoted fields counted; the line where the
- * record ends) and the column. `undefined` when the error is not about the file's content
+ * record ends) and the column; `fileLine` maps it when the COPY was fed rows rather than the file
+ * (the quarantine path). `undefined` when the error is not about the file's content
  * (connection lost, disk full): the caller rethrows it as it is.
  *
  * ```ts
@@ -30,12 +31,20 @@ const quarantineHint = "or set onError: 'quarantine' to load the good rows and r
  * // CsvInputError: data/a.csv, line 17, column "amount": "abc" is not a valid integer (invalid input syntax for type integer: "abc").
  * ```
  */
-export function explainCopyError(error: unknown, file: string, columns: readonly CsvColumn[], dialect?: CsvDialect): CsvInputError | undefined {
+export function explainCopyError(
+  error: unknown,
+  file: string,
+  columns: readonly CsvColumn[],
+  dialect?: CsvDialect,
+  fileLine: (copyLine: number) => number | undefined = (copyLine) => copyLine,
+): CsvInputError | undefined {
   if (!isPgError(error) || error.where === undefined) return undefined
   const context = /(?:^|\n)COPY .*?, line (\d+)(?:, column ([\s\S]*)|: "([\s\S]*)")?$/.exec(error.where)
   if (!context) return undefined
-  const line = Number(context[1])
-  const base = { file, line, cause: error }
+  const mapped = fileLine(Number(context[1]))
+  const line = mapped ?? Number.NaN
+  const at = mapped === undefined ? file : `${file}, line ${mapped}`
+  const base = { file, ...(mapped === undefined ? {} : { line: mapped }), cause: error }
   const pgMessage = error.message
 
   if (context[2] !== undefined) {
@@ -43,7 +52,7 @@ export function explainCopyError(error: unknown, file: string, columns: readonly
     if (column && valueErrorCodes.has(error.code)) {
       const truncated = value !== undefined && value.endsWith('...') && Buffer.byteLength(value) >= printoutBytes
       const shown = value === undefined ? 'NULL' : JSON.stringify(value)
-      return new CsvInputError(`${file}, line ${line}, column "${column.name}": ${shown} is not a valid ${column.type} (${pgMessage}).`, {
+      return new CsvInputError(`${at}, column "${column.name}": ${shown} is not a valid ${column.type} (${pgMessage}).`, {
         ...base,
         column: column.name,
         ...(value !== undefined && !truncated ? { value } : {}),
@@ -53,7 +62,7 @@ export function explainCopyError(error: unknown, file: string, columns: readonly
           : `Fix the value in the file, declare a type that holds it in the source config, ${quarantineHint}.`,
       })
     }
-    return new CsvInputError(`${file}, line ${line}${column ? `, column "${column.name}"` : ''}: ${pgMessage}.`, {
+    return new CsvInputError(`${at}${column ? `, column "${column.name}"` : ''}: ${pgMessage}.`, {
       ...base,
       ...(column ? { column: column.name } : {}),
       problem: 'other',
@@ -67,7 +76,7 @@ export function explainCopyError(error: unknown, file: string, columns: readonly
   if (missing || pgMessage === 'extra data after last expected column') {
     const fewer = missing !== null
     return new CsvInputError(
-      `${file}, line ${line}: ragged row — it has ${fewer ? 'fewer' : 'more'} fields than the header's ${columns.length}${fewer ? ` (no value for column "${missing[1]}")` : ''}${record !== undefined ? `: ${JSON.stringify(record)}` : ''}.`,
+      `${at}: ragged row — it has ${fewer ? 'fewer' : 'more'} fields than the header's ${columns.length}${fewer ? ` (no value for column "${missing[1]}")` : ''}${record !== undefined ? `: ${JSON.stringify(record)}` : ''}.`,
       {
         ...base,
         ...(missing?.[1] !== undefined ? { column: missing[1] } : {}),
@@ -95,13 +104,13 @@ export function explainCopyError(error: unknown, file: string, columns: readonly
     })
   }
   if (error.code === '22021') {
-    return new CsvInputError(`${file}, line ${line}: not valid ${dialect?.encoding === 'latin1' ? 'Latin-1' : 'UTF-8'} (${pgMessage}).`, {
+    return new CsvInputError(`${at}: not valid ${dialect?.encoding === 'latin1' ? 'Latin-1' : 'UTF-8'} (${pgMessage}).`, {
       ...base,
       problem: 'encoding',
       hint: "Set encoding: 'latin1' in the source config if the file is Latin-1, or convert the file to UTF-8.",
     })
   }
-  return new CsvInputError(`${file}, line ${line}: ${pgMessage}.`, { ...base, problem: 'other', hint: `Fix the row in the file, ${quarantineHint}.` })
+  return new CsvInputError(`${at}: ${pgMessage}.`, { ...base, problem: 'other', hint: `Fix the row in the file, ${quarantineHint}.` })
 }
 
 /** CONTEXT's `<column>: "<value>"` (or `<column>: null input`), matched against the known column names. */

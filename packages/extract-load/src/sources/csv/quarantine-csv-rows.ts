@@ -9,6 +9,50 @@ import type { RejectedCsvRow } from './rejected-rows.ts'
 
 /** Rows of COPY text gathered before one push downstream. */
 const batchChars = 64 * 1024
+/** Most line-map change points kept (two numbers each); past them a COPY error names the file without a line. */
+const maxLineMapPoints = 1_000_000
+
+/** The good rows as COPY text, and the file line of each row COPY counts (its CONTEXT line). */
+export interface QuarantineStream {
+  stream: Readable
+  /** The file line of the `copyLine`-th row sent (1-based, as COPY's error CONTEXT counts), if known. */
+  fileLine(copyLine: number): number | undefined
+}
+
+/**
+ * Maps the rows sent to their file lines with change points only: the gap between a row's number
+ * and its file line changes at the header, at a rejected row and at a record spanning lines, so
+ * memory grows with those, not with the rows.
+ */
+class LineMap {
+  private readonly rows: number[] = []
+  private readonly gaps: number[] = []
+  private full = false
+
+  record(row: number, line: number): void {
+    const gap = line - row
+    if (this.gaps[this.gaps.length - 1] === gap) return
+    if (this.rows.length >= maxLineMapPoints) {
+      this.full = true
+      return
+    }
+    this.rows.push(row)
+    this.gaps.push(gap)
+  }
+
+  lineOf(row: number): number | undefined {
+    let lo = 0
+    let hi = this.rows.length - 1
+    if (hi < 0 || row < (this.rows[0] ?? Infinity)) return undefined
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1
+      if ((this.rows[mid] ?? 0) <= row) lo = mid
+      else hi = mid - 1
+    }
+    if (this.full && lo === this.rows.length - 1) return undefined
+    return row + (this.gaps[lo] ?? 0)
+  }
+}
 
 /**
  * The quarantine path of a CSV file: parses `input` (the file's bytes, as `openCsvFile` gives
@@ -17,25 +61,28 @@ const batchChars = 64 * 1024
  * or a value that does not fit a DECLARED column's type. A value that does not fit an INFERRED
  * column fails the stream with a `CsvInputError` (problem `type`), so the caller widens that
  * column and loads again, as on the fast path. Memory stays flat: rows go out in 64 KiB batches
- * as COPY reads them, and `onRejected` is awaited (batch your writes there).
+ * as COPY reads them, and `onRejected` is awaited (batch your writes there). `fileLine` turns the
+ * line of a COPY error (which counts rows sent) back into the file's line.
  *
  * ```ts
  * const { stream } = openCsvFile(file)
  * const good = quarantineCsvRows(stream, { file, columns, dialect, onRejected: (row) => rejected.add(row) })
- * await pipeline(good, client.query(copyFrom(quarantineCopySql(table, columns))))
+ * await pipeline(good.stream, client.query(copyFrom(quarantineCopySql(table, columns))))
  * ```
  */
-export function quarantineCsvRows(
-  input: Readable,
-  options: { file: string; columns: readonly CsvColumn[]; dialect: CsvDialect; onRejected: (row: RejectedCsvRow) => void | Promise<void> },
-): Readable {
-  return Readable.from(goodRows(input, options), { objectMode: false })
+export function quarantineCsvRows(input: Readable, options: QuarantineOptions): QuarantineStream {
+  const lines = new LineMap()
+  return { stream: Readable.from(goodRows(input, options, lines), { objectMode: false }), fileLine: (row) => lines.lineOf(row) }
 }
 
-async function* goodRows(
-  input: Readable,
-  { file, columns, dialect, onRejected }: Parameters<typeof quarantineCsvRows>[1],
-): AsyncGenerator<string> {
+interface QuarantineOptions {
+  file: string
+  columns: readonly CsvColumn[]
+  dialect: CsvDialect
+  onRejected: (row: RejectedCsvRow) => void | Promise<void>
+}
+
+async function* goodRows(input: Readable, { file, columns, dialect, onRejected }: QuarantineOptions, lines: LineMap): AsyncGenerator<string> {
   const skipped: RejectedCsvRow[] = []
   let fatal: Error | undefined
   const parser = createCsvParser(dialect, {
@@ -61,6 +108,7 @@ async function* goodRows(
   let previousEnd = 0
   let header = true
   let batch = ''
+  let sent = 0
   try {
     for await (const { record, info, raw = '' } of parser as AsyncIterable<CsvParsedRecord>) {
       if (fatal) throw fatal
@@ -95,6 +143,7 @@ async function* goodRows(
         continue
       }
       batch += copyTextRow(values)
+      lines.record(++sent, line)
       if (batch.length >= batchChars) {
         yield batch
         batch = ''
