@@ -143,7 +143,7 @@ describe('a server that cannot start', () => {
       if (tmpdir === undefined) delete process.env.TMPDIR
       else process.env.TMPDIR = tmpdir
     }
-    expect(written.join('')).toMatch(/Could not start the PostgreSQL server for the tests \(core\):\nENOENT: no such file or directory, mkdtemp '.*\/missing\/elt-test-pg-\w+'/)
+    expect(written.join('')).toMatch(/Could not start the PostgreSQL server for the tests of core:\nENOENT: no such file or directory, mkdtemp '.*\/missing\/elt-test-pg-\w+'/)
   })
 })
 

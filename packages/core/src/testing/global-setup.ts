@@ -27,7 +27,7 @@ export function describeWithCauses(error: unknown): string {
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   const server = await startTestServer().catch((error: unknown) => {
-    process.stderr.write(`\nCould not start the PostgreSQL server for the tests (${project.name || 'vitest'}):\n${describeWithCauses(error)}\n\n`)
+    process.stderr.write(`\nCould not start the PostgreSQL server for the tests of ${project.name || project.config.root}:\n${describeWithCauses(error)}\n\n`)
     throw error
   })
   project.provide('pgAdminUrl', server.adminUrl)
