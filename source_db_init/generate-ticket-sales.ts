@@ -1,12 +1,13 @@
 /**
  * Writes `source_db_init/ticket_sales.csv`, the project's sample CSV source: 5,000 cinema ticket
  * sales of the films in init.sql (film_id 1..118) to its users (user_id 1..42, empty for a sale at
- * the box office without an account). Deterministic (a seeded generator): running it again writes
+ * the box office without an account). Deterministic (every draw is a hash of its sequence number): running it again writes
  * the same bytes. The file exercises what real exports have: non-ASCII text, empty fields, commas
  * and doubled quotes inside quoted fields, timestamps with offsets, codes with leading zeros.
  *
  *   pnpm exec tsx source_db_init/generate-ticket-sales.ts
  */
+import { createHash } from 'node:crypto'
 import { writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -14,18 +15,9 @@ import { fileURLToPath } from 'node:url'
 const rows = 5000
 const out = path.join(path.dirname(fileURLToPath(import.meta.url)), 'ticket_sales.csv')
 
-/** mulberry32: a small seeded PRNG, so the file is the same on every machine. */
-function random(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-const rand = random(20240115)
+/** The next number in [0, 1): a hash of how many came before, so the file is the same on every machine. */
+let draws = 0
+const rand = () => createHash('sha256').update(`ticket_sales:${draws++}`).digest().readUInt32BE(0) / 4294967296
 const int = (min: number, max: number) => min + Math.floor(rand() * (max - min + 1))
 const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)] as T
 

@@ -1,41 +1,31 @@
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { describe, expect, it } from 'vitest'
 import { CsvInputError } from '../src/sources/csv/csv-input-error.ts'
 import { GuardEndOfData } from '../src/sources/csv/guard-end-of-data.ts'
-import { csvDir, loadCsv } from './csv-helpers.ts'
+import { csvTestContext, loadCsv } from './csv-helpers.ts'
 
-let db: TestDatabase
-let files: Awaited<ReturnType<typeof csvDir>>
-beforeAll(async () => {
-  db = await createTestDatabase(inject('pgAdminUrl'), 'csv_errors')
-  files = await csvDir()
-})
-afterAll(async () => {
-  await files?.remove()
-  await db?.drop()
-})
+const ctx = csvTestContext('csv_errors')
 
 /** The load's error, checked to be a CsvInputError; the table must not exist afterwards (nothing half-loaded). */
 async function failure(name: string, content: string, options: { columns?: Record<string, string>; path?: string } = {}): Promise<CsvInputError> {
-  if (content !== '') await files.write(name, content)
+  if (content !== '') await ctx.files.write(name, content)
   const table = name.replace(/\W/g, '_')
-  const error = await loadCsv(db, { path: options.path ?? name, table, ...(options.columns ? { columns: options.columns } : {}) }, files.dir).then(
+  const error = await loadCsv(ctx.db, { path: options.path ?? name, table, ...(options.columns ? { columns: options.columns } : {}) }, ctx.files.dir).then(
     () => undefined,
     (e: unknown) => e,
   )
   expect(error).toBeInstanceOf(CsvInputError)
-  expect(await db.query(`select to_regclass($1) as t`, [`public.${table}`])).toEqual([{ t: null }])
+  expect(await ctx.db.query(`select to_regclass($1) as t`, [`public.${table}`])).toEqual([{ t: null }])
   return error as CsvInputError
 }
 
 describe('CSV bad input names file, line and column', () => {
   it('an unterminated quote: the line where the field opens', async () => {
     const error = await failure('quote.csv', 'id,name,n\n1,a,1\n2,"never closed,5\n3,c,7\n4,d,8\n')
-    expect(error).toMatchObject({ file: path.join(files.dir, 'quote.csv'), line: 3, problem: 'quote', exitCode: 1 })
-    expect(error.message).toBe(`${path.join(files.dir, 'quote.csv')}: a quoted field opened on line 3 is never closed (it runs to the end of the file).`)
+    expect(error).toMatchObject({ file: path.join(ctx.files.dir, 'quote.csv'), line: 3, problem: 'quote', exitCode: 1 })
+    expect(error.message).toBe(`${path.join(ctx.files.dir, 'quote.csv')}: a quoted field opened on line 3 is never closed (it runs to the end of the file).`)
     expect(error.hint).toMatch(/Close the quote/)
   })
 
@@ -66,26 +56,26 @@ describe('CSV bad input names file, line and column', () => {
 
   it('an inferred column that meets a late value it cannot hold is widened and the file loaded', async () => {
     const rows = Array.from({ length: 10_500 }, (_, i) => `${i + 1},${i === 10_400 ? '1.5' : i % 100}`)
-    await files.write('late.csv', `id,amount\n${rows.join('\n')}\n`)
-    const loaded = await loadCsv(db, { path: 'late.csv', table: 'late' }, files.dir)
+    await ctx.files.write('late.csv', `id,amount\n${rows.join('\n')}\n`)
+    const loaded = await loadCsv(ctx.db, { path: 'late.csv', table: 'late' }, ctx.files.dir)
     expect(loaded.widenings).toEqual(['column "amount": integer → numeric'])
     expect(loaded.columns.find((c) => c.name === 'amount')).toEqual({ name: 'amount', type: 'numeric', inferred: true })
-    expect(await db.query(`select count(*)::int as n, sum(amount)::text as total, max(amount) filter (where id = 10401) as late from late`)).toEqual([
+    expect(await ctx.db.query(`select count(*)::int as n, sum(amount)::text as total, max(amount) filter (where id = 10401) as late from late`)).toEqual([
       { n: 10_500, total: String(rows.reduce((sum, r) => sum + Number(r.split(',')[1]), 0)), late: '1.5' },
     ])
   })
 
   it("a glob file whose header differs is named, and errors in a later file name that file's own line", async () => {
-    await files.write('g-1.csv', 'id,name\n1,a\n')
-    await files.write('g-2.csv', 'id,label\n2,b\n')
+    await ctx.files.write('g-1.csv', 'id,name\n1,a\n')
+    await ctx.files.write('g-2.csv', 'id,label\n2,b\n')
     const header = await failure('g', '', { path: 'g-*.csv' })
-    expect(header).toMatchObject({ file: path.join(files.dir, 'g-2.csv'), problem: 'header' })
+    expect(header).toMatchObject({ file: path.join(ctx.files.dir, 'g-2.csv'), problem: 'header' })
     expect(header.message).toMatch(/g-2\.csv: its header does not match the table's columns \(column name mismatch in header line field 2: got "label", expected "name"\)/)
 
-    await files.write('h-1.csv', 'id,name\n1,a\n2,b\n3,c\n')
-    await files.write('h-2.csv', 'id,name\n4,d\nfive,e\n')
+    await ctx.files.write('h-1.csv', 'id,name\n1,a\n2,b\n3,c\n')
+    await ctx.files.write('h-2.csv', 'id,name\n4,d\nfive,e\n')
     const value = await failure('h', '', { path: 'h-*.csv', columns: { id: 'integer' } })
-    expect(value).toMatchObject({ file: path.join(files.dir, 'h-2.csv'), line: 3, column: 'id' })
+    expect(value).toMatchObject({ file: path.join(ctx.files.dir, 'h-2.csv'), line: 3, column: 'id' })
   })
 
   it('a line that is \\. alone (COPY would end the data there and drop the rest) fails naming its line', async () => {
@@ -93,9 +83,9 @@ describe('CSV bad input names file, line and column', () => {
     expect(error).toMatchObject({ line: 3, problem: 'end-of-data' })
     expect(error.message).toMatch(/eod\.csv, line 3: the line is \\\. alone, which PostgreSQL's COPY reads as the end of the data/)
     // quoted, or not alone on its line, it is a value
-    await files.write('eod-ok.csv', 'id,name\n1,"\\."\n2,\\.x\n3,a\\.\n')
-    await loadCsv(db, { path: 'eod-ok.csv', table: 'eod_ok' }, files.dir)
-    expect(await db.query(`select id, name from eod_ok order by id`)).toEqual([
+    await ctx.files.write('eod-ok.csv', 'id,name\n1,"\\."\n2,\\.x\n3,a\\.\n')
+    await loadCsv(ctx.db, { path: 'eod-ok.csv', table: 'eod_ok' }, ctx.files.dir)
+    expect(await ctx.db.query(`select id, name from eod_ok order by id`)).toEqual([
       { id: 1, name: '\\.' },
       { id: 2, name: '\\.x' },
       { id: 3, name: 'a\\.' },

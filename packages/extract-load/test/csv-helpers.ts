@@ -4,14 +4,38 @@ import os from 'node:os'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import pg from 'pg'
+import { afterAll, beforeAll, inject } from 'vitest'
 import { qualifiedName } from '@elt/core'
-import type { TestDatabase } from '@elt/core/testing'
+import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import { copyCsvFile } from '../src/sources/csv/copy-csv-file.ts'
 import type { CsvColumn, CsvSourceOptions } from '../src/sources/csv/csv-source-options.ts'
 import { csvTableDdl } from '../src/sources/csv/csv-table-ddl.ts'
 import { describeCsvSource } from '../src/sources/csv/describe-csv-source.ts'
 import type { RejectedRowsWriter } from '../src/sources/csv/rejected-rows.ts'
 import { withCsvWidening } from '../src/sources/csv/widen-for-error.ts'
+
+export type CsvDir = Awaited<ReturnType<typeof csvDir>>
+
+/**
+ * A test file's database and folder of CSV files, made before its tests and removed after them.
+ *
+ * ```ts
+ * const ctx = csvTestContext('csv_files')
+ * it('…', async () => { await ctx.files.write('a.csv', 'id\n1\n'); await loadCsv(ctx.db, …) })
+ * ```
+ */
+export function csvTestContext(prefix: string): { db: TestDatabase; files: CsvDir } {
+  const context = {} as { db: TestDatabase; files: CsvDir }
+  beforeAll(async () => {
+    context.db = await createTestDatabase(inject('pgAdminUrl'), prefix)
+    context.files = await csvDir()
+  })
+  afterAll(async () => {
+    await context.files?.remove()
+    await context.db?.drop()
+  })
+  return context
+}
 
 /** A temporary folder for CSV files; `write` takes text or bytes, gzips names ending in `.gz`. */
 export async function csvDir(): Promise<{ dir: string; write(name: string, content: string | Buffer): Promise<string>; remove(): Promise<void> }> {

@@ -1,23 +1,13 @@
 import { fileURLToPath } from 'node:url'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
+import { describe, expect, it } from 'vitest'
 import { widenCsvType } from '../src/sources/csv/widen-csv-type.ts'
-import { columnTypes, csvDir, loadCsv } from './csv-helpers.ts'
+import { columnTypes, csvTestContext, loadCsv } from './csv-helpers.ts'
 
-let db: TestDatabase
-let files: Awaited<ReturnType<typeof csvDir>>
-beforeAll(async () => {
-  db = await createTestDatabase(inject('pgAdminUrl'), 'csv_infer')
-  files = await csvDir()
-})
-afterAll(async () => {
-  await files?.remove()
-  await db?.drop()
-})
+const ctx = csvTestContext('csv_infer')
 
 describe('CSV type inference', () => {
   it('infers each type from the data, keeps leading zeros as text, loads empty fields as NULL', async () => {
-    await files.write(
+    await ctx.files.write(
       'types.csv',
       [
         'small,int,big,huge,dec,dbl,flag,day,at,at_tz,zip,code,empty,Mixed Case',
@@ -27,9 +17,9 @@ describe('CSV type inference', () => {
         '32767,2147483647,-9223372036854775808,5,.5,-1e10,yes,2000-12-31,2024-01-15 23:59,2024-01-15 10:30-0330,12345,1,,',
       ].join('\n') + '\n',
     )
-    const loaded = await loadCsv(db, { path: 'types.csv', table: 'types' }, files.dir)
+    const loaded = await loadCsv(ctx.db, { path: 'types.csv', table: 'types' }, ctx.files.dir)
     expect(loaded.widenings).toEqual([])
-    expect(await columnTypes(db, 'types')).toEqual({
+    expect(await columnTypes(ctx.db, 'types')).toEqual({
       small: 'smallint',
       int: 'integer',
       big: 'bigint',
@@ -45,7 +35,7 @@ describe('CSV type inference', () => {
       empty: 'text',
       'Mixed Case': 'text',
     })
-    const data = await db.query<Record<string, string | null>>(
+    const data = await ctx.db.query<Record<string, string | null>>(
       `select small::text, int::text, big::text, huge::text, dec::text, dbl::text, flag::text, day::text, at::text,
               (at_tz at time zone 'UTC')::text as at_tz, zip, code, empty, "Mixed Case" from types order by ctid`,
     )
@@ -61,14 +51,14 @@ describe('CSV type inference', () => {
   })
 
   it('mixes kinds into the type that holds them all, and anything else into text', async () => {
-    await files.write(
+    await ctx.files.write(
       'mixed.csv',
       'int_dec,int_dbl,date_ts,ts_tz,bool_int,date_int,not_date,spaced,quoted_empty\n' +
         '1,1,2024-01-01,2024-01-01 00:00,true,2024-01-01,2024-02-30, 1,""\n' +
         '1.25,2e2,2024-01-01 12:00,2024-01-01 00:00+01,1,5,2024-01-01,2,3\n',
     )
-    await loadCsv(db, { path: 'mixed.csv', table: 'mixed' }, files.dir)
-    expect(await columnTypes(db, 'mixed')).toEqual({
+    await loadCsv(ctx.db, { path: 'mixed.csv', table: 'mixed' }, ctx.files.dir)
+    expect(await columnTypes(ctx.db, 'mixed')).toEqual({
       int_dec: 'numeric',
       int_dbl: 'double precision',
       date_ts: 'timestamp without time zone',
@@ -80,37 +70,37 @@ describe('CSV type inference', () => {
       quoted_empty: 'smallint',
     })
     // a quoted empty field is NULL too (FORCE_NULL), so it does not force text
-    expect(await db.query(`select quoted_empty from mixed order by 1 nulls first`)).toEqual([{ quoted_empty: null }, { quoted_empty: 3 }])
+    expect(await ctx.db.query(`select quoted_empty from mixed order by 1 nulls first`)).toEqual([{ quoted_empty: null }, { quoted_empty: 3 }])
   })
 
   it('declared types win over inference', async () => {
-    await files.write('declared.csv', 'id,amount,zip\n1,10,123\n2,20.5,456\n')
-    const loaded = await loadCsv(db, { path: 'declared.csv', table: 'declared', columns: { id: 'bigint', zip: 'varchar(5)' } }, files.dir)
+    await ctx.files.write('declared.csv', 'id,amount,zip\n1,10,123\n2,20.5,456\n')
+    const loaded = await loadCsv(ctx.db, { path: 'declared.csv', table: 'declared', columns: { id: 'bigint', zip: 'varchar(5)' } }, ctx.files.dir)
     expect(loaded.columns.map((c) => [c.name, c.type, c.inferred])).toEqual([
       ['id', 'bigint', false],
       ['amount', 'numeric', true],
       ['zip', 'varchar(5)', false],
     ])
-    expect(await columnTypes(db, 'declared')).toEqual({ id: 'bigint', amount: 'numeric', zip: 'character varying(5)' })
-    expect(await db.query(`select id::text, amount::text, zip from declared order by id`)).toEqual([
+    expect(await columnTypes(ctx.db, 'declared')).toEqual({ id: 'bigint', amount: 'numeric', zip: 'character varying(5)' })
+    expect(await ctx.db.query(`select id::text, amount::text, zip from declared order by id`)).toEqual([
       { id: '1', amount: '10', zip: '123' },
       { id: '2', amount: '20.5', zip: '456' },
     ])
   })
 
   it('infers from the first inferRows rows only', async () => {
-    await files.write('sample.csv', 'n\n1\n2\n3\nabc\n')
-    await expect(loadCsv(db, { path: 'sample.csv', table: 'sample', inferRows: 3, columns: {} }, files.dir).then((l) => l.widenings)).resolves.toEqual([
+    await ctx.files.write('sample.csv', 'n\n1\n2\n3\nabc\n')
+    await expect(loadCsv(ctx.db, { path: 'sample.csv', table: 'sample', inferRows: 3, columns: {} }, ctx.files.dir).then((l) => l.widenings)).resolves.toEqual([
       'column "n": integer → text',
     ])
-    expect(await db.query(`select n from sample`)).toEqual([{ n: '1' }, { n: '2' }, { n: '3' }, { n: 'abc' }])
+    expect(await ctx.db.query(`select n from sample`)).toEqual([{ n: '1' }, { n: '2' }, { n: '3' }, { n: 'abc' }])
   })
 
   it("loads the project's sample source_db_init/ticket_sales.csv with the types a model can rely on", async () => {
     const repoRoot = fileURLToPath(new URL('../../..', import.meta.url))
-    const loaded = await loadCsv(db, { path: 'source_db_init/ticket_sales.csv', table: 'ticket_sales' }, repoRoot)
+    const loaded = await loadCsv(ctx.db, { path: 'source_db_init/ticket_sales.csv', table: 'ticket_sales' }, repoRoot)
     expect(loaded.rows).toBe(5000)
-    expect(await columnTypes(db, 'ticket_sales')).toEqual({
+    expect(await columnTypes(ctx.db, 'ticket_sales')).toEqual({
       sale_id: 'smallint',
       film_id: 'smallint',
       user_id: 'smallint',
@@ -124,7 +114,7 @@ describe('CSV type inference', () => {
       promo_code: 'text',
       note: 'text',
     })
-    const [facts] = await db.query(
+    const [facts] = await ctx.db.query(
       `select min(film_id) >= 1 and max(film_id) <= 118 as films, min(user_id) >= 1 and max(user_id) <= 42 as users,
               count(*) filter (where user_id is null) > 0 as anonymous, count(*) filter (where promo_code like '0%') > 0 as leading_zeros,
               count(*) filter (where cinema = 'Cine Belas Artes, São Paulo') > 0 as quoted_comma,

@@ -1,0 +1,24 @@
+/**
+ * The CSV source's building blocks, for the reader/writer integration:
+ *
+ * ```ts
+ * const { files, dialect, columns } = await describeCsvSource({ path: 'data/sales-*.csv.gz', table: 'sales' }, { cwd })
+ * await withCsvWidening(columns, dialect, async (columns, dialect) => {
+ *   // writer: begin; CREATE TABLE shadow (csvTableDdl) …
+ *   for (const file of files) await copyCsvFile(client, { table: shadow, file, columns, dialect, freeze: true })
+ *   // … indexes, ANALYZE, swap, commit
+ * })
+ * ```
+ */
+export { describeCsvSource, type CsvSourceDescription } from './describe-csv-source.ts'
+export { defaultInferRows, type CsvColumn, type CsvDialect, type CsvEncoding, type CsvOnError, type CsvSourceOptions } from './csv-source-options.ts'
+export { openCsvFile, type CsvFileStream } from './open-csv-file.ts'
+export { csvCopySql, quarantineCopySql } from './csv-copy-sql.ts'
+export { csvTableDdl } from './csv-table-ddl.ts'
+export { copyCsvFile, type CopyCsvFileOptions } from './copy-csv-file.ts'
+export { explainCopyError } from './explain-copy-error.ts'
+export { CsvInputError, type CsvProblem } from './csv-input-error.ts'
+export { widenCsvType } from './widen-csv-type.ts'
+export { widenForError, withCsvWidening } from './widen-for-error.ts'
+export { quarantineCsvRows, type QuarantineStream } from './quarantine-csv-rows.ts'
+export { migrateRejectedRows, RejectedRowsWriter, type RejectedCsvRow } from './rejected-rows.ts'
