@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process'
 import { fileURLToPath } from 'node:url'
 import { afterAll, describe, expect, inject, it } from 'vitest'
-import { sleep } from '@elt/core'
+import pg from 'pg'
+import { describeError, sleep } from '@elt/core'
 import type { ReplicationEvent } from '../src/index.ts'
 import { createPair, replicatePair, type Pair } from './helpers.ts'
 
@@ -127,5 +128,25 @@ describe('foreign keys across runs', () => {
 
     expect((await replicatePair(pair)).summary.status).toBe('success')
     expect(await keysOf(pair)).toEqual(before)
+  })
+
+  it('names a reader of a table the swapped table references when it keeps the swap (which drops the key) waiting', async () => {
+    const pair = await createPair(inject('pgAdminUrl'), 'fk_lock')
+    pairs.push(pair)
+    await pair.source.query(`create table customers (id int primary key); insert into customers select generate_series(1, 10);
+      create table orders (id int primary key, customer_id int references customers (id)); insert into orders select g, 1 + g % 10 from generate_series(1, 100) g;`)
+    await replicatePair(pair)
+    const reader = new pg.Client({ connectionString: pair.destination.url, application_name: 'bi-reader' })
+    await reader.connect()
+    try {
+      await reader.query('begin')
+      await reader.query('select count(*) from raw.customers')
+      const pid = (await reader.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]?.pid
+      const error = await replicatePair(pair, { include: ['orders'], swapLockWait: { lockTimeoutMs: 100, retries: 1, backoffMs: 50 } }).catch((e: unknown) => e)
+      expect(describeError(error)).toMatch(new RegExp(`pid ${pid} \\(application "bi-reader".* holds AccessShareLock on raw\\.customers`))
+    } finally {
+      await reader.end()
+    }
+    expect(declared(await keysOf(pair)).map((k) => k.name)).toEqual(['orders_customer_id_fkey'])
   })
 })

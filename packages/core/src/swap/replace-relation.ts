@@ -16,6 +16,12 @@ export interface ReplaceRelationOptions {
   cascade?: boolean
   /** How long to wait for sessions using the old relation or its views (default `defaultLockWaitPolicy`). */
   lockWait?: Partial<LockWaitPolicy>
+  /**
+   * Runs inside the bounded lock wait just before the old relation is dropped (not when it does not exist):
+   * saves what the drop would take. Returns the other relations the drop locks (`schema.name` as
+   * `format('%I.%I')` spells it), so that sessions using them are named when they block it.
+   */
+  beforeDrop?: () => Promise<readonly string[]>
 }
 
 /**
@@ -50,6 +56,7 @@ export async function replaceRelation(client: pg.ClientBase, options: ReplaceRel
     const partitions = await readPartitionAttributes(client, relation)
     const views = await readDependentViews(client, relation)
     involved = [relation, ...views.map((v) => qualifiedName(v.schema, v.name))]
+    if (options.beforeDrop) involved = [...involved, ...(await options.beforeDrop())]
     await dropDependentViews(client, views)
     await client.query(`DROP ${relationKeyword(saved.kind)} ${relation}${options.cascade ? ' CASCADE' : ''}`)
     await options.install()

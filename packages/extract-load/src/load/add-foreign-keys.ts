@@ -23,7 +23,7 @@ function keyedRelations(tables: readonly TableDef[]): KeyedRelation[] {
 /**
  * The `foreign-keys` step, once every table is in: makes the replicated tables' foreign keys
  * exactly the source's, and validated. The swaps already re-added them `NOT VALID` (see
- * `detachTableLinks`); this adds any still missing (a table resumed from an interrupted run, a key
+ * `restoreTableLinks`); this adds any still missing (a table resumed from an interrupted run, a key
  * that could not be added before its referenced table was swapped), drops keys the source no
  * longer has, then `VALIDATE`s every key on or to a replicated table (a scan that does not block
  * readers). A key to a table outside the selection is skipped with a warning; a source key that

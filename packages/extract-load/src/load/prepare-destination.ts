@@ -7,7 +7,7 @@ import type { SequenceDef, TableDef, UserTypeDef } from '../introspect/catalog.t
 /**
  * Readies the destination before any data moves (autocommit, so new enum labels are usable):
  * target schemas, leftovers of a killed run dropped, user-defined types and sequences
- * created. Foreign keys stay: each table's swap re-adds those its `DROP` takes (see `detachTableLinks`).
+ * created. Foreign keys stay: each table's swap re-adds those its `DROP` takes (see `table-links.ts`).
  *
  * ```sql
  * CREATE SCHEMA IF NOT EXISTS "raw";

@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { qualifiedName, quoteIdent, replaceRelation, type LockWaitPolicy } from '@elt/core'
 import { shadowNames } from '../ddl/shadow-names.ts'
 import type { TableDef } from '../introspect/catalog.ts'
-import { detachTableLinks } from './detach-table-links.ts'
+import { detachTableLinks, noTableLinks, restoreTableLinks } from './table-links.ts'
 import { renamePartitionIndexes } from './rename-partition-indexes.ts'
 
 /**
@@ -36,7 +36,7 @@ export async function swapTable(
   // so the second must see the first's recreated view (read committed: each statement sees the latest commit).
   // Taken before the bounded lock wait: a swap waits here at most for the other swap's own bounded wait.
   await client.query(`select pg_advisory_xact_lock(hashtext('elt:replicate:swap'))`)
-  const links = await detachTableLinks(client, table) // foreign keys to the previous copy, sequences it owns
+  let links = noTableLinks
   const install = async () => {
     await client.query(`ALTER TABLE ${qualifiedName(table.targetSchema, names.table)} RENAME TO ${quoteIdent(table.name)}`)
     for (const p of table.partitions) {
@@ -59,8 +59,9 @@ export async function swapTable(
         await client.query(`ALTER SEQUENCE ${qualifiedName(seq.schema, seq.name)} RENAME TO ${quoteIdent(c.identitySequenceName.name)}`)
       }
     }
-    await links.restore()
+    await restoreTableLinks(client, table, links)
   }
-  // CASCADE: foreign keys of other tables referencing the previous copy go with it (`links.restore()` adds them back).
-  return replaceRelation(client, { schema: table.targetSchema, name: table.name, install, cascade: true, lockWait: options.lockWait })
+  // CASCADE: foreign keys to and from the previous copy go with it (saved by `detachTableLinks`, added back by `restoreTableLinks`).
+  const beforeDrop = async () => (links = await detachTableLinks(client, table)).locked
+  return replaceRelation(client, { schema: table.targetSchema, name: table.name, install, beforeDrop, cascade: true, lockWait: options.lockWait })
 }
