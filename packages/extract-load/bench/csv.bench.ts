@@ -8,6 +8,7 @@
  *   3. the CSV source's path as a child process (peak RSS from `/usr/bin/time -v`): describe the file
  *      (dialect + type inference over the first 10,000 rows), then in one transaction CREATE TABLE and
  *      `COPY … FROM STDIN (FORMAT csv …)` with the file's bytes streamed from Node.
+ * `--quarantine` adds 4. the `onError: 'quarantine'` path (Node parses and checks every row; informative, no target).
  * The file is written by a stream (never built in memory) and deleted at the end. Each method runs `--runs`
  * times on a fresh database after a CHECKPOINT, in an order that rotates from run to run; the best time counts.
  * Not a test: it prints seconds, ratios and peak memory.
@@ -26,12 +27,15 @@ import { createTestDatabase } from '@elt/core/testing'
 import { copyCsvFile } from '../src/sources/csv/copy-csv-file.ts'
 import { csvTableDdl } from '../src/sources/csv/csv-table-ddl.ts'
 import { describeCsvSource } from '../src/sources/csv/describe-csv-source.ts'
+import { migrateRejectedRows, RejectedRowsWriter } from '../src/sources/csv/rejected-rows.ts'
 
 const { values } = parseArgs({
   options: {
     size: { type: 'string', default: '1GB' },
     runs: { type: 'string', default: '2' },
-    // internal: the child process that runs our path
+    quarantine: { type: 'boolean', default: false },
+    // internal: the child process that runs our path (`--mode quarantine`: the Node-parsing path)
+    mode: { type: 'string', default: 'copy' },
     load: { type: 'string' },
     url: { type: 'string' },
   },
@@ -90,21 +94,35 @@ async function generate(file: string, bytes: number): Promise<number> {
 }
 
 /** Our path, in this (child) process: prints `{ rows, seconds, types }` as JSON. */
-async function loadOurs(file: string, url: string): Promise<void> {
+async function loadOurs(file: string, url: string, quarantine: boolean): Promise<void> {
   const started = performance.now()
   const description = await describeCsvSource({ path: file, table: 't' })
   const client = new pg.Client({ connectionString: url })
-  await client.connect()
+  const audit = new pg.Client({ connectionString: url })
+  await Promise.all([client.connect(), audit.connect()])
   try {
+    let rejected: RejectedRowsWriter | undefined
+    if (quarantine) {
+      await migrateRejectedRows(audit)
+      rejected = new RejectedRowsWriter(audit, { runId: crypto.randomUUID(), source: 'bench', targetTable: 'public.t' })
+    }
     const table = qualifiedName('public', 't')
     await client.query('begin')
     await client.query(csvTableDdl(table, description.columns))
-    const { rows } = await copyCsvFile(client, { table, file, columns: description.columns, dialect: description.dialect, freeze: true })
+    const { rows } = await copyCsvFile(client, {
+      table,
+      file,
+      columns: description.columns,
+      dialect: description.dialect,
+      freeze: true,
+      ...(rejected ? { onRejected: (row) => rejected.add(row) } : {}),
+    })
+    await rejected?.flush()
     await client.query('commit')
     const seconds = (performance.now() - started) / 1000
     console.log(JSON.stringify({ rows, seconds, types: description.columns.map((c) => c.type) }))
   } finally {
-    await client.end()
+    await Promise.all([client.end(), audit.end()])
   }
 }
 
@@ -139,12 +157,14 @@ async function checkpoint(server: EmbeddedServer): Promise<void> {
   await client.query('CHECKPOINT').finally(() => client.end())
 }
 
-const methodNames = ['precreated', 'sametx', 'ours'] as const
-type Method = (typeof methodNames)[number]
+const allMethods = ['precreated', 'sametx', 'ours', 'quarantine'] as const
+type Method = (typeof allMethods)[number]
+const methodNames = allMethods.filter((m) => m !== 'quarantine' || values.quarantine)
 const labels: Record<Method, string> = {
   precreated: 'psql \\copy, table made before',
   sametx: 'psql -1 create + \\copy',
   ours: 'elt CSV path (infer + COPY)',
+  quarantine: "elt onError: 'quarantine' path",
 }
 
 async function main(): Promise<void> {
@@ -163,7 +183,7 @@ async function main(): Promise<void> {
     const copy = `\\copy t from '${file.replace(/'/g, "''")}' csv header`
 
     const timings: Record<Method, number>[] = []
-    let peakKb = 0
+    const peakKb: Partial<Record<Method, number>> = {}
     let inside = Infinity
     for (let run = 1; run <= Number(values.runs); run++) {
       const order = methodNames.map((_, i) => methodNames[(i + run - 1) % methodNames.length]!)
@@ -173,15 +193,15 @@ async function main(): Promise<void> {
         try {
           if (name === 'precreated') await db.query(ddl)
           await checkpoint(server)
-          console.error(`run ${run}: ${i + 1}/3 ${labels[name]} …`)
-          if (name === 'ours') {
-            const result = await sh(`/usr/bin/time -v node --import tsx packages/extract-load/bench/csv.bench.ts --load ${q(file)} --url ${q(db.url)}`)
+          console.error(`run ${run}: ${i + 1}/${methodNames.length} ${labels[name]} …`)
+          if (name === 'ours' || name === 'quarantine') {
+            const result = await sh(`/usr/bin/time -v node --import tsx packages/extract-load/bench/csv.bench.ts --load ${q(file)} --url ${q(db.url)} --mode ${name === 'ours' ? 'copy' : 'quarantine'}`)
             const summary = JSON.parse(result.stdout) as { rows: number; seconds: number; types: string[] }
             if (summary.rows !== rows) throw new Error(`our path loaded ${summary.rows} rows, expected ${rows}`)
             const expected = columns.map(([, type]) => type)
             if (summary.types.join() !== expected.join()) throw new Error(`our path inferred ${summary.types.join()}, expected ${expected.join()}`)
-            peakKb = Math.max(peakKb, Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1]))
-            inside = Math.min(inside, summary.seconds)
+            peakKb[name] = Math.max(peakKb[name] ?? 0, Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1]))
+            if (name === 'ours') inside = Math.min(inside, summary.seconds)
             timed[name] = result.seconds
           } else {
             const command =
@@ -202,17 +222,18 @@ async function main(): Promise<void> {
     const all = (m: Method) => `runs: ${timings.map((t) => t[m].toFixed(2)).join(', ')}`
     const line = (name: string, seconds: number, extra = '') => `${name.padEnd(34)} ${seconds.toFixed(2).padStart(8)} s  ${extra}`
     console.log(`\nCSV benchmark: ${(size / 1024 ** 2).toFixed(0)} MB, ${rows.toLocaleString('en-US')} rows, ${columns.length} columns, ${os.availableParallelism()} cores\n`)
-    for (const m of methodNames) console.log(line(labels[m], best(m), all(m) + (m === 'ours' ? `; peak RSS ${(peakKb / 1024).toFixed(0)} MB` : '')))
+    const rss = (m: Method) => (peakKb[m] === undefined ? '' : `; peak RSS ${((peakKb[m] ?? 0) / 1024).toFixed(0)} MB`)
+    for (const m of methodNames) console.log(line(labels[m], best(m), all(m) + rss(m)))
     console.log(line('  of which inside the process', inside, '(describe + create + COPY + commit; the rest is node/tsx start)'))
     console.log('')
     console.log(`elt / psql \\copy (table made before) = ${(best('ours') / best('precreated')).toFixed(2)}  (target ≤ 1.20)`)
     console.log(`elt / psql -1 create + \\copy        = ${(best('ours') / best('sametx')).toFixed(2)}`)
-    console.log(`peak RSS                            = ${(peakKb / 1024).toFixed(0)} MB  (flat in file size)`)
+    console.log(`peak RSS                            = ${((peakKb.ours ?? 0) / 1024).toFixed(0)} MB  (flat in file size)`)
   } finally {
     await server?.stop().catch(() => {})
     await rm(dir, { recursive: true, force: true })
   }
 }
 
-if (values.load !== undefined) await loadOurs(values.load, values.url ?? '')
+if (values.load !== undefined) await loadOurs(values.load, values.url ?? '', values.mode === 'quarantine')
 else await main()

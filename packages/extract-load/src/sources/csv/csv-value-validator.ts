@@ -71,7 +71,7 @@ export function csvValueValidator(type: string): CsvValueValidator | undefined {
       const integerDigits = p === undefined ? undefined : Number(p) - Number(s ?? 0)
       return (value) => {
         const v = trim(value)
-        if (specialNumber.test(v)) return !/^[+-]?nan$/i.test(v) || !/^[+-]/.test(v)
+        if (specialNumber.test(v)) return !/^[+-]nan$/i.test(v) // NaN takes no sign; Infinity may
         if (!numericSyntax.test(v)) return false
         if (integerDigits === undefined || /[eE]/.test(v)) return true
         const whole = (v.replace(/^[+-]/, '').split('.')[0] ?? '').replace(/^0+/, '')

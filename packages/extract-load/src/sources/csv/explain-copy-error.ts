@@ -41,10 +41,9 @@ export function explainCopyError(
   if (!isPgError(error) || error.where === undefined) return undefined
   const context = /(?:^|\n)COPY .*?, line (\d+)(?:, column ([\s\S]*)|: "([\s\S]*)")?$/.exec(error.where)
   if (!context) return undefined
-  const mapped = fileLine(Number(context[1]))
-  const line = mapped ?? Number.NaN
-  const at = mapped === undefined ? file : `${file}, line ${mapped}`
-  const base = { file, ...(mapped === undefined ? {} : { line: mapped }), cause: error }
+  const line = fileLine(Number(context[1]))
+  const at = line === undefined ? file : `${file}, line ${line}`
+  const base = { file, ...(line === undefined ? {} : { line }), cause: error }
   const pgMessage = error.message
 
   if (context[2] !== undefined) {
@@ -86,8 +85,9 @@ export function explainCopyError(
     )
   }
   if (pgMessage === 'unterminated CSV quoted field') {
+    // CONTEXT quotes the record from its start to where COPY gave up: its line breaks lead back to the opening line.
     const whole = record !== undefined && !(record.endsWith('...') && Buffer.byteLength(record) >= printoutBytes)
-    const start = whole ? line - (record.match(/\n/g)?.length ?? 0) : undefined
+    const start = whole && line !== undefined ? line - (record.match(/\n/g)?.length ?? 0) : undefined
     const opening = start !== undefined ? `opened on line ${start}` : `starting ${JSON.stringify(record ?? '')}`
     return new CsvInputError(`${file}: a quoted field ${opening} is never closed (it runs to the end of the file).`, {
       ...base,
