@@ -1,36 +1,31 @@
 import { randomUUID } from 'node:crypto'
 import path from 'node:path'
 import pg from 'pg'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
-import { migrateRejectedRows, RejectedRowsWriter } from '../src/sources/csv/rejected-rows.ts'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { csvValueValidator } from '../src/sources/csv/csv-value-validator.ts'
-import { csvDir, loadCsv } from './csv-helpers.ts'
+import { migrateRejectedRows, RejectedRowsWriter } from '../src/sources/csv/rejected-rows.ts'
+import { csvTestContext, loadCsv } from './csv-helpers.ts'
 
-let db: TestDatabase
-let files: Awaited<ReturnType<typeof csvDir>>
+const ctx = csvTestContext('csv_quarantine')
+/** A second connection for the rejected rows: the load's connection is busy with COPY. */
 let audit: pg.Client
 beforeAll(async () => {
-  db = await createTestDatabase(inject('pgAdminUrl'), 'csv_quarantine')
-  files = await csvDir()
-  audit = new pg.Client({ connectionString: db.url })
+  audit = new pg.Client({ connectionString: ctx.db.url })
   await audit.connect()
   await migrateRejectedRows(audit)
   await migrateRejectedRows(audit) // idempotent
 })
 afterAll(async () => {
   await audit?.end()
-  await files?.remove()
-  await db?.drop()
 })
 
 async function rejectedRows(runId: string) {
-  return db.query(`select file, line::int, raw, reason from _elt_audit.rejected_rows where run_id = $1 order by line`, [runId])
+  return ctx.db.query(`select file, line::int, raw, reason from _elt_audit.rejected_rows where run_id = $1 order by line`, [runId])
 }
 
 describe("onError: 'quarantine'", () => {
   it('loads the good rows and records each bad one with file, line, raw text and reason', async () => {
-    const file = await files.write(
+    const file = await ctx.files.write(
       'q.csv',
       'id,amount,name\n' +
         '1,10,Zoë\n' +
@@ -46,10 +41,10 @@ describe("onError: 'quarantine'", () => {
     )
     const runId = randomUUID()
     const rejected = new RejectedRowsWriter(audit, { runId, source: 'csv', targetTable: 'raw.q' }, 2)
-    const loaded = await loadCsv(db, { path: 'q.csv', table: 'q', columns: { amount: 'integer' }, onError: 'quarantine' }, files.dir, rejected)
+    const loaded = await loadCsv(ctx.db, { path: 'q.csv', table: 'q', columns: { amount: 'integer' }, onError: 'quarantine' }, ctx.files.dir, rejected)
     expect(loaded.rows).toBe(4)
     expect(rejected.count).toBe(6)
-    expect(await db.query(`select id, amount, name from q order by ctid`)).toEqual([
+    expect(await ctx.db.query(`select id, amount, name from q order by ctid`)).toEqual([
       { id: 1, amount: 10, name: 'Zoë' },
       { id: 5, amount: 50, name: 'e' },
       { id: 6, amount: null, name: 'f' },
@@ -65,28 +60,45 @@ describe("onError: 'quarantine'", () => {
     ])
   })
 
+  it('counts lines of a CRLF file with CRLF inside quoted fields as an editor does', async () => {
+    const file = await ctx.files.write('crlf.csv', 'id,note\r\n1,"a\r\nb"\r\n2,"c\r\nd\r\ne"\r\n3\r\n4,x,y\r\n5,ok\r\n')
+    const runId = randomUUID()
+    const rejected = new RejectedRowsWriter(audit, { runId, source: 'csv', targetTable: 'raw.crlf' })
+    const loaded = await loadCsv(ctx.db, { path: 'crlf.csv', table: 'crlf', onError: 'quarantine' }, ctx.files.dir, rejected)
+    expect(loaded.rows).toBe(3)
+    expect(await ctx.db.query(`select id, note from crlf order by id`)).toEqual([
+      { id: 1, note: 'a\r\nb' },
+      { id: 2, note: 'c\r\nd\r\ne' },
+      { id: 5, note: 'ok' },
+    ])
+    expect(await rejectedRows(runId)).toEqual([
+      { file, line: 7, raw: '3', reason: 'ragged row: 1 fields, the header has 2' },
+      { file, line: 8, raw: '4,x,y', reason: 'ragged row: 3 fields, the header has 2' },
+    ])
+  })
+
   it('an inferred column still widens on a late value (rejections of the first attempt are cleared)', async () => {
     const rows = Array.from({ length: 50 }, (_, i) => `${i + 1},${i === 40 ? '2024-01-01' : i}`)
-    await files.write('qw.csv', `id,v\n${rows.join('\n')}\n51,1,extra\n`)
+    await ctx.files.write('qw.csv', `id,v\n${rows.join('\n')}\n51,1,extra\n`)
     const runId = randomUUID()
     const rejected = new RejectedRowsWriter(audit, { runId, source: 'csv', targetTable: 'raw.qw' })
-    const loaded = await loadCsv(db, { path: 'qw.csv', table: 'qw', inferRows: 10, onError: 'quarantine' }, files.dir, rejected)
+    const loaded = await loadCsv(ctx.db, { path: 'qw.csv', table: 'qw', inferRows: 10, onError: 'quarantine' }, ctx.files.dir, rejected)
     expect(loaded.widenings).toEqual(['column "v": integer → text'])
     expect(loaded.rows).toBe(50)
-    expect(await db.query(`select v from qw where id = 41`)).toEqual([{ v: '2024-01-01' }])
-    expect(await rejectedRows(runId)).toEqual([{ file: path.join(files.dir, 'qw.csv'), line: 52, raw: '51,1,extra', reason: 'ragged row: 3 fields, the header has 2' }])
+    expect(await ctx.db.query(`select v from qw where id = 41`)).toEqual([{ v: '2024-01-01' }])
+    expect(await rejectedRows(runId)).toEqual([{ file: path.join(ctx.files.dir, 'qw.csv'), line: 52, raw: '51,1,extra', reason: 'ragged row: 3 fields, the header has 2' }])
     expect(rejected.count).toBe(1)
   })
 
   it('a value PostgreSQL rejects in a column Node does not check (uuid) fails the load naming its file line', async () => {
     const u = '0b7c7a4e-5a43-4bd6-9d0a-2b8f8d3c0e11'
-    const file = await files.write('qu.csv', `id,u,note\n1,${u},a\n2,${u},"x\ny"\n3\n4,not-a-uuid,b\n5,${u},c\n`)
+    const file = await ctx.files.write('qu.csv', `id,u,note\n1,${u},a\n2,${u},"x\ny"\n3\n4,not-a-uuid,b\n5,${u},c\n`)
     const rejected = new RejectedRowsWriter(audit, { runId: randomUUID(), source: 'csv', targetTable: 'raw.qu' })
-    const error = await loadCsv(db, { path: 'qu.csv', table: 'qu', columns: { u: 'uuid' }, onError: 'quarantine' }, files.dir, rejected).catch((e: unknown) => e)
+    const error = await loadCsv(ctx.db, { path: 'qu.csv', table: 'qu', columns: { u: 'uuid' }, onError: 'quarantine' }, ctx.files.dir, rejected).catch((e: unknown) => e)
     // COPY counted the 3rd row sent; in the file that is line 6 (header, a two-line record and a rejected row before it)
     expect(error).toMatchObject({ file, line: 6, column: 'u', value: 'not-a-uuid', problem: 'type' })
     expect((error as Error).message).toBe(`${file}, line 6, column "u": "not-a-uuid" is not a valid uuid (invalid input syntax for type uuid: "not-a-uuid").`)
-    expect(await db.query(`select to_regclass('public.qu') as t`)).toEqual([{ t: null }])
+    expect(await ctx.db.query(`select to_regclass('public.qu') as t`)).toEqual([{ t: null }])
   })
 
   it('validators accept what PostgreSQL accepts for each type, and reject what it rejects', async () => {
@@ -104,7 +116,7 @@ describe("onError: 'quarantine'", () => {
       ['varchar(3)', ['abc', 'ção', 'ab   '], ['abcd', 'ab c']],
       ['text', ['anything at all'], ['nul\u0000byte']],
     ]
-    const client = new pg.Client({ connectionString: db.url })
+    const client = new pg.Client({ connectionString: ctx.db.url })
     await client.connect()
     try {
       for (const [type, good, bad] of cases) {

@@ -1,38 +1,61 @@
-import { parse, type Parser } from 'csv-parse'
+import { parse, type CsvError, type Options, type Parser } from 'csv-parse'
 import type { CsvDialect } from './csv-source-options.ts'
 
 /** Longest record the Node-side parser holds (an unterminated quote would otherwise swallow the rest of the file). */
 export const maxCsvRecordBytes = 64 * 1024 * 1024
 
+/** One parsed record: its fields, the file line it starts on (1-based), and its text as in the file. */
+export interface CsvParsedRecord {
+  record: string[]
+  line: number
+  raw: string
+}
+
+const lineBreaks = /\r\n|\n|\r/g
+const trailingBreak = /(?:\r\n|\n|\r)$/
+
 /**
  * A streaming `csv-parse` parser that reads a dialect the way PostgreSQL's COPY (FORMAT csv)
  * does: same delimiter, quote, escape and encoding, a quote inside an unquoted field is a
  * character (`relax_quotes`), rows of any length are returned (the caller decides about ragged
- * rows), CRLF or LF line ends. Each record comes as `{ record: string[], info: { lines }, raw? }`.
+ * rows), CRLF, LF or CR line ends. Yields {@link CsvParsedRecord}s. Lines are counted here, from
+ * each record's text in parse order (csv-parse's own `info.lines` counts a CRLF inside a quoted
+ * field twice). With `onSkip`, a record csv-parse cannot read (a quote never closed) is handed
+ * there with its line instead of failing the stream.
  *
  * ```ts
- * for await (const { record, info } of stream.pipe(createCsvParser(dialect))) …
+ * for await (const { record, line } of file.pipe(createCsvParser(dialect))) …
  * ```
  */
-export function createCsvParser(dialect: CsvDialect, options: { raw?: boolean; to?: number; onSkip?: (error: Error | undefined, raw: string | undefined) => void } = {}): Parser {
-  return parse({
+export function createCsvParser(
+  dialect: CsvDialect,
+  options: { to?: number; onSkip?: (error: CsvError | undefined, raw: string, line: number) => void } = {},
+): Parser {
+  let next = 1
+  const lineOf = (raw: string) => {
+    const line = next
+    next += (raw.replace(trailingBreak, '').match(lineBreaks)?.length ?? 0) + 1
+    return line
+  }
+  const { onSkip } = options
+  const parserOptions: Options<CsvParsedRecord, { record: string[]; raw: string }> = {
     delimiter: dialect.delimiter,
     quote: dialect.quote,
     escape: dialect.escape,
     encoding: dialect.encoding,
     relax_quotes: true,
     relax_column_count: true,
-    info: true,
-    raw: options.raw ?? false,
+    raw: true,
     max_record_size: maxCsvRecordBytes,
+    on_record: ({ record, raw }) => ({ record, line: lineOf(raw), raw }),
     ...(options.to !== undefined ? { to: options.to } : {}),
-    ...(options.onSkip ? { skip_records_with_error: true, on_skip: (error, raw) => void options.onSkip?.(error, raw) } : {}),
-  })
+    ...(onSkip ? { skip_records_with_error: true, on_skip: (error, raw = '') => void onSkip(error, raw, lineOf(raw)) } : {}),
+  }
+  // The typings tie a record-mapping `on_record` to the `columns` option; without columns it works the same.
+  return parse(parserOptions as unknown as Options)
 }
 
-/** One parsed record as `createCsvParser` yields it. */
-export interface CsvParsedRecord {
-  record: string[]
-  info: { lines: number }
-  raw?: string
+/** A record's text without its line break. */
+export function withoutLineBreak(raw: string): string {
+  return raw.replace(trailingBreak, '')
 }

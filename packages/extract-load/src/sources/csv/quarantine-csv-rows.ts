@@ -1,7 +1,6 @@
 import { pipeline, Readable } from 'node:stream'
-import type { CsvError } from 'csv-parse'
 import { copyTextRow } from './copy-text-row.ts'
-import { createCsvParser, type CsvParsedRecord } from './create-csv-parser.ts'
+import { createCsvParser, withoutLineBreak, type CsvParsedRecord } from './create-csv-parser.ts'
 import { CsvInputError } from './csv-input-error.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
 import { csvValueValidator } from './csv-value-validator.ts'
@@ -86,35 +85,28 @@ async function* goodRows(input: Readable, { file, columns, dialect, onRejected }
   const skipped: RejectedCsvRow[] = []
   let fatal: Error | undefined
   const parser = createCsvParser(dialect, {
-    raw: true,
-    onSkip: (error, raw = '') => {
-      const csvError = error as CsvError | undefined
-      const lines = Number(csvError?.lines ?? 0)
-      if (csvError?.code === 'CSV_MAX_RECORD_SIZE') {
-        fatal = new CsvInputError(`${file}: a record past line ${lines} is longer than 64 MiB.`, {
+    onSkip: (error, raw, line) => {
+      if (error?.code === 'CSV_MAX_RECORD_SIZE') {
+        fatal = new CsvInputError(`${file}: the record starting on line ${line} is longer than 64 MiB.`, {
           file,
-          line: lines,
+          line,
           problem: 'quote',
           hint: 'Probably a quoted field that is never closed: fix the quote, or set quote/escape in the source config.',
         })
         return
       }
-      const newlines = raw.match(/\n/g)?.length ?? 0
-      skipped.push({ file, line: lines - newlines + (raw.endsWith('\n') ? 1 : 0), raw: trimEnd(raw), reason: `malformed: ${csvError?.message ?? 'unreadable record'}` })
+      skipped.push({ file, line, raw: withoutLineBreak(raw), reason: `malformed: ${error?.message ?? 'unreadable record'}` })
     },
   })
   pipeline(input, parser, () => {}) // an error on either side destroys both; the loop below sees it
   const validators = columns.map((c) => csvValueValidator(c.type))
-  let previousEnd = 0
   let header = true
   let batch = ''
   let sent = 0
   try {
-    for await (const { record, info, raw = '' } of parser as AsyncIterable<CsvParsedRecord>) {
+    for await (const { record, line, raw } of parser as AsyncIterable<CsvParsedRecord>) {
       if (fatal) throw fatal
       for (const row of skipped.splice(0)) await onRejected(row)
-      const line = previousEnd + 1
-      previousEnd = info.lines
       if (header) {
         header = false
         checkHeader(record, columns, file)
@@ -139,7 +131,7 @@ async function* goodRows(input: Readable, { file, columns, dialect, onRejected }
         }
       }
       if (reason !== undefined) {
-        await onRejected({ file, line, raw: trimEnd(raw), reason })
+        await onRejected({ file, line, raw: withoutLineBreak(raw), reason })
         continue
       }
       batch += copyTextRow(values)
@@ -178,9 +170,4 @@ function lateValue(file: string, line: number, column: CsvColumn, value: string)
     problem: 'type',
     hint: `The type ${column.type} was inferred from the first rows; declare the column's type in the source config.`,
   })
-}
-
-/** A record's raw text without its line break. */
-function trimEnd(raw: string): string {
-  return raw.replace(/\r?\n$/, '')
 }
