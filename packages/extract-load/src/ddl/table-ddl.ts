@@ -1,5 +1,5 @@
 import { qualifiedName, quoteIdent } from '@elt/core'
-import type { ColumnDef, RelationParts, TableDef } from '../introspect/catalog.ts'
+import type { ColumnDef, ConstraintDef, RelationParts, TableDef } from '../introspect/catalog.ts'
 import { shadowNames } from './shadow-names.ts'
 import { sequenceOptions } from './type-ddl.ts'
 
@@ -20,10 +20,15 @@ export function copiedColumns(table: TableDef): string[] {
   return table.columns.filter((c) => c.generated === null).map((c) => c.name)
 }
 
+/** `NOT VALID` in the source: a row may break it, so it is added after the data (`CREATE TABLE` would make it valid). */
+const notValid = (c: ConstraintDef) => c.definition.endsWith(' NOT VALID')
+const validChecks = (parts: RelationParts) => parts.constraints.filter((c) => c.kind === 'c' && !notValid(c))
+
 /**
  * DDL of the shadow table and its partitions, run with `search_path` = the target schema
  * (same-schema types, sequences in defaults and check constraints resolve there). `UNLOGGED`
- * where the source's table or partition is; a partition's own check constraints with it.
+ * where the source's table or partition is; a partition's own check constraints with it (not those
+ * the source has `NOT VALID`: see {@link notValidChecksDdl}).
  *
  * ```sql
  * CREATE TABLE "raw"."elt_new_3f2a9c01d4" ("film_id" integer DEFAULT nextval('films_film_id_seq'::regclass) NOT NULL,
@@ -33,7 +38,7 @@ export function copiedColumns(table: TableDef): string[] {
  */
 export function createShadowDdl(table: TableDef): string[] {
   const names = shadowNames(table.targetSchema, table.name)
-  const checks = (parts: RelationParts) => parts.constraints.filter((c) => c.kind === 'c').map((c) => `CONSTRAINT ${quoteIdent(c.name)} ${c.definition}`)
+  const checks = (parts: RelationParts) => validChecks(parts).map((c) => `CONSTRAINT ${quoteIdent(c.name)} ${c.definition}`)
   const create = (parts: RelationParts) => `CREATE ${parts.unlogged ? 'UNLOGGED ' : ''}TABLE`
   const body = [...table.columns.map(columnDdl), ...checks(table)]
   const statements = [
@@ -80,4 +85,20 @@ export function indexDdl(table: TableDef): { sql: string; tempName: string; fina
     }
   }
   return out
+}
+
+/**
+ * Check constraints the source has `NOT VALID` (rows may break them), added without a scan once
+ * the new copy is in place under its final name (in the swap), so they hold for new rows only,
+ * as in the source.
+ *
+ * ```sql
+ * ALTER TABLE "raw"."film" ADD CONSTRAINT "film_title_short" CHECK ((length(title) < 7)) NOT VALID
+ * ```
+ */
+export function notValidChecksDdl(table: TableDef): string[] {
+  const relations: [string, RelationParts][] = [[table.name, table], ...table.partitions.map((p): [string, RelationParts] => [p.name, p])]
+  return relations.flatMap(([name, parts]) =>
+    parts.constraints.filter((c) => c.kind === 'c' && notValid(c)).map((c) => `ALTER TABLE ${qualifiedName(table.targetSchema, name)} ADD CONSTRAINT ${quoteIdent(c.name)} ${c.definition}`),
+  )
 }

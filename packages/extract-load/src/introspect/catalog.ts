@@ -69,6 +69,8 @@ export interface ForeignKeyDef {
   sourceRef: string
   /** Whether the referenced table is replicated by this run: a key to a table outside the selection is skipped. */
   replicated: boolean
+  /** False for a key the source has `NOT VALID` (rows may break it): it stays `NOT VALID` in the destination. */
+  validated: boolean
 }
 
 /**

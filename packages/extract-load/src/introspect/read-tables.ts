@@ -106,7 +106,7 @@ export async function readTables(
   // own only (those cloned from its parent have a parent constraint / are partitions of an index)
   const relations = [[...oids.map(String), ...partitions.rows.map((r) => String(r.oid))]]
   const constraints = await client.query<Row>(
-    `select con.conrelid::int8 as table_oid, con.conname as name, con.contype as kind, pg_get_constraintdef(con.oid) as definition,
+    `select con.conrelid::int8 as table_oid, con.conname as name, con.contype as kind, pg_get_constraintdef(con.oid) as definition, con.convalidated as validated,
             rn.nspname as ref_schema, rc.relname as ref_name, quote_ident(rn.nspname) || '.' || quote_ident(rc.relname) as ref_qualified
        from pg_constraint con
        join pg_class c on c.oid = con.conrelid
@@ -166,7 +166,14 @@ export async function readTables(
     if (refSchema !== schema) {
       definition = definition.replace(`REFERENCES ${r.ref_qualified as string}(`, `REFERENCES ${qualifiedName(references.schema, references.name)}(`)
     }
-    return { name: r.name as string, definition, references, sourceRef: `${refSchema}.${refName}`, replicated: isReplicated(refSchema, refName) }
+    return {
+      name: r.name as string,
+      definition,
+      references,
+      sourceRef: `${refSchema}.${refName}`,
+      replicated: isReplicated(refSchema, refName),
+      validated: r.validated as boolean,
+    }
   })
   // an index backing a primary key, unique or exclusion constraint is built with its constraint
   const indexesOf = byTable<IndexDef>(indexes.rows, (r) => {

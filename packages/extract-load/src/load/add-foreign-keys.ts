@@ -26,7 +26,7 @@ function keyedRelations(tables: readonly TableDef[]): KeyedRelation[] {
  * `restoreTableLinks`); this adds any still missing (a table resumed from an interrupted run, a key
  * that could not be added before its referenced table was swapped), drops keys the source no
  * longer has, then `VALIDATE`s every key on or to a replicated table (a scan that does not block
- * readers). A key to a table outside the selection is skipped with a warning; a source key that
+ * readers) but those the source has `NOT VALID`. A key to a table outside the selection is skipped with a warning; a source key that
  * fails to validate fails the run, another (a key of a table outside the selection) only warns.
  * With `bestEffort` (after a failed run) it only validates what is there, and a key that fails
  * to validate is only logged.
@@ -59,17 +59,19 @@ export async function addForeignKeys(
     ).rows.map((k) => ({ ...k, relation: qualifiedName(k.schema, k.table) }))
 
   const declared = new Set<string>()
+  const notValid = new Set<string>() // `NOT VALID` in the source: left so
   let added = 0
   const before = options.bestEffort ? [] : await existing()
-  for (const r of options.bestEffort ? [] : relations) {
+  for (const r of relations) {
     const relation = qualifiedName(r.schema, r.name)
     for (const key of r.keys) {
       if (!key.replicated) {
-        logger.warn(`${sourceName(r.table)}: foreign key ${key.name} references ${key.sourceRef}, which is not replicated; skipped`)
+        if (!options.bestEffort) logger.warn(`${sourceName(r.table)}: foreign key ${key.name} references ${key.sourceRef}, which is not replicated; skipped`)
         continue
       }
       declared.add(`${relation} ${key.name}`)
-      if (before.some((k) => k.relation === relation && k.name === key.name)) continue
+      if (!key.validated) notValid.add(`${relation} ${key.name}`)
+      if (options.bestEffort || before.some((k) => k.relation === relation && k.name === key.name)) continue
       await client.query('BEGIN')
       try {
         await setLocalSearchPath(client, r.schema)
@@ -89,7 +91,7 @@ export async function addForeignKeys(
     }
   }
   for (const k of await existing()) {
-    if (k.validated) continue
+    if (k.validated || notValid.has(`${k.relation} ${k.name}`)) continue
     try {
       await client.query(`ALTER TABLE ${k.relation} VALIDATE CONSTRAINT ${quoteIdent(k.name)}`)
     } catch (error) {

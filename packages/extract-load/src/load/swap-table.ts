@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import { qualifiedName, quoteIdent, replaceRelation, type LockWaitPolicy } from '@elt/core'
 import { shadowNames } from '../ddl/shadow-names.ts'
+import { notValidChecksDdl } from '../ddl/table-ddl.ts'
 import type { TableDef } from '../introspect/catalog.ts'
 import { detachTableLinks, noTableLinks, restoreTableLinks } from './table-links.ts'
 import { renamePartitionIndexes } from './rename-partition-indexes.ts'
@@ -47,6 +48,7 @@ export async function swapTable(
       await client.query(`ALTER INDEX ${qualifiedName(table.targetSchema, i.tempName)} RENAME TO ${quoteIdent(i.finalName)}`)
     }
     await renamePartitionIndexes(client, table)
+    for (const sql of notValidChecksDdl(table)) await client.query(sql)
     for (const c of table.columns) {
       if (c.identity === null || c.identitySequenceName === null) continue
       const { rows } = await client.query<{ schema: string; name: string }>(
