@@ -34,6 +34,7 @@ const validChecks = (parts: RelationParts) => parts.constraints.filter((c) => c.
  * CREATE TABLE "raw"."elt_new_3f2a9c01d4" ("film_id" integer DEFAULT nextval('films_film_id_seq'::regclass) NOT NULL,
  *   "title" character varying(255) NOT NULL, …, CONSTRAINT "films_user_rating_check" CHECK (…))
  * CREATE UNLOGGED TABLE "raw"."elt_new_9b1c…" PARTITION OF "raw"."elt_new_3f2a9c01d4" (CONSTRAINT "p07_small" CHECK (amount < 100)) FOR VALUES FROM (…) TO (…)
+ * ALTER TABLE "raw"."elt_new_9b1c…" ALTER COLUMN "amount" SET DEFAULT 0.99      -- declared on the partition itself
  * ```
  */
 export function createShadowDdl(table: TableDef): string[] {
@@ -47,12 +48,22 @@ export function createShadowDdl(table: TableDef): string[] {
   const shadowOf = (name: string) => (name === table.name ? names.table : names.partition(name))
   for (const p of table.partitions) {
     const own = checks(p)
+    const shadow = qualifiedName(table.targetSchema, names.partition(p.name))
     statements.push(
-      `${create(p)} ${qualifiedName(table.targetSchema, names.partition(p.name))} PARTITION OF ${qualifiedName(table.targetSchema, shadowOf(p.parent))}` +
+      `${create(p)} ${shadow} PARTITION OF ${qualifiedName(table.targetSchema, shadowOf(p.parent))}` +
         (own.length > 0 ? ` (${own.join(', ')})` : '') +
         ` ${p.bound}` +
         (p.partitionKey ? ` PARTITION BY ${p.partitionKey}` : ''),
     )
+    // a partition gets its parent's NOT NULLs and defaults; what it declares itself differs
+    const parent = p.parent === table.name ? table.columns : (table.partitions.find((q) => q.name === p.parent)?.columns ?? [])
+    for (const c of p.columns) {
+      const inherited = parent.find((q) => q.name === c.name)
+      if (inherited === undefined) continue
+      const column = `ALTER TABLE ${shadow} ALTER COLUMN ${quoteIdent(c.name)}`
+      if (c.notNull && !inherited.notNull) statements.push(`${column} SET NOT NULL`)
+      if (c.default !== inherited.default) statements.push(c.default === null ? `${column} DROP DEFAULT` : `${column} SET DEFAULT ${c.default}`)
+    }
   }
   return statements
 }

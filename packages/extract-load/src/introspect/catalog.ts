@@ -99,6 +99,8 @@ export interface PartitionDef extends RelationParts {
    * names those it creates itself, so they are renamed to the source's names after the swap.
    */
   attachedIndexes: { name: string; parentIndex: string }[]
+  /** NOT NULL and default of each column on the partition itself: where they differ from its parent's, they are set on it. */
+  columns: { name: string; notNull: boolean; default: string | null }[]
 }
 
 /** A foreign key of a replicated relation (a table or a partition) to a table, seen from the referenced table. */

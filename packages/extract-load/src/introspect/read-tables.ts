@@ -102,6 +102,14 @@ export async function readTables(
       order by p.depth, c.relname`,
     param,
   )
+  const partitionColumns = await client.query<Row>(
+    `select a.attrelid::int8 as table_oid, a.attname as name, a.attnotnull as not_null,
+            case when a.attgenerated = '' then pg_get_expr(d.adbin, d.adrelid) end as default_expr
+       from pg_attribute a left join pg_attrdef d on d.adrelid = a.attrelid and d.adnum = a.attnum
+      where a.attrelid = any($1::oid[]) and a.attnum > 0 and not a.attisdropped
+      order by a.attrelid, a.attnum`,
+    [partitions.rows.map((r) => String(r.oid))],
+  )
   // constraints, indexes and foreign keys of the tables and of their partitions: a partition's
   // own only (those cloned from its parent have a parent constraint / are partitions of an index)
   const relations = [[...oids.map(String), ...partitions.rows.map((r) => String(r.oid))]]
@@ -189,6 +197,11 @@ export async function readTables(
   const attachedIndexesOf = byTable<PartitionDef['attachedIndexes'][number]>(indexes.rows, (r) =>
     r.parent_index === null ? undefined : { name: r.name as string, parentIndex: r.parent_index as string },
   )
+  const partitionColumnsOf = byTable<PartitionDef['columns'][number]>(partitionColumns.rows, (r) => ({
+    name: r.name as string,
+    notNull: r.not_null as boolean,
+    default: (r.default_expr as string | null) ?? null,
+  }))
   const partsOf = (oid: number) => ({
     constraints: constraintsOf.get(oid) ?? [],
     indexes: indexesOf.get(oid) ?? [],
@@ -202,6 +215,7 @@ export async function readTables(
     unlogged: r.unlogged as boolean,
     ...partsOf(Number(r.oid)),
     attachedIndexes: attachedIndexesOf.get(Number(r.oid)) ?? [],
+    columns: partitionColumnsOf.get(Number(r.oid)) ?? [],
   }))
 
   return tables.rows.map((r) => {
