@@ -35,6 +35,30 @@ describe('CSV files and dialects', () => {
     expect(await ctx.db.query(`select count(*)::int as n, max(name) filter (where id = 7000) as last from late_latin1`)).toEqual([{ n: 7001, last: 'Conceição' }])
   })
 
+  it('a glob mixing UTF-8 and Latin-1 exports reads each file with its own encoding', async () => {
+    await ctx.files.write('mix-1.csv', 'id,city\n1,São Paulo\n')
+    await ctx.files.write('mix-2.csv', Buffer.from('id,city\n2,Belém\n', 'latin1'))
+    await ctx.files.write('mix-3.csv', 'id,city\n3,Curitiba\n')
+    const loaded = await loadCsv(ctx.db, { path: 'mix-*.csv', table: 'mix' }, ctx.files.dir)
+    expect(loaded.widenings).toEqual([])
+    expect(await ctx.db.query(`select id, city from mix order by id`)).toEqual([
+      { id: 1, city: 'São Paulo' },
+      { id: 2, city: 'Belém' },
+      { id: 3, city: 'Curitiba' },
+    ])
+  })
+
+  it('infers from the rows of every file in order, up to inferRows', async () => {
+    await ctx.files.write('rows-1.csv', 'id,v\n1,1\n')
+    await ctx.files.write('rows-2.csv', 'id,v\n2,2.5\n')
+    await ctx.files.write('rows-3.csv', 'id,v\n3,x\n')
+    const two = await describeCsvSource({ path: 'rows-*.csv', table: 'rows', inferRows: 2 }, { cwd: ctx.files.dir })
+    // two rows read (numeric), more left: integers start at integer
+    expect(two.columns.map((c) => c.type)).toEqual(['integer', 'numeric'])
+    const all = await describeCsvSource({ path: 'rows-*.csv', table: 'rows' }, { cwd: ctx.files.dir })
+    expect(all.columns.map((c) => c.type)).toEqual(['smallint', 'text'])
+  })
+
   it('reads quoted delimiters, doubled quotes and newlines inside quotes, with CRLF line ends', async () => {
     await ctx.files.write('quoted.csv', 'id,note,amount\r\n1,"Hello, world",1.5\r\n2,"He said ""hi""",2\r\n3,"line one\r\nline two",\r\n4,,3\r\n')
     await loadCsv(ctx.db, { path: 'quoted.csv', table: 'quoted' }, ctx.files.dir)

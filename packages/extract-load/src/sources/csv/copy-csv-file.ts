@@ -5,6 +5,7 @@ import { csvCopySql, quarantineCopySql } from './csv-copy-sql.ts'
 import { CsvInputError } from './csv-input-error.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
 import { explainCopyError } from './explain-copy-error.ts'
+import { fileDialect } from './file-dialect.ts'
 import { GuardEndOfData } from './guard-end-of-data.ts'
 import { lineAtOffset } from './line-at-offset.ts'
 import { openCsvFile } from './open-csv-file.ts'
@@ -27,7 +28,8 @@ export interface CopyCsvFileOptions {
 /**
  * Loads one CSV file into `table` on `client` (one COPY; the caller owns the transaction, so a
  * glob's files go one after the other into the same table). Fast path: the file's bytes go to
- * `COPY … (FORMAT csv …)` untouched (gunzip and BOM aside). With `onRejected`: the quarantine path.
+ * `COPY … (FORMAT csv …)` untouched (gunzip and BOM aside), read with the file's own encoding when
+ * the source's was detected (`fileDialect`). With `onRejected`: the quarantine path.
  * A failure caused by the file's content is a {@link CsvInputError} naming file, line and column;
  * any other failure (connection lost, …) is rethrown as it is.
  *
@@ -38,7 +40,8 @@ export interface CopyCsvFileOptions {
  * ```
  */
 export async function copyCsvFile(client: pg.ClientBase, options: CopyCsvFileOptions): Promise<{ rows: number; bytes: number }> {
-  const { table, file, columns, dialect, onRejected } = options
+  const { table, file, columns, onRejected } = options
+  const dialect = await fileDialect(file, options.dialect)
   const freeze = options.freeze ? { freeze: true } : {}
   const opened = openCsvFile(file)
   const into = client.query(copyStreams.from(onRejected ? quarantineCopySql(table, columns, freeze) : csvCopySql(table, columns, dialect, freeze)))

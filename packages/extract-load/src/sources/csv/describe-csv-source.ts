@@ -15,7 +15,7 @@ export interface CsvSourceDescription {
 /**
  * Describes a CSV source without loading it: expands `path`, detects the dialect from the first
  * file's first 64 KiB (options win), reads its header and infers the types of the columns not
- * declared in `columns` from its first `inferRows` rows. Every file of a glob must share the
+ * declared in `columns` from the first `inferRows` rows (across the files in order). Every file of a glob must share the
  * first one's header and dialect (COPY's `HEADER MATCH` checks the header of each).
  *
  * ```ts
@@ -34,6 +34,6 @@ export async function describeCsvSource(options: CsvSourceOptions, context: { cw
   const files = await expandCsvPath(options.path, context.cwd)
   const first = files[0] as string
   const dialect = detectCsvDialect(await readCsvStart(first, dialectSampleBytes), options)
-  const columns = await inferCsvColumns(first, dialect, { inferRows, ...(options.columns ? { declared: options.columns } : {}) })
+  const columns = await inferCsvColumns(files, dialect, { inferRows, ...(options.columns ? { declared: options.columns } : {}) })
   return { files, dialect, columns }
 }

@@ -1,11 +1,11 @@
 import { EltError, ExitCode } from '@elt/core'
-import type { CsvDialect, CsvEncoding, CsvSourceOptions } from './csv-source-options.ts'
+import type { CsvDialect, CsvSourceOptions } from './csv-source-options.ts'
+import { detectCsvEncoding } from './detect-csv-encoding.ts'
 
 /** How much of a file's start dialect detection reads. */
 export const dialectSampleBytes = 64 * 1024
 
 const delimiters = [',', ';', '\t', '|'] as const
-const utf8Bom = Buffer.from([0xef, 0xbb, 0xbf])
 
 /**
  * Detects a CSV file's dialect from its first bytes (`sample`, after gunzip; BOM included), keeping
@@ -29,7 +29,8 @@ export function detectCsvDialect(sample: Buffer, options: Pick<CsvSourceOptions,
       })
     }
   }
-  const encoding = options.encoding ?? detectEncoding(sample)
+  const detected = detectCsvEncoding(sample)
+  const encoding = options.encoding ?? (detected === 'latin1' ? 'latin1' : 'utf8')
   const text = sample.toString(encoding === 'utf8' ? 'utf8' : 'latin1').replace(/^\uFEFF/, '')
   const lines = completeLines(text, sample.length < dialectSampleBytes)
   const quote = options.quote ?? detectQuote(lines, options.delimiter)
@@ -43,17 +44,6 @@ export function detectCsvDialect(sample: Buffer, options: Pick<CsvSourceOptions,
     escape: options.escape ?? quote,
     encoding,
     detected: { delimiter: options.delimiter === undefined, quote: options.quote === undefined, encoding: options.encoding === undefined },
-  }
-}
-
-function detectEncoding(sample: Buffer): CsvEncoding {
-  if (sample.subarray(0, 3).equals(utf8Bom)) return 'utf8'
-  try {
-    // `stream: true`: a character cut at the sample's end is not an error.
-    new TextDecoder('utf-8', { fatal: true }).decode(sample, { stream: true })
-    return 'utf8'
-  } catch {
-    return 'latin1'
   }
 }
 
