@@ -125,10 +125,15 @@ describe('CSV files and dialects', () => {
     await ctx.files.write('dup.csv', 'id,name,id\n1,a,2\n')
     await ctx.files.write('blank.csv', 'id,,name\n1,a,b\n')
     await ctx.files.write('empty.csv', '')
+    await ctx.files.write('nul.csv', 'id,na\u0000me\n1,a\n')
+    await ctx.files.write('long.csv', `id,${'é'.repeat(32)}\n1,a\n`)
     await ctx.files.write('ok.csv', 'id,name\n1,a\n')
     await expect(describeCsvSource({ path: 'dup.csv', table: 'x' }, { cwd: ctx.files.dir })).rejects.toThrow(/header column 3 "id" repeats column 1/)
     await expect(describeCsvSource({ path: 'blank.csv', table: 'x' }, { cwd: ctx.files.dir })).rejects.toThrow(/header column 2 has no name/)
     await expect(describeCsvSource({ path: 'empty.csv', table: 'x' }, { cwd: ctx.files.dir })).rejects.toThrow(/the file is empty/)
+    await expect(describeCsvSource({ path: 'nul.csv', table: 'x' }, { cwd: ctx.files.dir })).rejects.toThrow(/header column 2 contains a NUL character/)
+    // 64 bytes: PostgreSQL would cut it to 63 and HEADER MATCH would then fail on every file
+    await expect(describeCsvSource({ path: 'long.csv', table: 'x' }, { cwd: ctx.files.dir })).rejects.toThrow(/header column 2 .* longer than PostgreSQL's 63-byte identifiers/)
     await expect(describeCsvSource({ path: 'ok.csv', table: 'x', columns: { Name: 'text' } }, { cwd: ctx.files.dir })).rejects.toMatchObject({
       message: expect.stringContaining('"Name" declared in config are not in the header'),
       exitCode: 2,

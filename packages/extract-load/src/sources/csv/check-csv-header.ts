@@ -5,7 +5,7 @@ const maxIdentifierBytes = 63
 
 /**
  * Checks a header row's names before they become column names (used exactly as written, quoted):
- * none empty, none repeated, none longer than PostgreSQL keeps.
+ * none empty, none repeated, none longer than PostgreSQL keeps, no NUL character.
  *
  * ```ts
  * checkCsvHeader(['id', 'name', 'id'], 'data/a.csv')
@@ -18,6 +18,7 @@ export function checkCsvHeader(names: readonly string[], file: string): void {
   const seen = new Map<string, number>()
   names.forEach((name, i) => {
     if (name.trim() === '') throw new EltError(`${file}: header column ${i + 1} has no name.`, { hint })
+    if (name.includes('\u0000')) throw new EltError(`${file}: header column ${i + 1} contains a NUL character.`, { hint })
     if (Buffer.byteLength(name) > maxIdentifierBytes) {
       throw new EltError(`${file}: header column ${i + 1} "${name.slice(0, 40)}…" is longer than PostgreSQL's ${maxIdentifierBytes}-byte identifiers.`, { hint })
     }

@@ -34,7 +34,7 @@ export function detectCsvDialect(sample: Buffer, options: Pick<CsvSourceOptions,
   const text = sample.toString(encoding === 'utf8' ? 'utf8' : 'latin1').replace(/^\uFEFF/, '')
   const lines = completeLines(text, sample.length < dialectSampleBytes)
   const quote = options.quote ?? detectQuote(lines, options.delimiter)
-  const delimiter = options.delimiter ?? detectDelimiter(lines, quote)
+  const delimiter = options.delimiter ?? detectDelimiter(text, quote, sample.length < dialectSampleBytes)
   if (delimiter === quote) {
     throw new EltError(`CSV delimiter and quote are both ${JSON.stringify(delimiter)}.`, { hint: 'Set distinct delimiter and quote in the source config.', exitCode: ExitCode.usage })
   }
@@ -61,27 +61,38 @@ function detectQuote(lines: readonly string[], delimiter: string | undefined): s
   return wrapped("'") > 0 && wrapped('"') === 0 ? "'" : '"'
 }
 
-function detectDelimiter(lines: readonly string[], quote: string): string {
+function detectDelimiter(text: string, quote: string, wholeFile: boolean): string {
   let best: { delimiter: string; score: number } = { delimiter: ',', score: 0 }
   for (const delimiter of delimiters) {
-    const header = fieldCount(lines[0] ?? '', delimiter, quote)
+    const [header = 1, ...rows] = fieldCounts(text, delimiter, quote, wholeFile)
     if (header < 2) continue
-    const rows = lines.slice(1)
-    const consistent = rows.filter((line) => fieldCount(line, delimiter, quote) === header).length
-    // Consistency first (a line of a multi-line quoted field may not split), then more fields.
+    const consistent = rows.filter((count) => count === header).length
+    // Consistency first, then more fields.
     const score = (rows.length === 0 ? 1 : consistent / rows.length) * 1000 + header
     if (score > best.score) best = { delimiter, score }
   }
   return best.delimiter
 }
 
-/** Fields of one line split on `delimiter` outside quotes. */
-function fieldCount(line: string, delimiter: string, quote: string): number {
+/** Fields per record of the first 50 records, split on `delimiter` outside quotes (a quoted line break stays in its record). */
+function fieldCounts(text: string, delimiter: string, quote: string, wholeFile: boolean): number[] {
+  const counts: number[] = []
   let fields = 1
+  let empty = true
   let quoted = false
-  for (const c of line) {
+  for (const c of text) {
     if (c === quote) quoted = !quoted
-    else if (c === delimiter && !quoted) fields++
+    else if (quoted) continue
+    else if (c === delimiter) fields++
+    else if (c === '\n' || c === '\r') {
+      if (!empty) counts.push(fields)
+      if (counts.length >= 50) return counts
+      fields = 1
+      empty = true
+      continue
+    }
+    empty = false
   }
-  return fields
+  if (wholeFile && !empty) counts.push(fields) // else the sample may have cut the last record
+  return counts
 }
