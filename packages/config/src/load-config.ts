@@ -1,8 +1,7 @@
 import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { EltError, ExitCode } from '@elt/core'
+import { EltError, ExitCode, importModule } from '@elt/core'
 import type { ResolvedConfig } from './elt-config-schema.ts'
 import { parseConfig } from './parse-config.ts'
 
@@ -61,7 +60,7 @@ async function readConfigFile(configPath: string): Promise<unknown> {
   }
   let loaded: { default?: unknown }
   try {
-    loaded = extension === '.json' ? { default: JSON.parse(await readFile(configPath, 'utf8')) } : ((await import(pathToFileURL(configPath).href)) as { default?: unknown })
+    loaded = extension === '.json' ? { default: JSON.parse(await readFile(configPath, 'utf8')) } : ((await importModule(configPath)) as { default?: unknown })
   } catch (error) {
     throw new EltError(`Could not load ${configPath}: ${error instanceof Error ? error.message : String(error)}`, {
       hint: 'Fix the error in the config file.',

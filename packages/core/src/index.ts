@@ -34,3 +34,4 @@ export { replaceRelation, type ReplaceRelationOptions } from './swap/replace-rel
 export { withLockWait, lockHolders, describeLockHolder, defaultLockWaitPolicy, type LockWaitPolicy, type LockHolder } from './swap/lock-wait.ts'
 export { readDependentViews, dropDependentViews, recreateDependentViews, type DependentView } from './swap/dependent-views.ts'
 export { readRelationAttributes, readPartitionAttributes, applyRelationAttributes, relationKeyword, type RelationAttributes, type Privilege, type Policy } from './swap/relation-attributes.ts'
+export { importModule, setTypeScriptLoader } from './import-module.ts'

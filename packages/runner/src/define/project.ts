@@ -1,6 +1,5 @@
 import path from 'node:path'
-import { pathToFileURL } from 'node:url'
-import { EltError, ExitCode } from '@elt/core'
+import { EltError, ExitCode, importModule } from '@elt/core'
 import { findImportCycle } from './import-cycle.ts'
 import { isModel, isSource, type AnyRelation, type ModelRelation, type SourceRelation } from './relation.ts'
 
@@ -62,7 +61,7 @@ export function collectProject(exports: unknown): Project {
 export async function loadProject(modulePath: string): Promise<Project> {
   let exports: unknown
   try {
-    exports = await import(pathToFileURL(modulePath).href)
+    exports = await importModule(modulePath)
   } catch (error) {
     throw (
       (await importCycleError(modulePath, error)) ??

@@ -1,5 +1,4 @@
-import { pathToFileURL } from 'node:url'
-import { EltError, ExitCode } from '@elt/core'
+import { EltError, ExitCode, importModule } from '@elt/core'
 import type { ExtraManifestNode, ManifestTestFields } from '../artifacts/manifest.ts'
 import type { ProjectPlan } from '../compile/plan-project.ts'
 import { isCustomTest, type CustomTest } from '../define/data-test.ts'
@@ -31,7 +30,7 @@ export function collectCustomTests(exports: unknown): CustomTest<any>[] {
 
 /** Imports the project module (the same one `loadProject` reads; ESM caches it) and collects its custom tests. */
 export async function loadCustomTests(modulePath: string): Promise<CustomTest<any>[]> {
-  return collectCustomTests(await import(pathToFileURL(modulePath).href))
+  return collectCustomTests(await importModule(modulePath))
 }
 
 /**

@@ -1,0 +1,17 @@
+/**
+ * Entry point of the compiled CLI: `pnpm elt` runs the JavaScript bundle that
+ * `scripts/build-cli.mjs` builds from this file, with no TypeScript loader in the process.
+ * The project's own TypeScript (`elt.config.ts`, the models) is imported through tsx,
+ * registered only when the first such file is imported (see `importModule` in @elt/core),
+ * together with the build's resolve hook, which gives those modules the CLI's own copy of
+ * the workspace packages they import (`@elt/runner`, `@elt/config`, …).
+ */
+import { register as registerHooks } from 'node:module'
+import { setTypeScriptLoader } from '@elt/core'
+
+setTypeScriptLoader(async () => {
+  const { register } = await import('tsx/esm/api')
+  register()
+  registerHooks(new URL('./resolve-hook.mjs', import.meta.url)) // registered last, so it resolves first
+})
+await import('./main.ts')

@@ -1,0 +1,55 @@
+import { spawn } from 'node:child_process'
+import { readFileSync, utimesSync } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { describe, expect, it } from 'vitest'
+import { commands } from '../src/commands/index.ts'
+import { renderOverview } from '../src/help.ts'
+import { runElt } from './replicate-helpers.ts'
+
+// `pnpm elt` runs `node scripts/elt.mjs`: the CLI compiled to JavaScript, rebuilt when a source changed.
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+const currentBuild = () => (JSON.parse(readFileSync(path.join(root, 'apps/cli/dist/current.json'), 'utf8')) as { dir: string }).dir
+
+function compiledElt(argv: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [path.join(root, 'scripts/elt.mjs'), ...argv], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  let stdout = ''
+  let stderr = ''
+  child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+  child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+  return new Promise((resolve) => child.on('exit', (code) => resolve({ code, stdout, stderr })))
+}
+
+describe('the compiled CLI', () => {
+  it('prints the help and exits 0, and exits 2 on an unknown command', async () => {
+    const help = await compiledElt(['--help'])
+    expect(help).toMatchObject({ code: 0, stdout: renderOverview(commands) + '\n' })
+    const unknown = await compiledElt(['no-such-command'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toContain('no-such-command')
+  })
+
+  it("loads the project's TypeScript config and models as the TypeScript CLI does", async () => {
+    const compiled = await compiledElt(['ls'])
+    const inProcess = await runElt(['ls'], {}, root)
+    expect(compiled.stderr).toBe('')
+    expect(compiled.code).toBe(0)
+    expect(inProcess.code).toBe(0)
+    expect(compiled.stdout).toBe(inProcess.stdout)
+    expect(compiled.stdout).toContain('model.film_ratings')
+  })
+
+  it('is rebuilt when a source is newer than the build', async () => {
+    await compiledElt(['--help'])
+    const before = currentBuild()
+    const source = path.join(root, 'apps/cli/src/help.ts')
+    const now = new Date()
+    utimesSync(source, now, now) // as an edit does (the content stays)
+    const after = await compiledElt(['--help'])
+    expect(after.code).toBe(0)
+    expect(currentBuild()).not.toBe(before)
+    const again = await compiledElt(['--help'])
+    expect(again.code).toBe(0)
+  })
+})

@@ -1,0 +1,31 @@
+import { pathToFileURL } from 'node:url'
+
+let typeScriptLoader: (() => Promise<void>) | undefined
+let loaded: Promise<void> | undefined
+
+/**
+ * How to make `.ts` modules importable, set by an entry point compiled to JavaScript (which
+ * runs without a TypeScript loader): `load` runs once, right before the first `.ts` module of
+ * the project is imported, so a command that needs none never pays for it.
+ *
+ * ```ts
+ * setTypeScriptLoader(async () => void (await import('tsx/esm/api')).register())
+ * ```
+ */
+export function setTypeScriptLoader(load: () => Promise<void>): void {
+  typeScriptLoader = load
+}
+
+/**
+ * Imports a module of the user's project by its file path (`elt.config.ts`, the models
+ * project), registering the TypeScript loader first when the file needs it (see
+ * {@link setTypeScriptLoader}; run from TypeScript, e.g. under tsx or vitest, nothing is registered).
+ *
+ * ```ts
+ * const { default: config } = (await importModule('/work/app/elt.config.ts')) as { default?: unknown }
+ * ```
+ */
+export async function importModule(file: string): Promise<unknown> {
+  if (typeScriptLoader !== undefined && /\.[cm]?tsx?$/i.test(file)) await (loaded ??= typeScriptLoader())
+  return import(pathToFileURL(file).href)
+}

@@ -1,0 +1,143 @@
+// The CLI compiled to JavaScript, so `pnpm elt` starts without a TypeScript loader: esbuild
+// bundles apps/cli/src/compiled-entry.ts with the workspace packages it imports (their src/*.ts)
+// into apps/cli/dist/<build>/ (git-ignored), split at the CLI's lazy imports so a command loads
+// only what it uses. Packages from node_modules stay outside the bundle, imported by a path
+// relative to it (the file Node itself would resolve: pnpm gives apps/cli no other way to reach
+// them). The workspace packages are entry points of the build too, and a resolve hook maps a
+// project module's `import … from '@elt/runner'` (a model, elt.config.ts) to the CLI's own copy:
+// one instance of each package, nothing compiled twice. `freshCliBuild()` rebuilds whenever a bundled source, a package manifest or the install
+// is newer than the build, so `pnpm elt` never runs stale code.
+//
+//   node scripts/build-cli.mjs    # build now (prints where)
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { pathToFileURL } from 'node:url'
+
+const root = path.resolve(import.meta.dirname, '..')
+const distDir = path.join(root, 'apps/cli/dist')
+const currentFile = path.join(distDir, 'current.json')
+const entry = 'apps/cli/src/compiled-entry.ts'
+/** The workspace packages the CLI is built from, which the project's modules import too. */
+const sharedPackages = ['@elt/core', '@elt/config', '@elt/runner', '@elt/extract-load']
+const bundleName = (pkg) => pkg.replace(/^@/, '').replace(/\//g, '-') // @elt/core → elt-core
+
+/**
+ * The resolve hook (Node `module.register`) the compiled entry registers with tsx: each shared
+ * package's main export resolves to its bundle in the same folder; anything else goes on.
+ */
+const resolveHook = `const shared = new Map(${JSON.stringify(sharedPackages.map((pkg) => [pkg, `./${bundleName(pkg)}.mjs`]))}.map(([pkg, file]) => [pkg, new URL(file, import.meta.url).href]))
+export async function resolve(specifier, context, nextResolve) {
+  const url = shared.get(specifier)
+  return url === undefined ? nextResolve(specifier, context) : { url, format: 'module', shortCircuit: true }
+}
+`
+
+/** What decides how the sources resolve, besides the sources themselves: this script, the install, the package manifests. */
+function buildInputs() {
+  const manifests = ['packages', 'apps'].flatMap((dir) =>
+    readdirSync(path.join(root, dir)).map((name) => path.join(dir, name, 'package.json')),
+  )
+  return ['scripts/build-cli.mjs', 'package.json', 'pnpm-lock.yaml', 'node_modules/.modules.yaml', ...manifests].filter((f) =>
+    existsSync(path.join(root, f)),
+  )
+}
+
+/** The current build (`{ dir, startedAt, inputs }`) when every input is older than its start, else undefined. */
+function currentBuild() {
+  let build
+  try {
+    build = JSON.parse(readFileSync(currentFile, 'utf8'))
+  } catch {
+    return undefined
+  }
+  if (!existsSync(path.join(distDir, build.dir, 'elt.mjs'))) return undefined
+  for (const input of build.inputs) {
+    let mtime
+    try {
+      mtime = statSync(path.join(root, input)).mtimeMs
+    } catch {
+      return undefined // a bundled source is gone
+    }
+    if (mtime >= build.startedAt) return undefined
+  }
+  return build
+}
+
+/** `packages/core/src/index.ts`: the file a workspace package's `exports["."]` names. */
+function mainExportOf(pkg) {
+  for (const dir of ['packages', 'apps'].flatMap((d) => readdirSync(path.join(root, d)).map((name) => path.join(d, name)))) {
+    const file = path.join(root, dir, 'package.json')
+    if (!existsSync(file)) continue
+    const manifest = JSON.parse(readFileSync(file, 'utf8'))
+    if (manifest.name === pkg) return path.join(dir, typeof manifest.exports === 'string' ? manifest.exports : manifest.exports['.'])
+  }
+  throw new Error(`no workspace package is named ${pkg}`)
+}
+
+/** Marks every import of a package from node_modules external, by its resolved path relative to the output folder. */
+function externalPackages(outdir) {
+  const resolving = Symbol('resolving')
+  return {
+    name: 'external-packages',
+    setup(build) {
+      build.onResolve({ filter: /^[^./]/ }, async (args) => {
+        if (args.pluginData === resolving || args.path.startsWith('node:')) return undefined
+        const resolved = await build.resolve(args.path, { kind: args.kind, resolveDir: args.resolveDir, importer: args.importer, pluginData: resolving })
+        if (resolved.errors.length > 0) return { errors: resolved.errors }
+        if (resolved.external || !resolved.path.split(path.sep).includes('node_modules')) return undefined // built-ins; workspace packages are bundled
+        const relative = path.relative(outdir, resolved.path).split(path.sep).join('/')
+        return { path: relative.startsWith('.') ? relative : `./${relative}`, external: true }
+      })
+    },
+  }
+}
+
+/**
+ * Builds the CLI into a new folder and makes it current (atomically: a `pnpm elt` started
+ * before keeps the folder it runs from); folders of builds older than an hour are removed.
+ * Returns the entry file.
+ */
+export async function buildCli() {
+  const { build } = await import('esbuild')
+  const startedAt = Date.now()
+  const dir = `${startedAt}-${process.pid}`
+  const outdir = path.join(distDir, dir)
+  const result = await build({
+    absWorkingDir: root,
+    entryPoints: { elt: entry, ...Object.fromEntries(sharedPackages.map((pkg) => [bundleName(pkg), mainExportOf(pkg)])) },
+    outdir,
+    bundle: true,
+    splitting: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    conditions: ['node'], // with `import`/`default`: the conditions Node resolves packages with
+    outExtension: { '.js': '.mjs' },
+    chunkNames: '[name]-[hash]', // one folder: the external paths are relative to it
+    metafile: true,
+    logLevel: 'warning',
+    plugins: [externalPackages(outdir)],
+  })
+  writeFileSync(path.join(outdir, 'resolve-hook.mjs'), resolveHook)
+  const sources = Object.keys(result.metafile.inputs).filter((f) => !f.split('/').includes('node_modules'))
+  const tmp = `${currentFile}.${process.pid}.tmp`
+  writeFileSync(tmp, JSON.stringify({ dir, startedAt, inputs: [...sources, ...buildInputs()] }) + '\n')
+  renameSync(tmp, currentFile)
+  for (const old of readdirSync(distDir)) {
+    const folder = path.join(distDir, old)
+    if (old !== dir && /^\d+-\d+$/.test(old) && statSync(folder).mtimeMs < startedAt - 3600_000) rmSync(folder, { recursive: true, force: true })
+  }
+  return path.join(outdir, 'elt.mjs')
+}
+
+/** The entry file of an up-to-date build of the CLI, building it first when a source changed. */
+export async function freshCliBuild() {
+  const build = currentBuild()
+  if (build) return path.join(distDir, build.dir, 'elt.mjs')
+  mkdirSync(distDir, { recursive: true })
+  return buildCli()
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
+  console.log(path.relative(process.cwd(), await buildCli()))
+}
