@@ -41,9 +41,10 @@ export function createShadowDdl(table: TableDef): string[] {
   const names = shadowNames(table.targetSchema, table.name)
   const checks = (parts: RelationParts) => validChecks(parts).map((c) => `CONSTRAINT ${quoteIdent(c.name)} ${c.definition}`)
   const create = (parts: RelationParts) => `CREATE ${parts.unlogged ? 'UNLOGGED ' : ''}TABLE`
+  const withOptions = (parts: RelationParts) => (parts.options ? ` WITH (${parts.options})` : '')
   const body = [...table.columns.map(columnDdl), ...checks(table)]
   const statements = [
-    `${create(table)} ${qualifiedName(table.targetSchema, names.table)} (${body.join(', ')})${table.partitionKey ? ` PARTITION BY ${table.partitionKey}` : ''}`,
+    `${create(table)} ${qualifiedName(table.targetSchema, names.table)} (${body.join(', ')})${table.partitionKey ? ` PARTITION BY ${table.partitionKey}` : ''}${withOptions(table)}`,
   ]
   const shadowOf = (name: string) => (name === table.name ? names.table : names.partition(name))
   for (const p of table.partitions) {
@@ -53,7 +54,8 @@ export function createShadowDdl(table: TableDef): string[] {
       `${create(p)} ${shadow} PARTITION OF ${qualifiedName(table.targetSchema, shadowOf(p.parent))}` +
         (own.length > 0 ? ` (${own.join(', ')})` : '') +
         ` ${p.bound}` +
-        (p.partitionKey ? ` PARTITION BY ${p.partitionKey}` : ''),
+        (p.partitionKey ? ` PARTITION BY ${p.partitionKey}` : '') +
+        withOptions(p),
     )
     // a partition gets its parent's NOT NULLs and defaults; what it declares itself differs
     const parent = p.parent === table.name ? table.columns : (table.partitions.find((q) => q.name === p.parent)?.columns ?? [])
@@ -64,6 +66,13 @@ export function createShadowDdl(table: TableDef): string[] {
       if (c.notNull && !inherited.notNull) statements.push(`${column} SET NOT NULL`)
       if (c.default !== inherited.default) statements.push(c.default === null ? `${column} DROP DEFAULT` : `${column} SET DEFAULT ${c.default}`)
     }
+  }
+  // per-column planner and storage settings (on a partitioned table they reach its partitions, as they did in the source)
+  for (const c of table.columns) {
+    const column = `ALTER TABLE ${qualifiedName(table.targetSchema, names.table)} ALTER COLUMN ${quoteIdent(c.name)}`
+    if (c.statistics !== null) statements.push(`${column} SET STATISTICS ${c.statistics}`)
+    if (c.storage !== null) statements.push(`${column} SET STORAGE ${c.storage.toUpperCase()}`)
+    if (c.compression !== null) statements.push(`${column} SET COMPRESSION ${c.compression}`)
   }
   return statements
 }

@@ -40,6 +40,12 @@ export interface ColumnDef {
   identitySequenceName: { schema: string; name: string } | null
   /** `COLLATE …` clause when the column's collation differs from its type's. */
   collation: string | null
+  /** `SET STATISTICS n` when set on the column, else null. */
+  statistics: number | null
+  /** `SET STORAGE …` when it differs from the type's (`plain`, `external`, `extended`, `main`), else null. */
+  storage: string | null
+  /** `SET COMPRESSION …` when set (`pglz`, `lz4`), else null. */
+  compression: string | null
   /** Source sequences `OWNED BY` this column (a `serial`'s): owned by the new copy's column after the swap. */
   ownedSequences: { schema: string; name: string }[]
 }
@@ -84,6 +90,8 @@ export interface RelationParts {
   foreignKeys: ForeignKeyDef[]
   /** `UNLOGGED` in the source: so in the destination. */
   unlogged: boolean
+  /** Storage parameters, e.g. `fillfactor=80, autovacuum_enabled=false` (`WITH (…)`), or null. */
+  options: string | null
 }
 
 export interface PartitionDef extends RelationParts {

@@ -53,7 +53,7 @@ export async function readTables(
   const mapped = mapSchema(schema, targetSchema)
   const param = [oids.map(String)]
   const tables = await client.query<Row>(
-    `select c.oid::int8 as oid, c.relname as name, c.relpersistence = 'u' as unlogged,
+    `select c.oid::int8 as oid, c.relname as name, c.relpersistence = 'u' as unlogged, array_to_string(c.reloptions, ', ') as options,
             case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key,
             (select coalesce(sum(pg_total_relation_size(r.oid)), 0) from (select c.oid union select relid from pg_partition_tree(c.oid)) r(oid))::int8 as bytes
        from pg_class c where c.oid = any($1::oid[]) order by c.oid`,
@@ -64,7 +64,8 @@ export async function readTables(
             a.atttypid < 16384 as builtin, a.attnotnull as not_null,
             case when a.attgenerated = '' then pg_get_expr(d.adbin, d.adrelid) end as default_expr,
             case when a.attgenerated = 's' then pg_get_expr(d.adbin, d.adrelid) end as generated,
-            a.attidentity as identity,
+            a.attidentity as identity, nullif(a.attstattarget, -1) as statistics,
+            case when a.attstorage <> t.typstorage then a.attstorage end as storage, nullif(a.attcompression, '') as compression,
             case when a.attcollation <> 0 and a.attcollation <> t.typcollation
                  then quote_ident(cn.nspname) || '.' || quote_ident(co.collname) end as collation,
             format_type(s.seqtypid, null) as seq_type, s.seqstart::text as seq_start, s.seqincrement::text as seq_increment,
@@ -96,7 +97,8 @@ export async function readTables(
        select i.inhrelid, i.inhparent, p.root, p.depth + 1 from pg_inherits i join parts p on i.inhparent = p.oid
      )
      select p.root::int8 as table_oid, c.oid::int8 as oid, c.relname as name, pc.relname as parent, pg_get_expr(c.relpartbound, c.oid) as bound,
-            case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key, c.relpersistence = 'u' as unlogged
+            case when c.relkind = 'p' then pg_get_partkeydef(c.oid) end as partition_key, c.relpersistence = 'u' as unlogged,
+            array_to_string(c.reloptions, ', ') as options
        from parts p join pg_class c on c.oid = p.oid join pg_class pc on pc.oid = p.parent
       where c.relispartition
       order by p.depth, c.relname`,
@@ -160,6 +162,9 @@ export async function readTables(
     identitySequence: r.seq_type == null ? null : sequenceOptionsOf(r),
     identitySequenceName: r.seq_name == null ? null : { schema: r.seq_schema as string, name: r.seq_name as string },
     collation: (r.collation as string | null) ?? null,
+    statistics: (r.statistics as number | null) ?? null,
+    storage: r.storage == null ? null : ({ p: 'plain', e: 'external', x: 'extended', m: 'main' } as Record<string, string>)[r.storage as string] ?? null,
+    compression: r.compression == null ? null : ({ p: 'pglz', l: 'lz4' } as Record<string, string>)[r.compression as string] ?? null,
     ownedSequences: (r.owned_sequences as { schema: string; name: string }[]).map((q) => ({ schema: mapSchema(q.schema, targetSchema), name: q.name })),
   }))
   const constraintsOf = byTable<ConstraintDef>(constraints.rows, (r) =>
@@ -213,6 +218,7 @@ export async function readTables(
     bound: r.bound as string,
     partitionKey: (r.partition_key as string | null) ?? null,
     unlogged: r.unlogged as boolean,
+    options: (r.options as string | null) || null,
     ...partsOf(Number(r.oid)),
     attachedIndexes: attachedIndexesOf.get(Number(r.oid)) ?? [],
     columns: partitionColumnsOf.get(Number(r.oid)) ?? [],
@@ -226,6 +232,7 @@ export async function readTables(
       name: r.name as string,
       targetSchema: mapped,
       unlogged: r.unlogged as boolean,
+      options: (r.options as string | null) || null,
       partitionKey: (r.partition_key as string | null) ?? null,
       partitions: partitionsOf.get(oid) ?? [],
       columns: columnsOf.get(oid) ?? [],
