@@ -11,15 +11,19 @@ import { renamePartitionIndexes } from './rename-partition-indexes.ts'
  * until commit, then the new one. `replaceRelation` (from `@elt/core`) carries the previous copy's
  * owner, grants and comments over and recreates the views on it; it waits for readers of the previous
  * copy at most `lockWait` (a short `lock_timeout`, retried with backoff), then fails naming them, with
- * the previous copy intact.
+ * the previous copy intact. The foreign keys to and from the previous copy that `CASCADE` drops are
+ * added back `NOT VALID` in the same transaction (`table-links.ts`), so every commit has them.
  *
  * ```sql
  * select pg_advisory_xact_lock(hashtext('elt:replicate:swap'));
  * SAVEPOINT elt_lock_wait; SET LOCAL lock_timeout = 1000;
+ * ALTER SEQUENCE "raw"."films_film_id_seq" OWNED BY NONE;                    -- detachTableLinks
  * DROP VIEW "analytics"."stg_films";
  * DROP TABLE "raw"."films" CASCADE;
  * ALTER TABLE "raw"."elt_new_3f2a9c01d4" RENAME TO "films";
  * ALTER INDEX "raw"."elt_idx_3f2a9c01d4_0" RENAME TO "films_pkey";
+ * ALTER TABLE "raw"."film_category" ADD CONSTRAINT "film_category_film_id_fkey" FOREIGN KEY (film_id) REFERENCES raw.films(film_id) NOT VALID;
+ * ALTER SEQUENCE "raw"."films_film_id_seq" OWNED BY "raw"."films"."film_id";  -- restoreTableLinks
  * GRANT SELECT ON TABLE "raw"."films" TO "bi_reader";
  * CREATE VIEW "analytics"."stg_films" AS SELECT … FROM raw.films;
  * RELEASE SAVEPOINT elt_lock_wait;
