@@ -38,7 +38,8 @@ export function explainCopyError(
   dialect?: CsvDialect,
   fileLine: (copyLine: number) => number | undefined = (copyLine) => copyLine,
 ): CsvInputError | undefined {
-  if (!isPgError(error) || error.where === undefined) return undefined
+  // Only data exceptions (class 22) are about the file; a lost connection during COPY also carries a COPY context.
+  if (!isPgError(error) || error.where === undefined || !error.code.startsWith('22')) return undefined
   const context = /(?:^|\n)COPY .*?, line (\d+)(?:, column ([\s\S]*)|: "([\s\S]*)")?$/.exec(error.where)
   if (!context) return undefined
   const line = fileLine(Number(context[1]))
