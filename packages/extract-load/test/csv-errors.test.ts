@@ -1,6 +1,8 @@
+import { rename, truncate } from 'node:fs/promises'
 import path from 'node:path'
 import { Readable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
+import { gzipSync } from 'node:zlib'
 import { describe, expect, it } from 'vitest'
 import { CsvInputError } from '../src/sources/csv/csv-input-error.ts'
 import { GuardEndOfData } from '../src/sources/csv/guard-end-of-data.ts'
@@ -27,6 +29,16 @@ describe('CSV bad input names file, line and column', () => {
     expect(error).toMatchObject({ file: path.join(ctx.files.dir, 'quote.csv'), line: 3, problem: 'quote', exitCode: 1 })
     expect(error.message).toBe(`${path.join(ctx.files.dir, 'quote.csv')}: a quoted field opened on line 3 is never closed (it runs to the end of the file).`)
     expect(error.hint).toMatch(/Close the quote/)
+  })
+
+  it('a truncated gzip file is named, with what to do', async () => {
+    const whole = gzipSync(Buffer.from(`id,name\n${Array.from({ length: 2000 }, (_, i) => `${i},name ${i}`).join('\n')}\n`))
+    await ctx.files.write('cut.csv', whole) // written as is: a gzip stream under a .gz name below
+    await rename(path.join(ctx.files.dir, 'cut.csv'), path.join(ctx.files.dir, 'cut.csv.gz'))
+    await truncate(path.join(ctx.files.dir, 'cut.csv.gz'), Math.floor(whole.length / 2))
+    const error = await failure('cut', '', { path: 'cut.csv.gz' })
+    expect(error).toMatchObject({ file: path.join(ctx.files.dir, 'cut.csv.gz'), problem: 'file' })
+    expect(error.message).toMatch(/cut\.csv\.gz: not a complete gzip file \(unexpected end of file\)\.$/)
   })
 
   it('a ragged short row', async () => {

@@ -5,6 +5,7 @@ import { csvCopySql, quarantineCopySql } from './csv-copy-sql.ts'
 import { CsvInputError } from './csv-input-error.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
 import { explainCopyError } from './explain-copy-error.ts'
+import { explainFileError } from './explain-file-error.ts'
 import { fileDialect } from './file-dialect.ts'
 import { GuardEndOfData } from './guard-end-of-data.ts'
 import { lineAtOffset } from './line-at-offset.ts'
@@ -54,7 +55,7 @@ export async function copyCsvFile(client: pg.ClientBase, options: CopyCsvFileOpt
     if (error instanceof EndOfDataLine) throw await endOfDataError(file, error.offset)
     if (error instanceof CsvInputError) throw error
     // Quarantine sends COPY text, whose lines count rows sent: map them back to the file's.
-    throw explainCopyError(error, file, columns, dialect, quarantine?.fileLine) ?? error
+    throw explainFileError(error, file) ?? explainCopyError(error, file, columns, dialect, quarantine?.fileLine) ?? error
   }
   return { rows: into.rowCount, bytes: opened.bytes() }
 }

@@ -1,7 +1,7 @@
 import { EltError } from '@elt/core'
 
 /** Why a CSV row did not load. */
-export type CsvProblem = 'type' | 'ragged' | 'quote' | 'header' | 'encoding' | 'end-of-data' | 'other'
+export type CsvProblem = 'type' | 'ragged' | 'quote' | 'header' | 'encoding' | 'end-of-data' | 'file' | 'other'
 
 /**
  * A CSV file's content that does not load, located: `file`, `line` (1-based, as an editor shows

@@ -4,6 +4,7 @@ import { checkCsvHeader } from './check-csv-header.ts'
 import { checkDeclaredType } from './check-declared-type.ts'
 import { createCsvParser, type CsvParsedRecord } from './create-csv-parser.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
+import { explainFileError } from './explain-file-error.ts'
 import { fileDialect } from './file-dialect.ts'
 import { CsvTypeInference } from './infer-csv-type.ts'
 import { openCsvFile } from './open-csv-file.ts'
@@ -83,6 +84,8 @@ async function readSample(file: string, dialect: CsvDialect, budget: number, onR
     }
   } catch (error) {
     if (error instanceof EltError) throw error
+    const unreadable = explainFileError(error, file)
+    if (unreadable) throw unreadable
     throw new EltError(`${file}: cannot read the CSV sample: ${error instanceof Error ? error.message : String(error)}.`, {
       hint: 'Check that the file is CSV with a header row, and its delimiter, quote and encoding (set them in the source config if detection is wrong).',
       cause: error,

@@ -1,3 +1,4 @@
+import { explainFileError } from './explain-file-error.ts'
 import { openCsvFile } from './open-csv-file.ts'
 
 /**
@@ -18,6 +19,8 @@ export async function readCsvStart(file: string, bytes: number): Promise<Buffer>
       length += chunk.length
       if (length >= bytes) break
     }
+  } catch (error) {
+    throw explainFileError(error, file) ?? error
   } finally {
     stream.destroy()
   }
