@@ -79,7 +79,7 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
   const [coordinator, state] = await connectPair([() => connect(options.source, 'elt-replicate'), () => connect(options.destination, 'elt-replicate-state')])
   state.on('error', (error: unknown) => stop.abort(stateLost(error)))
   let recorded = false
-  let keysDropped: TableDef[] | undefined
+  let keysPending: TableDef[] | undefined
   try {
     await migrateLoadState(state)
     if (!(await tryLockTarget(state, targetSchema))) {
@@ -99,7 +99,7 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
       readPlan(coordinator, { schemas: options.schemas ?? ['public'], include: options.include, exclude: options.exclude, targetSchema }),
     )
     const binaryOk = (await serverMajor(coordinator)) === (await serverMajor(state))
-    keysDropped = plan.tables
+    keysPending = plan.tables
     await step('prepare', () => prepareDestination(state, plan, logger))
 
     const summaries = new Map<string, TableSummary>()
@@ -141,7 +141,7 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
     await coordinator.query('COMMIT')
 
     await step('foreign-keys', () => addForeignKeys(state, plan.tables, logger))
-    keysDropped = undefined
+    keysPending = undefined
     await step('sequences', () => setSequences(coordinator, state, plan))
 
     await finishReplication(state, runId, 'success')
@@ -156,9 +156,9 @@ export async function replicate(options: ReplicationOptions): Promise<Replicatio
     // a failed query may be the first sign of a lost state session, before its 'error' event
     if (!stop.signal.aborted && !(await state.query('select 1').then(() => true, () => false))) stop.abort(stateLost(error))
     if (stop.signal.aborted) throw stop.signal.reason
-    if (keysDropped) {
+    if (keysPending) {
       // best effort: the foreign keys the swaps re-added `NOT VALID` are validated where the data allows
-      await addForeignKeys(state, keysDropped, logger, { bestEffort: true }).catch(() => 0)
+      await addForeignKeys(state, keysPending, logger, { bestEffort: true }).catch(() => 0)
     }
     if (recorded) await finishReplication(state, runId, 'error', describeError(error)).catch(() => {})
     throw error
