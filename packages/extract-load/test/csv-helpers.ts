@@ -11,8 +11,8 @@ import { copyCsvFile } from '../src/sources/csv/copy-csv-file.ts'
 import type { CsvColumn, CsvSourceOptions } from '../src/sources/csv/csv-source-options.ts'
 import { csvTableDdl } from '../src/sources/csv/csv-table-ddl.ts'
 import { describeCsvSource } from '../src/sources/csv/describe-csv-source.ts'
-import type { RejectedRowsWriter } from '../src/sources/csv/rejected-rows.ts'
-import { withCsvWidening } from '../src/sources/csv/widen-for-error.ts'
+import type { RejectedCsvRow, RejectedRowsWriter } from '../src/sources/csv/rejected-rows.ts'
+import { withCsvRetries } from '../src/sources/csv/with-csv-retries.ts'
 
 export type CsvDir = Awaited<ReturnType<typeof csvDir>>
 
@@ -54,39 +54,39 @@ export async function csvDir(): Promise<{ dir: string; write(name: string, conte
 
 export interface LoadedCsv {
   columns: readonly CsvColumn[]
+  /** The widenings the retries made (`column "x": integer → numeric`, `encoding: …`). */
   widenings: string[]
+  /** Whether the last attempt parsed in Node (quarantine after bad rows). */
+  parsedInNode: boolean
   rows: number
 }
 
 /**
  * What the writer will do, in small: describe the source, then in one transaction create
- * `public.<table>` and COPY every file into it, widening inferred columns while a late value does
- * not fit (each attempt rolled back). With `rejected`: the quarantine path, bad rows recorded there.
+ * `public.<table>` and COPY every file into it, retrying with widened columns while a late value
+ * does not fit (each attempt rolled back). With `onError: 'quarantine'` (and `rejected` to record
+ * into), a file with bad rows is loaded again through the Node path.
  */
-export async function loadCsv(
-  db: TestDatabase,
-  options: CsvSourceOptions,
-  cwd: string,
-  rejected?: RejectedRowsWriter,
-): Promise<LoadedCsv> {
+export async function loadCsv(db: TestDatabase, options: CsvSourceOptions, cwd: string, rejected?: RejectedRowsWriter): Promise<LoadedCsv> {
   const description = await describeCsvSource(options, { cwd })
   const table = qualifiedName('public', options.table)
   const client = new pg.Client({ connectionString: db.url })
   await client.connect()
-  const widenings: string[] = []
+  const changes: string[] = []
   try {
-    const { result, columns } = await withCsvWidening(
-      description.columns,
-      description.dialect,
-      async (columns, dialect) => {
+    const { result, plan } = await withCsvRetries(
+      description,
+      options.onError ?? 'fail',
+      async ({ columns, dialect, parseInNode }) => {
         await client.query('begin')
-        await rejected?.clear() // a retry after widening starts the record afresh
+        await rejected?.clear() // a retry starts the record afresh
         try {
           await client.query(`drop table if exists ${table}`)
           await client.query(csvTableDdl(table, columns))
           let rows = 0
           for (const file of description.files) {
-            rows += (await copyCsvFile(client, { table, file, columns, dialect, freeze: true, ...(rejected ? { onRejected: (row) => rejected.add(row) } : {}) })).rows
+            const onRejected = parseInNode && rejected ? { onRejected: (row: RejectedCsvRow) => rejected.add(row) } : {}
+            rows += (await copyCsvFile(client, { table, file, columns, dialect, freeze: true, ...onRejected })).rows
           }
           await rejected?.flush()
           await client.query('commit')
@@ -96,9 +96,9 @@ export async function loadCsv(
           throw error
         }
       },
-      (change) => void widenings.push(change),
+      (change) => void changes.push(change),
     )
-    return { columns, widenings, rows: result }
+    return { columns: plan.columns, widenings: changes.filter((c) => !c.startsWith('bad rows')), parsedInNode: plan.parseInNode, rows: result }
   } finally {
     await client.end()
   }

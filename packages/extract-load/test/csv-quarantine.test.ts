@@ -43,6 +43,7 @@ describe("onError: 'quarantine'", () => {
     const rejected = new RejectedRowsWriter(audit, { runId, source: 'csv', targetTable: 'raw.q' }, 2)
     const loaded = await loadCsv(ctx.db, { path: 'q.csv', table: 'q', columns: { amount: 'integer' }, onError: 'quarantine' }, ctx.files.dir, rejected)
     expect(loaded.rows).toBe(4)
+    expect(loaded.parsedInNode).toBe(true)
     expect(rejected.count).toBe(6)
     expect(await ctx.db.query(`select id, amount, name from q order by ctid`)).toEqual([
       { id: 1, amount: 10, name: 'Zoë' },
@@ -58,6 +59,20 @@ describe("onError: 'quarantine'", () => {
       { file, line: 10, raw: '8,2147483648,h', reason: 'column "amount": "2147483648" is not a valid integer' },
       { file, line: 12, raw: '10,100,"never closed\n11,110,k', reason: expect.stringMatching(/^malformed: Quote Not Closed/) },
     ])
+  })
+
+  it('a clean file loads through the COPY fast path even in quarantine mode, recording nothing', async () => {
+    await ctx.files.write('clean.csv', 'id,amount\n1,10\n2,\n3,30\n')
+    const runId = randomUUID()
+    const rejected = new RejectedRowsWriter(audit, { runId, source: 'csv', targetTable: 'raw.clean' })
+    const loaded = await loadCsv(ctx.db, { path: 'clean.csv', table: 'clean', columns: { amount: 'integer' }, onError: 'quarantine' }, ctx.files.dir, rejected)
+    expect(loaded).toMatchObject({ rows: 3, parsedInNode: false, widenings: [] })
+    expect(await ctx.db.query(`select id, amount from clean order by id`)).toEqual([
+      { id: 1, amount: 10 },
+      { id: 2, amount: null },
+      { id: 3, amount: 30 },
+    ])
+    expect(await rejectedRows(runId)).toEqual([])
   })
 
   it('counts lines of a CRLF file with CRLF inside quoted fields as an editor does', async () => {

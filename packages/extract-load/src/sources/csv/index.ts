@@ -3,9 +3,9 @@
  *
  * ```ts
  * const { files, dialect, columns } = await describeCsvSource({ path: 'data/sales-*.csv.gz', table: 'sales' }, { cwd })
- * await withCsvWidening(columns, dialect, async (columns, dialect) => {
+ * await withCsvRetries({ columns, dialect }, options.onError ?? 'fail', async ({ columns, dialect, parseInNode }) => {
  *   // writer: begin; CREATE TABLE shadow (csvTableDdl) …
- *   for (const file of files) await copyCsvFile(client, { table: shadow, file, columns, dialect, freeze: true })
+ *   for (const file of files) await copyCsvFile(client, { table: shadow, file, columns, dialect, freeze: true, ...(parseInNode ? { onRejected } : {}) })
  *   // … indexes, ANALYZE, swap, commit
  * })
  * ```
@@ -19,6 +19,7 @@ export { copyCsvFile, type CopyCsvFileOptions } from './copy-csv-file.ts'
 export { explainCopyError } from './explain-copy-error.ts'
 export { CsvInputError, type CsvProblem } from './csv-input-error.ts'
 export { widenCsvType } from './widen-csv-type.ts'
-export { widenForError, withCsvWidening } from './widen-for-error.ts'
+export { widenForError } from './widen-for-error.ts'
+export { withCsvRetries, type CsvLoadPlan } from './with-csv-retries.ts'
 export { quarantineCsvRows, type QuarantineStream } from './quarantine-csv-rows.ts'
 export { migrateRejectedRows, RejectedRowsWriter, type RejectedCsvRow } from './rejected-rows.ts'

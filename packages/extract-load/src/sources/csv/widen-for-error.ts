@@ -32,33 +32,3 @@ export function widenForError(
   const widened = columns.map((c, i) => (i === index ? { ...c, type: wider } : c))
   return { columns: widened, dialect, change: `column "${column.name}": ${column.type} → ${wider}` }
 }
-
-/**
- * Runs `attempt` (create the table, COPY every file; all in one transaction that a failure rolls
- * back) and, while it fails on a value an inferred column cannot hold, widens that column and runs
- * it again. Every widening moves a column up a finite ladder, so the loop ends.
- *
- * ```ts
- * const { result, columns } = await withCsvWidening(description.columns, description.dialect, async (columns, dialect) => {
- *   … begin; CREATE TABLE shadow (columns); copyCsvFile(…) per file; commit …
- * }, (change) => log.info(`widening ${change}`))
- * ```
- */
-export async function withCsvWidening<T>(
-  columns: readonly CsvColumn[],
-  dialect: CsvDialect,
-  attempt: (columns: readonly CsvColumn[], dialect: CsvDialect) => Promise<T>,
-  onWiden?: (change: string, error: CsvInputError) => void | Promise<void>,
-): Promise<{ result: T; columns: readonly CsvColumn[]; dialect: CsvDialect }> {
-  let current = { columns, dialect }
-  for (;;) {
-    try {
-      return { result: await attempt(current.columns, current.dialect), ...current }
-    } catch (error) {
-      const next = widenForError(error, current.columns, current.dialect)
-      if (!next) throw error
-      await onWiden?.(next.change, error as CsvInputError)
-      current = next
-    }
-  }
-}
