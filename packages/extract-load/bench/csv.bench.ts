@@ -8,7 +8,7 @@
  *   3. the CSV source's path as a child process (peak RSS from `/usr/bin/time -v`): describe the file
  *      (dialect + type inference over the first 10,000 rows), then in one transaction CREATE TABLE and
  *      `COPY … FROM STDIN (FORMAT csv …)` with the file's bytes streamed from Node.
- * `--quarantine` adds 4. the `onError: 'quarantine'` path (Node parses and checks every row; informative, no target).
+ * `--quarantine` adds 4. the Node-parsing path that `onError: 'quarantine'` takes once a file has bad rows (informative, no target).
  * The file is written by a stream (never built in memory) and deleted at the end. Each method runs `--runs`
  * times on a fresh database after a CHECKPOINT, in an order that rotates from run to run; the best time counts.
  * Not a test: it prints seconds, ratios and peak memory.
@@ -164,7 +164,7 @@ const labels: Record<Method, string> = {
   precreated: 'psql \\copy, table made before',
   sametx: 'psql -1 create + \\copy',
   ours: 'elt CSV path (infer + COPY)',
-  quarantine: "elt onError: 'quarantine' path",
+  quarantine: 'elt Node-parsing path (bad rows)',
 }
 
 async function main(): Promise<void> {
