@@ -19,8 +19,8 @@ export interface CopyResult {
  * cannot run another statement, and a `ROLLBACK` sent to it would wait forever). The server
  * ends the backend and rolls its transaction back.
  */
-function discard(client: pg.ClientBase): void {
-  void (client as pg.Client).end().catch(() => {})
+function discard(client: pg.Client): void {
+  void client.end().catch(() => {})
 }
 
 /**
@@ -38,8 +38,8 @@ function discard(client: pg.ClientBase): void {
  * ```
  */
 export async function copyTable(options: {
-  source: pg.ClientBase
-  destination: pg.ClientBase
+  source: pg.Client
+  destination: pg.Client
   copyOutSql: string
   copyInSql: string
   format: 'binary' | 'text'

@@ -13,8 +13,9 @@ import { swapTable } from './swap-table.ts'
 
 export interface LoadTableInput {
   table: TableDef
-  source: pg.ClientBase
-  destination: pg.ClientBase
+  /** A failed COPY closes the end that did not fail (see copyTable): no client is used again after a failure. */
+  source: pg.Client
+  destination: pg.Client
   snapshotId: string
   format: 'binary' | 'text'
   verify: boolean
