@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import pg from 'pg'
 import { EltError, describeError, sleep } from '@elt/core'
-import { createPair, replicatePair, type Pair } from './helpers.ts'
+import { createPair, replicatePair, terminateSessions, type Pair } from './helpers.ts'
 
 // Failures on the destination side of a COPY: the source client is then in COPY OUT mode
 // with nobody reading it. Each run must end (retried or failed) — a hang fails the test by timeout.
@@ -74,12 +74,7 @@ describe('destination faults during a COPY', () => {
       fresh: true,
       onEvent: (e) => {
         if (e.type === 'table-progress' && e.source === 'public.big' && killing === undefined) {
-          killing = pair.destination
-            .query<{ ok: boolean }>(
-              `select pg_terminate_backend(pid) as ok from pg_stat_activity
-                where datname = current_database() and application_name = 'elt-replicate-load' and query ilike 'COPY%'`,
-            )
-            .then((rows) => rows.filter((r) => r.ok).length)
+          killing = terminateSessions(pair.destination, 'elt-replicate-load', 'COPY')
         }
       },
     })

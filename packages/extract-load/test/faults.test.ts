@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import pg from 'pg'
 import { EltError, describeError, sleep } from '@elt/core'
-import { createPair, replicatePair, tablesOf, type Pair } from './helpers.ts'
+import { createPair, replicatePair, tablesOf, terminateSessions, type Pair } from './helpers.ts'
 
 const bigRows = 300_000
 
@@ -34,12 +34,7 @@ describe('faults', () => {
       jobs: 1,
       onEvent: (e) => {
         if (e.type === 'table-progress' && e.source === 'public.big' && killing === undefined) {
-          killing = pair.source
-            .query<{ ok: boolean }>(
-              `select pg_terminate_backend(pid) as ok from pg_stat_activity
-                where datname = current_database() and application_name = 'elt-replicate-copy' and query ilike 'COPY%'`,
-            )
-            .then((rows) => (terminated = rows.filter((r) => r.ok).length))
+          killing = terminateSessions(pair.source, 'elt-replicate-copy', 'COPY').then((n) => (terminated = n))
         }
       },
     })

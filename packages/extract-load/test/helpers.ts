@@ -99,3 +99,16 @@ export async function tablesOf(db: TestDatabase, schema: string): Promise<string
   )
   return rows.map((r) => r.name)
 }
+
+/**
+ * Terminates the sessions of `db` whose `application_name` is `application` (those of a run: `elt-replicate-copy`,
+ * `elt-replicate-load`, …) and, with `statement`, whose current or last statement starts with it; resolves with how many.
+ */
+export async function terminateSessions(db: TestDatabase, application: string, statement?: string): Promise<number> {
+  const rows = await db.query<{ ok: boolean }>(
+    `select pg_terminate_backend(pid) as ok from pg_stat_activity
+      where datname = current_database() and application_name like $1 and ($2::text is null or query ilike $2 || '%')`,
+    [application, statement ?? null],
+  )
+  return rows.filter((r) => r.ok).length
+}

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { EltError } from '@elt/core'
 import type { ReplicationEvent } from '../src/index.ts'
-import { createPair, replicatePair, type Pair } from './helpers.ts'
+import { createPair, replicatePair, terminateSessions, type Pair } from './helpers.ts'
 
 const bigRows = 300_000
 
@@ -25,9 +25,11 @@ const countOf = async (table: string) => Number((await pair.destination.query<{ 
 
 /** What a kill -9 does to a run's sessions: all of them end at once, and nothing more is recorded. */
 async function killRunSessions(): Promise<void> {
-  const sql = `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name like 'elt-replicate%'`
-  await Promise.all([pair.source.query(sql), pair.destination.query(sql)])
+  await Promise.all([terminateSessions(pair.source, 'elt-replicate%'), terminateSessions(pair.destination, 'elt-replicate%')])
 }
+
+const loadsOf = (runId: string) =>
+  pair.destination.query<{ source_table: string; status: string }>(`select source_table, status from _elt.table_loads where run_id = $1 order by 1`, [runId])
 
 /** A run killed by `killWhen`; resolves once the run has stopped, with its events. */
 async function killedRun(runId: string, killWhen: (e: ReplicationEvent, seen: ReplicationEvent[]) => boolean): Promise<ReplicationEvent[]> {
@@ -63,11 +65,7 @@ describe('resuming an interrupted run', () => {
     }).catch((e: unknown) => e)
     await dropping
     expect(error).toBeInstanceOf(EltError)
-    const loads = await pair.destination.query<{ source_table: string; status: string }>(
-      `select source_table, status from _elt.table_loads where run_id = $1 order by 1`,
-      [failedRun],
-    )
-    expect(loads).toEqual([
+    expect(await loadsOf(failedRun)).toEqual([
       { source_table: 'public.big', status: 'done' },
       { source_table: 'public.small1', status: 'done' },
       { source_table: 'public.small2', status: 'done' },
@@ -90,11 +88,7 @@ describe('resuming an interrupted run', () => {
     // run A: killed while big is copying, after small1 and small2 were swapped in
     const runA = randomUUID()
     await killedRun(runA, (_e, seen) => finished(seen, 'public.small1') && finished(seen, 'public.small2') && !finished(seen, 'public.big'))
-    const recordedA = await pair.destination.query<{ source_table: string; status: string }>(
-      `select source_table, status from _elt.table_loads where run_id = $1 order by 1`,
-      [runA],
-    )
-    expect(recordedA).toEqual([
+    expect(await loadsOf(runA)).toEqual([
       { source_table: 'public.big', status: 'running' },
       { source_table: 'public.small1', status: 'done' },
       { source_table: 'public.small2', status: 'done' },
