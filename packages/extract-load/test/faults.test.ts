@@ -144,6 +144,36 @@ describe('faults', () => {
     expect(Number(n)).toBe(bigRows)
   })
 
+  it("fails a table whose source COPY was cancelled by the source's statement_timeout, naming the side and the value", async () => {
+    // a lock held for 1.5 s keeps the source COPY waiting past its statement_timeout
+    const holder = new pg.Client({ connectionString: pair.source.url })
+    holder.on('error', () => {})
+    await holder.connect()
+    await holder.query('begin')
+    await pair.source.query(`alter database ${pair.source.name} set statement_timeout = '700ms'`)
+    let locking: Promise<unknown> | undefined
+    try {
+      const error = await replicatePair(pair, {
+        include: ['big', 'small'],
+        jobs: 1,
+        fresh: true,
+        onEvent: (e) => {
+          if (e.type === 'step-started' && e.step === 'prepare') {
+            locking ??= holder.query('lock table big in access exclusive mode').then(() => sleep(1500)).then(() => holder.query('rollback'))
+          }
+        },
+      }).catch((e: unknown) => e)
+      await locking
+      expect((error as EltError).exitCode).toBe(1)
+      expect(describeError(error)).toContain("Loading public.big into raw.big was cancelled by the source's statement_timeout (700ms).")
+    } finally {
+      await holder.end()
+      await pair.source.query(`alter database ${pair.source.name} reset statement_timeout`)
+    }
+    const { n } = (await pair.destination.query<{ n: string }>('select count(*) as n from raw.big'))[0]!
+    expect(Number(n)).toBe(bigRows)
+  })
+
   it('rejects an unknown table in the include list as a configuration error (exit 2)', async () => {
     const error = await replicatePair(pair, { include: ['big', 'public.no_such_table'] }).catch((e: unknown) => e)
     expect(error).toBeInstanceOf(EltError)
