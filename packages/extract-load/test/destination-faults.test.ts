@@ -26,13 +26,13 @@ const leftovers = () => pair.destination.query(`select relname from pg_class whe
 
 describe('destination faults during a COPY', () => {
   it('fails a table cancelled by the destination statement_timeout, naming the table and the timeout, and keeps the previous copy', async () => {
-    // A lock on the source table holds the source COPY back for 1.5 s, so the destination COPY outlives
+    // A lock on the source table holds the source COPY back for 2.5 s, so the destination COPY outlives
     // its statement_timeout, every time (the server cancels it when the first data arrives).
     const holder = new pg.Client({ connectionString: pair.source.url })
     holder.on('error', () => {}) // terminated when the test database is dropped after a failure
     await holder.connect()
     await holder.query('begin')
-    await pair.destination.query(`alter database ${pair.destination.name} set statement_timeout = '700ms'`)
+    await pair.destination.query(`alter database ${pair.destination.name} set statement_timeout = '1s'`)
     let locking: Promise<unknown> | undefined
     try {
       const error = await replicatePair(pair, {
@@ -41,7 +41,7 @@ describe('destination faults during a COPY', () => {
         fresh: true,
         onEvent: (e) => {
           if (e.type === 'step-started' && e.step === 'prepare') {
-            locking ??= holder.query('lock table big in access exclusive mode').then(() => sleep(1500)).then(() => holder.query('rollback'))
+            locking ??= holder.query('lock table big in access exclusive mode').then(() => sleep(2500)).then(() => holder.query('rollback'))
           }
         },
       }).catch((e: unknown) => e)
@@ -51,7 +51,7 @@ describe('destination faults during a COPY', () => {
       const text = describeError(error)
       expect(text).toContain('public.big')
       expect(text).toContain('statement_timeout')
-      expect(text).toContain('700ms')
+      expect(text).toContain('1s')
     } finally {
       await holder.end()
       await pair.destination.query(`alter database ${pair.destination.name} reset statement_timeout`)
