@@ -49,9 +49,8 @@ describe('destination faults during a COPY', () => {
       expect(error).toBeInstanceOf(EltError)
       expect((error as EltError).exitCode).toBe(1)
       const text = describeError(error)
-      expect(text).toContain('public.big')
-      expect(text).toContain('statement_timeout')
-      expect(text).toContain('1s')
+      expect(text).toContain("Loading public.big into raw.big was cancelled by the destination's statement_timeout (1s).")
+      expect(text).toContain('SET statement_timeout = 0` on the destination')
     } finally {
       await holder.end()
       await pair.destination.query(`alter database ${pair.destination.name} reset statement_timeout`)
