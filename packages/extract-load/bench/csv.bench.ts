@@ -223,7 +223,8 @@ async function main(): Promise<void> {
     const line = (name: string, seconds: number, extra = '') => `${name.padEnd(34)} ${seconds.toFixed(2).padStart(8)} s  ${extra}`
     console.log(`\nCSV benchmark: ${(size / 1024 ** 2).toFixed(0)} MB, ${rows.toLocaleString('en-US')} rows, ${columns.length} columns, ${os.availableParallelism()} cores\n`)
     const rss = (m: Method) => (peakKb[m] === undefined ? '' : `; peak RSS ${((peakKb[m] ?? 0) / 1024).toFixed(0)} MB`)
-    for (const m of methodNames) console.log(line(labels[m], best(m), all(m) + rss(m)))
+    const speed = (m: Method) => `${(size / 1024 ** 2 / best(m)).toFixed(0)} MB/s; `
+    for (const m of methodNames) console.log(line(labels[m], best(m), speed(m) + all(m) + rss(m)))
     console.log(line('  of which inside the process', inside, '(describe + create + COPY + commit; the rest is node/tsx start)'))
     console.log('')
     console.log(`elt / psql \\copy (table made before) = ${(best('ours') / best('precreated')).toFixed(2)}  (target ≤ 1.20)`)
