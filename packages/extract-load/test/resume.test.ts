@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { EltError } from '@elt/core'
 import type { ReplicationEvent } from '../src/index.ts'
+import { createTestDatabase } from '@elt/core/testing'
 import { createPair, replicatePair, terminateSessions, type Pair } from './helpers.ts'
 
 const bigRows = 300_000
@@ -130,5 +131,27 @@ describe('resuming an interrupted run', () => {
       { source: 'public.small1', target: 'raw.small1', rows: 201, bytes: expect.any(Number), seconds: 0, resumed: true, resumedFrom: runA, snapshotAt: snapshotA?.toISOString() },
       { source: 'public.small2', target: 'raw.small2', rows: 101, bytes: expect.any(Number), seconds: 0, resumed: true, resumedFrom: runA, snapshotAt: snapshotA?.toISOString() },
     ])
+  })
+
+  it('never resumes a killed run after another source replicated into the same schema', async () => {
+    const other = await createTestDatabase(inject('pgAdminUrl'), 'resume_other')
+    try {
+      await other.query('create table small1 (id int primary key, v text); insert into small1 select g, \'other\' from generate_series(1, 5) g')
+      const runA = randomUUID()
+      await killedRun(runA, (_e, seen) => finished(seen, 'public.small1') && finished(seen, 'public.small2') && !finished(seen, 'public.big'))
+      await replicatePair({ source: other, destination: pair.destination, drop: async () => {} }, { include: ['small1'] })
+      expect(await countOf('raw.small1')).toBe(5)
+
+      const { summary, events } = await replicatePair(pair, { include: ['big', 'small1', 'small2'] })
+      expect(events.filter((e) => e.type === 'table-resumed')).toEqual([])
+      expect(summary.tables.map((t) => [t.source, t.rows, t.resumed ?? false])).toEqual([
+        ['public.big', bigRows, false],
+        ['public.small1', 201, false],
+        ['public.small2', 101, false],
+      ])
+      expect(await countOf('raw.small1')).toBe(201)
+    } finally {
+      await other.drop()
+    }
   })
 })

@@ -118,28 +118,31 @@ export interface InterruptedRun {
 }
 
 /**
- * The latest replication of the same source into the same target, when it was interrupted
- * (its process is gone: recorded `abandoned`, or still `running` with nobody holding its
- * liveness lock), with the tables it copied itself (`done`). A finished run (success or error)
- * is never resumed, and tables it had itself taken over (`resumed`) are not carried forward:
- * each table is resumed at most once.
+ * The latest replication into the target, when it came from the same source and was
+ * interrupted (its process is gone: recorded `abandoned`, or still `running` with nobody
+ * holding its liveness lock), with the tables it copied itself (`done`). A finished run
+ * (success or error) is never resumed, nor one after which another run wrote into the target;
+ * tables it had itself taken over (`resumed`) are not carried forward: each table is resumed
+ * at most once.
  *
  * ```sql
- * with latest as (select run_id, status, snapshot_at from _elt.replications
- *                  where source = $1 and target_schema = $2 order by started_at desc limit 1)
+ * with latest as (select run_id, source, status, snapshot_at from _elt.replications
+ *                  where target_schema = $2 order by started_at desc limit 1)
  * select l.source_table, l.target_table, l.rows, l.bytes, latest.run_id, latest.snapshot_at
  *   from latest join _elt.table_loads l using (run_id)
- *  where (latest.status = 'abandoned' or latest.status = 'running' and not exists (…pg_locks…)) and l.status = 'done'
+ *  where latest.source = $1 and (latest.status = 'abandoned' or latest.status = 'running' and not exists (…pg_locks…))
+ *    and l.status = 'done'
  * ```
  */
 export async function findInterruptedRun(client: pg.ClientBase, source: string, targetSchema: string): Promise<InterruptedRun | undefined> {
   const { rows } = await client.query<{ source_table: string; target_table: string; rows: string; bytes: string; run_id: string; snapshot_at: Date | null }>(
     `with latest as (
-       select run_id, status, snapshot_at from _elt.replications where source = $1 and target_schema = $2 order by started_at desc limit 1
+       select run_id, source, status, snapshot_at from _elt.replications where target_schema = $2 order by started_at desc limit 1
      )
      select l.source_table, l.target_table, l.rows::text, l.bytes::text, latest.run_id::text, latest.snapshot_at
        from latest join _elt.table_loads l on l.run_id = latest.run_id
-      where (latest.status = 'abandoned' or latest.status = 'running' and not ${runAliveSql('latest.run_id')}) and l.status = 'done'
+      where latest.source = $1 and (latest.status = 'abandoned' or latest.status = 'running' and not ${runAliveSql('latest.run_id')})
+        and l.status = 'done'
       order by l.source_table`,
     [source, targetSchema],
   )
