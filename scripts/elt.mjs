@@ -3,4 +3,12 @@
 import { pathToFileURL } from 'node:url'
 import { freshCliBuild } from './build-cli.mjs'
 
-await import(pathToFileURL(await freshCliBuild()).href)
+let entry
+try {
+  entry = await freshCliBuild()
+} catch (error) {
+  // esbuild has printed each error with its file and line above
+  console.error(`error: Could not compile the CLI (${error instanceof Error ? error.message.split('\n')[0] : String(error)}). Fix the source named above, then rerun.`)
+  process.exit(1)
+}
+await import(pathToFileURL(entry).href)
