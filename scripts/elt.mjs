@@ -8,7 +8,7 @@ try {
   entry = await freshCliBuild()
 } catch (error) {
   // esbuild has printed each error with its file and line above
-  console.error(`error: Could not compile the CLI (${error instanceof Error ? error.message.split('\n')[0] : String(error)}). Fix the source named above, then rerun.`)
+  console.error(`error: Could not compile the CLI (${error instanceof Error ? error.message.split('\n')[0]?.replace(/:$/, '') : String(error)}). Fix the source named above, then rerun.`)
   process.exit(1)
 }
 await import(pathToFileURL(entry).href)
