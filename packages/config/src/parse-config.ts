@@ -1,6 +1,7 @@
 import path from 'node:path'
 import { EltError, ExitCode } from '@elt/core'
-import { eltConfigSchema, type ResolvedConfig } from './elt-config-schema.ts'
+import type { z } from 'zod'
+import { eltConfigSchema, type ResolvedConfig, type SourceConfig } from './elt-config-schema.ts'
 import { formatConfigIssues } from './format-config-issues.ts'
 
 /**
@@ -23,5 +24,24 @@ export function parseConfig(value: unknown, options: { dir: string; file?: strin
     throw new EltError(`Invalid config${options.file ? ` in ${options.file}` : ''}:\n${lines.join('\n')}\nEvery key and its values are listed under Configuration in README.md.`, { exitCode: ExitCode.usage })
   }
   const config = result.data
-  return { ...config, models: { ...config.models, project: path.resolve(options.dir, config.models.project) } }
+  return {
+    ...config,
+    models: { ...config.models, project: path.resolve(options.dir, config.models.project) },
+    sources: resolveSources(config, options.dir),
+    ...(config.stage ? { stage: { ...config.stage, dir: path.resolve(options.dir, config.stage.dir) } } : {}),
+  }
+}
+
+/** `sources` with defaults: the implicit `postgres` source when none is configured, `raw` as target schema, CSV paths absolute. */
+function resolveSources(config: z.output<typeof eltConfigSchema>, dir: string): Record<string, SourceConfig> {
+  if (config.sources === undefined) {
+    const { schemas, include, exclude, targetSchema } = config.replicate
+    return { postgres: { kind: 'postgres', schemas, include, exclude, targetSchema: targetSchema ?? 'raw' } }
+  }
+  return Object.fromEntries(
+    Object.entries(config.sources).map(([name, source]) => {
+      const targetSchema = source.targetSchema ?? 'raw'
+      return [name, source.kind === 'csv' ? { ...source, targetSchema, path: path.resolve(dir, source.path) } : { ...source, targetSchema }]
+    }),
+  )
 }

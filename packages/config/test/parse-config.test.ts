@@ -45,7 +45,7 @@ describe('parseConfig', () => {
       '  replicate.jbos: unknown key (did you mean "jobs"?)',
       '  targets["my target"].grant: unknown key (known keys: schema)',
       '  replicat: unknown key (did you mean "replicate"?)',
-      '  colour: unknown key (known keys: replicate, models, targets, defaultTarget)',
+      '  colour: unknown key (known keys: replicate, models, targets, defaultTarget, sources, stage, timezone, schedules, alerts, serve)',
     ])
   })
 
@@ -67,10 +67,13 @@ describe('parseConfig', () => {
   })
 
   it('fills in the defaults and resolves models.project against the config folder', () => {
+    const serviceDefaults = { timezone: 'UTC', schedules: [], alerts: [], serve: { gracePeriodSeconds: 60 } }
     expect(parseConfig({}, { dir: '/project' })).toEqual({
       replicate: {},
       models: { project: '/project/packages/models/src/index.ts' },
       targets: { prod: { schema: 'analytics' }, dev: { schema: 'analytics_{user}' } },
+      sources: { postgres: { kind: 'postgres', targetSchema: 'raw' } },
+      ...serviceDefaults,
     })
     const config = parseConfig(
       { replicate: { schemas: ['public', 'sales'], include: ['films'], jobs: 3 }, models: { project: '../models/index.ts' }, targets: { ci: { schema: 'ci_{user}' } }, defaultTarget: 'ci' },
@@ -81,6 +84,8 @@ describe('parseConfig', () => {
       models: { project: '/project/models/index.ts' },
       targets: { ci: { schema: 'ci_{user}' } },
       defaultTarget: 'ci',
+      sources: { postgres: { kind: 'postgres', schemas: ['public', 'sales'], include: ['films'], targetSchema: 'raw' } },
+      ...serviceDefaults,
     })
     expect(parseConfig({ models: { project: '/abs/models.ts' } }, { dir: '/project' }).models.project).toBe('/abs/models.ts')
   })
@@ -89,5 +94,46 @@ describe('parseConfig', () => {
     const first = parseConfig({}, { dir: '/a' })
     first.targets.prod!.schema = 'changed'
     expect(parseConfig({}, { dir: '/b' }).targets.prod).toEqual({ schema: 'analytics' })
+  })
+
+  it.each([
+    [{ sources: { x: { kind: 'mongo' } } }, 'sources.x.kind: expected a source kind: "postgres" or "csv", got "mongo"'],
+    [{ sources: { x: 'csv' } }, 'sources.x: expected a source kind: "postgres" or "csv", got "csv"'],
+    [{ sources: { x: { kind: 'csv', path: 'a.csv' } } }, 'sources.x.table: expected a table name such as "order_details", got nothing'],
+    [{ sources: { '1bad': { kind: 'postgres' } } }, 'sources["1bad"]: expected a source name of letters, digits, "_" or "-", starting with a letter, got "1bad"'],
+    [{ sources: { c: { kind: 'csv', path: 'a.csv', table: 't', columns: { a: 'integer; drop table x' } } } }, 'sources.c.columns.a: expected a PostgreSQL type such as "integer", "numeric(12,2)" or "timestamptz", got "integer; drop table x"'],
+    [{ sources: { c: { kind: 'csv', path: 'a.csv', table: 't', onError: 'skip' } } }, 'sources.c.onError: expected "fail" or "quarantine", got "skip"'],
+    [{ sources: { a: { kind: 'csv', path: 'a.csv', table: 't' }, b: { kind: 'csv', path: 'b.csv', table: 't' } } }, 'sources.b.table: expected a table no other source writes (sources.a writes raw.t too), got "t"'],
+    [{ sources: { a: { kind: 'postgres' } }, replicate: { schemas: ['public'] } }, 'replicate.schemas: expected nothing here once "sources" is set: put schemas on the postgres source in "sources", got ["public"]'],
+    [{ stage: { dir: 'data/stage', keepDays: 0 } }, 'stage.keepDays: expected a whole number ≥ 1, got 0'],
+    [{ timezone: 'Nowhere' }, 'timezone: expected an IANA time zone such as "UTC" or "America/Sao_Paulo", got "Nowhere"'],
+    [{ schedules: [{ name: 'n', cron: '61 * * * *', command: 'run' }] }, 'schedules[0].cron: expected a cron expression of 5 or 6 fields such as "0 2 * * *" (minute hour day month weekday, seconds first when 6), got "61 * * * *"'],
+    [{ schedules: [{ name: 'n', cron: '0 0 2 * * * 2030', command: 'run' }] }, 'schedules[0].cron: expected a cron expression of 5 or 6 fields such as "0 2 * * *" (minute hour day month weekday, seconds first when 6), got "0 0 2 * * * 2030"'],
+    [{ schedules: [{ name: 'n', cron: '0 2 * * *', command: 'run', timezone: 'Mars/Base' }] }, 'schedules[0].timezone: expected an IANA time zone such as "UTC" or "America/Sao_Paulo", got "Mars/Base"'],
+    [{ schedules: [{ name: 'n', cron: '0 2 * * *', command: 'load' }] }, 'schedules[0].command: expected a command that needs no stage, or a "stage" setting in the config, got "load"'],
+    [{ schedules: [{ name: 'n', cron: '0 2 * * *', command: 'run' }, { name: 'n', cron: '0 3 * * *', command: 'run' }] }, 'schedules[1].name: expected a name no other schedule has, got "n"'],
+    [{ alerts: [{ on: ['failure'] }] }, 'alerts[0]: expected a webhook or an email (or both), got {"on":["failure"]}'],
+    [{ alerts: [{ on: ['failure'], webhook: { url: 'ftp://x' } }] }, 'alerts[0].webhook.url: expected an http(s):// URL, got "ftp://x"'],
+  ])('checks sources, stage, schedules and alerts: %j', (value, line) => {
+    expect(problems(value).lines).toEqual([`Invalid config in ${file}:`, `  ${line}`, 'Every key and its values are listed under Configuration in README.md.'])
+  })
+
+  it('resolves sources: target schema raw by default, CSV paths and the stage folder against the config folder', () => {
+    const config = parseConfig(
+      {
+        sources: { pg: { kind: 'postgres', url: 'postgres://u@h/db', targetSchema: 'raw_pg' }, csv: { kind: 'csv', path: 'data/*.csv.gz', table: 'orders' } },
+        stage: { dir: 'stage', keepDays: 7 },
+        schedules: [{ name: 'nightly', cron: '0 2 * * *', timezone: 'America/Sao_Paulo', command: 'run', retries: 2 }],
+      },
+      { dir: '/project' },
+    )
+    expect(config.sources).toEqual({
+      pg: { kind: 'postgres', url: 'postgres://u@h/db', targetSchema: 'raw_pg' },
+      csv: { kind: 'csv', path: '/project/data/*.csv.gz', table: 'orders', targetSchema: 'raw' },
+    })
+    expect(config.stage).toEqual({ dir: '/project/stage', keepDays: 7, compression: 'none' })
+    expect(config.schedules).toEqual([
+      { name: 'nightly', cron: '0 2 * * *', timezone: 'America/Sao_Paulo', command: 'run', retries: 2, retryDelaySeconds: 60, retryBackoff: 'fixed', catchup: false },
+    ])
   })
 })
