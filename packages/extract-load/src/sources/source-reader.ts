@@ -1,0 +1,114 @@
+import type { Readable } from 'node:stream'
+import type { DatabaseTarget, Logger, RetryPolicy } from '@elt/core'
+import type { SequenceDef, TableDef, UserTypeDef } from '../introspect/catalog.ts'
+
+/**
+ * The source side of a load. Every source kind (`sources/<kind>/`) exports one `SourceReader`;
+ * the shared writer (`write/`) takes what it reads and owns the destination: shadow table,
+ * COPY FROM, indexes, ANALYZE, swap, records. They meet at a stream in a COPY format.
+ *
+ * A reader never writes to the destination. The stage is a source like any other: `extract`
+ * writes a reader's streams to files, `load --date` reads them back through the stage reader.
+ *
+ * ```ts
+ * const session = await postgresReader.open(config, context)   // one snapshot for the whole session
+ * const plan = await session.discover()                        // tables with exact types and keys, largest first
+ * const worker = await session.worker()                        // per writer worker: its own source connection
+ * for await (const part of worker.read(plan.tables[0]!, { preferred: 'binary' })) {
+ *   // part.stream: bytes in part.format, piped into COPY … FROM STDIN (FORMAT …) by the writer
+ * }
+ * await worker.close(); await session.close()
+ * ```
+ */
+export interface SourceReader<Config> {
+  readonly kind: string
+  /** Opens a session: connections, one consistent snapshot (or the files as they are now). */
+  open(config: Config, context: ReaderContext): Promise<ReaderSession>
+}
+
+/** What every reader gets, passed explicitly (nothing read from the environment deep down). */
+export interface ReaderContext {
+  /** The source's name in the config (`postgres`, `csv`, …): run records, selectors, stage folders. */
+  sourceName: string
+  /** Where its tables land (`raw` unless the source sets `targetSchema`). */
+  targetSchema: string
+  /** The resolved source database of a `postgres` source (URL or the embedded default's). */
+  database?: DatabaseTarget
+  connectWaitSeconds: number
+  retry: RetryPolicy
+  logger: Logger
+  signal?: AbortSignal
+}
+
+/** What a session will produce: created in the destination before any data moves. */
+export interface SourcePlan {
+  /** Largest first. `table.schema`/`table.name` are the source's names, `targetSchema`/`name` where it lands. */
+  tables: TableDef[]
+  types: UserTypeDef[]
+  sequences: SequenceDef[]
+}
+
+export interface ReaderSession {
+  /** The instant the data is as of: the exported snapshot's time, or when the files were listed. */
+  readonly snapshotAt: Date
+  /** A human description of where the rows come from, for `_elt.replications.source` (never a password). */
+  readonly description: string
+  discover(): Promise<SourcePlan>
+  /** A handle for one writer worker (its own connection, same snapshot); closed by the worker. */
+  worker(): Promise<TableReader>
+  /** After every table is written: values read at the end (sequences), then the snapshot is released. */
+  finish(): Promise<{ sequences: Map<string, string> }>
+  close(): Promise<void>
+}
+
+/** The COPY format of a stream: what the writer puts after `COPY … FROM STDIN`. */
+export type CopyFormat =
+  | { kind: 'binary' }
+  | { kind: 'text' }
+  | { kind: 'csv'; header: 'match' | false; delimiter: string; quote: string; escape: string; encoding: 'UTF8' | 'LATIN1'; null: string }
+
+export interface TableReader {
+  /**
+   * The table's rows as one or more parts (a CSV glob: one part per file, in name order), each a
+   * stream in a COPY format, as of the session's snapshot. `preferred` is a wish (binary needs the
+   * same major version on both sides and built-in types only); the part says what it is.
+   */
+  read(table: TableDef, options: ReadOptions): AsyncIterable<TablePart>
+  /** `--verify`: the table's row count and content hash as the source sees it (same function as the writer's, see verify/content-hash.ts). */
+  contentHash?(table: TableDef): Promise<{ rows: number; hash: string }>
+  /**
+   * Explains a failure of the writer's COPY of a part in the source's terms (file, line, column),
+   * or asks for another attempt with a changed table (a CSV column widened after a late value).
+   */
+  explain?(table: TableDef, part: TablePart, error: unknown): { retryWith?: TableDef; error?: Error }
+  /** The table is written (or failed): release what this read held (the snapshot's transaction). */
+  done(table: TableDef): Promise<void>
+  close(): Promise<void>
+}
+
+export interface ReadOptions {
+  preferred: CopyFormat['kind']
+  signal?: AbortSignal
+  /**
+   * Where rows the source rejects go (a CSV source with `onError: 'quarantine'`): the writer
+   * records them in `_elt_audit.rejected_rows` in the table's load transaction.
+   */
+  rejected?: (row: RejectedRow) => Promise<void>
+}
+
+export interface RejectedRow {
+  /** File (or collection) and line (or document) of the bad row. */
+  location: string
+  line: number | null
+  raw: string
+  reason: string
+}
+
+export interface TablePart {
+  /** `public.films`, `data/orders-2024-01.csv.gz`: named in progress and errors. */
+  label: string
+  stream: Readable
+  format: CopyFormat
+  /** Rows the source says it sent, once the stream has ended (a PostgreSQL COPY TO's count); undefined when the source cannot know. */
+  rowsSent(): number | undefined
+}
