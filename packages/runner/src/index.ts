@@ -18,7 +18,8 @@ export { collectProject, loadProject, type Project } from './define/project.ts'
 export { buildGraph, findCycle, topologicalOrder, reachable, type ModelGraph } from './graph/build-graph.ts'
 // select
 export { parseSelectors, type SelectionCriterion, type SelectionExpression } from './select/parse-selector.ts'
-export { selectNodes, builtinSelectorMethods, type SelectOptions, type SelectorMethod } from './select/select-nodes.ts'
+export { selectNodes, builtinSelectorMethods, type SelectContext, type SelectOptions, type SelectorMethod } from './select/select-nodes.ts'
+export { sourceLoaders, type SourceLoader, type SourceLoaders, type SourceSpec } from './select/source-loaders.ts'
 // compile
 export { compileModel, compileOnlyDb, ephemeralCteName } from './compile/compile-model.ts'
 export { compileProject, type BuildTarget, type CompiledNode, type CompiledProject } from './compile/compile-project.ts'

@@ -3,6 +3,7 @@ import type { Project } from '../define/project.ts'
 import { isModel, isSource, type AnyRelation, type Dependencies } from '../define/relation.ts'
 import type { BuildTarget, CompiledProject } from '../compile/compile-project.ts'
 import { topologicalOrder, type ModelGraph } from '../graph/build-graph.ts'
+import type { SourceLoader, SourceLoaders } from '../select/source-loaders.ts'
 
 /** Bumped on any incompatible change; `packages/runner/schemas/manifest.schema.json` describes it. */
 export const manifestSchemaVersion = 1
@@ -30,6 +31,8 @@ export interface ManifestNode {
   /** Compiled SQL (models, tests). */
   sql: string | null
   file: string | null
+  /** Sources: the configured source that loads it (`{ source: 'postgres', kind: 'postgres', from: 'public.films' }`), when known. */
+  loader?: SourceLoader
   [extra: string]: unknown
 }
 
@@ -72,8 +75,9 @@ export interface Manifest {
 }
 
 /**
- * Describes the whole project for `target/manifest.json`: every source, model (with its compiled
- * SQL) and extra node (tests), with parent and child maps.
+ * Describes the whole project for `target/manifest.json`: every source (with the configured
+ * source that loads it, from `sources`), model (with its compiled SQL) and extra node (tests),
+ * with parent and child maps.
  */
 export function buildManifest(
   project: Project,
@@ -81,6 +85,7 @@ export function buildManifest(
   compiled: CompiledProject,
   target: BuildTarget,
   extraNodes: readonly ExtraManifestNode[] = [],
+  sources?: SourceLoaders,
 ): Manifest {
   const order = topologicalOrder(graph)
   const nodes: Record<string, ManifestNode> = {}
@@ -88,7 +93,8 @@ export function buildManifest(
   const childMap: Record<string, string[]> = {}
   for (const id of order) {
     const relation = graph.getNodeAttribute(id, 'relation')
-    nodes[id] = describeRelation(relation, compiled)
+    const loader = relation.kind === 'source' ? sources?.loaderOf(relation.schema, relation.name) : undefined
+    nodes[id] = { ...describeRelation(relation, compiled), ...(loader ? { loader: { ...loader } } : {}) }
     parentMap[id] = graph.inNeighbors(id).sort()
     childMap[id] = graph.outNeighbors(id).sort()
   }

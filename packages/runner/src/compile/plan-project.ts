@@ -1,6 +1,7 @@
 import type { Project } from '../define/project.ts'
 import { buildGraph, type ModelGraph } from '../graph/build-graph.ts'
 import { selectNodes, type SelectOptions } from '../select/select-nodes.ts'
+import type { SourceLoaders } from '../select/source-loaders.ts'
 import { compileProject, type BuildTarget, type CompiledProject } from './compile-project.ts'
 
 /** Everything known before touching the warehouse: the graph, compiled SQL and the selected ids. */
@@ -11,6 +12,8 @@ export interface ProjectPlan {
   compiled: CompiledProject
   /** Selected node ids (sources included when selected), in dependency order. */
   selected: string[]
+  /** The configured sources (`selection.sources`): which loads each source relation (manifest `loader`). */
+  sources?: SourceLoaders
 }
 
 /**
@@ -25,5 +28,5 @@ export function planProject(project: Project, target: BuildTarget, selection: Se
   const graph = buildGraph(project)
   const compiled = compileProject(project, graph, target)
   const selected = selectNodes(graph, selection)
-  return { project, target, graph, compiled, selected }
+  return { project, target, graph, compiled, selected, ...(selection.sources ? { sources: selection.sources } : {}) }
 }

@@ -2,16 +2,22 @@ import { EltError, ExitCode, globMatcher } from '@elt/core'
 import type { AnyRelation } from '../define/relation.ts'
 import { reachable, topologicalOrder, type ModelGraph } from '../graph/build-graph.ts'
 import { parseSelectors, type SelectionCriterion } from './parse-selector.ts'
+import { sourceMatches } from './source-matches.ts'
+import type { SourceLoaders } from './source-loaders.ts'
+
+/** What a selector method may consult beyond the node: the configured sources. */
+export interface SelectContext {
+  sources?: SourceLoaders
+}
 
 /** Decides whether a node matches `value` for one selector method. */
-export type SelectorMethod = (relation: AnyRelation, value: string, matches: (text: string) => boolean) => boolean
+export type SelectorMethod = (relation: AnyRelation, value: string, matches: (text: string) => boolean, context: SelectContext) => boolean
 
 export const builtinSelectorMethods: Record<string, SelectorMethod> = {
   name: (r, _v, matches) => matches(r.name) || (r.kind === 'source' && matches(`${r.schema}.${r.name}`)),
   model: (r, _v, matches) => r.kind === 'model' && matches(r.name),
   tag: (r, _v, matches) => r.tags.some(matches),
-  source: (r, value, matches) =>
-    r.kind === 'source' && (matches(`${r.schema}.${r.name}`) || (!value.includes('.') && matches(r.schema))),
+  source: (r, value, matches, context) => r.kind === 'source' && sourceMatches(r, value, matches, context.sources),
   materialized: (r, _v, matches) => r.kind === 'model' && matches(r.materialized),
 }
 
@@ -21,6 +27,8 @@ export interface SelectOptions {
   exclude?: readonly string[]
   /** Extra methods (e.g. `test_type`) on top of the built-in ones. */
   methods?: Record<string, SelectorMethod>
+  /** The configured sources (`source:<name>`, `source:<name>.<table>`); without them `source:` matches destination schemas only. */
+  sources?: SourceLoaders
 }
 
 /**
@@ -35,19 +43,20 @@ export interface SelectOptions {
 export function selectNodes(graph: ModelGraph, options: SelectOptions = {}): string[] {
   const methods = { ...builtinSelectorMethods, ...options.methods }
   const names = Object.keys(methods)
-  const chosen = options.select?.some((s) => s.trim()) ? evaluate(graph, parseSelectors(options.select, names), methods) : new Set(graph.nodes())
+  const context: SelectContext = options.sources ? { sources: options.sources } : {}
+  const chosen = options.select?.some((s) => s.trim()) ? evaluate(graph, parseSelectors(options.select, names), methods, context) : new Set(graph.nodes())
   if (options.exclude?.some((s) => s.trim())) {
-    for (const id of evaluate(graph, parseSelectors(options.exclude, names), methods)) chosen.delete(id)
+    for (const id of evaluate(graph, parseSelectors(options.exclude, names), methods, context)) chosen.delete(id)
   }
   return topologicalOrder(graph, chosen)
 }
 
-function evaluate(graph: ModelGraph, expression: SelectionCriterion[][], methods: Record<string, SelectorMethod>): Set<string> {
+function evaluate(graph: ModelGraph, expression: SelectionCriterion[][], methods: Record<string, SelectorMethod>, context: SelectContext): Set<string> {
   const union = new Set<string>()
   for (const intersection of expression) {
     let current: Set<string> | undefined
     for (const criterion of intersection) {
-      const found = resolveCriterion(graph, criterion, methods[criterion.method]!)
+      const found = resolveCriterion(graph, criterion, methods[criterion.method]!, context)
       current = current ? new Set([...current].filter((id) => found.has(id))) : found
     }
     for (const id of current ?? []) union.add(id)
@@ -55,9 +64,9 @@ function evaluate(graph: ModelGraph, expression: SelectionCriterion[][], methods
   return union
 }
 
-function resolveCriterion(graph: ModelGraph, criterion: SelectionCriterion, method: SelectorMethod): Set<string> {
+function resolveCriterion(graph: ModelGraph, criterion: SelectionCriterion, method: SelectorMethod, context: SelectContext): Set<string> {
   const matches = globMatcher(criterion.value)
-  const seeds = graph.filterNodes((_id, attributes) => method(attributes.relation, criterion.value, matches))
+  const seeds = graph.filterNodes((_id, attributes) => method(attributes.relation, criterion.value, matches, context))
   if (seeds.length === 0) {
     throw new EltError(`The selector "${criterion.raw}" matches no node.`, {
       hint: 'Check the spelling; `pnpm elt ls` lists every node.',
