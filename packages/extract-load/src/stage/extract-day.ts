@@ -1,0 +1,233 @@
+import os from 'node:os'
+import { rm } from 'node:fs/promises'
+import path from 'node:path'
+import type pg from 'pg'
+import { EltError, ExitCode, connectClient, defaultRetryPolicy, describeError, silentLogger } from '@elt/core'
+import { sourceName, type TableDef } from '../introspect/catalog.ts'
+import type { ReaderSession, TableReader } from '../sources/source-reader.ts'
+import { cleanStageSource } from './clean-stage-source.ts'
+import { writeJsonDurably } from './durable-files.ts'
+import { pruneStageDays } from './prune-stage-days.ts'
+import { publishStagedDay } from './publish-staged-day.ts'
+import { runPool } from './run-pool.ts'
+import { requireStage, sourceDatabase, type StageRunConfig, type StageRunContext } from './stage-config.ts'
+import { lockStageSource } from './stage-lock.ts'
+import type { StageManifest } from './stage-manifest.ts'
+import { manifestFile, stageFolderName, stagePaths } from './stage-paths.ts'
+import { parseStageSelectors, selectedSources, tableSelected } from './stage-selection.ts'
+import { migrateStageState, recordStageExtract } from './stage-state.ts'
+import { writeStagedTable } from './write-staged-table.ts'
+
+export interface ExtractOptions extends StageRunContext {
+  config: StageRunConfig
+  /** `YYYY-MM-DD` (checked by `stageDate`). */
+  date: string
+  /** `--select` values: `source:<name>[.<table>]`. */
+  select?: readonly string[]
+  onEvent?: (event: ExtractEvent) => void
+}
+
+export type ExtractEvent =
+  | { type: 'table-started'; source: string; table: string; worker: number }
+  | { type: 'table-progress'; source: string; table: string; rows: number; bytes: number; seconds: number }
+  | { type: 'table-finished'; source: string; table: string; rows: number; bytes: number; files: number; seconds: number }
+  | { type: 'table-failed'; source: string; table: string; message: string }
+  | { type: 'day-published'; source: string; date: string; tables: number }
+  | { type: 'days-pruned'; source: string; dates: string[] }
+
+export interface ExtractedTable {
+  source: string
+  /** The table's stage folder name (`public.films`, a CSV source's `table`). */
+  table: string
+  rows: number
+  bytes: number
+  files: number
+  seconds: number
+}
+
+export interface ExtractSummary {
+  runId: string
+  status: 'success'
+  date: string
+  stageDir: string
+  seconds: number
+  tables: ExtractedTable[]
+  /** Days removed by `stage.keepDays`, per source. */
+  pruned: { source: string; dates: string[] }[]
+}
+
+const round3 = (n: number) => Math.round(n * 1000) / 1000
+
+/**
+ * `pnpm elt extract --date D`: writes every selected source's tables to
+ * `<stage.dir>/<source>/<table>/<D>/` (data files + `_manifest.json`), up to `jobs` tables at
+ * once. Each source's day becomes visible only when all its tables are written (see
+ * `publishStagedDay`); a failure or a kill leaves the previous day as it was. Per-table results
+ * go to `_elt.stage_extracts` in the destination; `stage.keepDays` prunes older days afterwards.
+ *
+ * ```ts
+ * const summary = await extract({ config, databases, readers, date: '2024-01-15', runId })
+ * // summary.tables → [{ source: 'postgres', table: 'public.films', rows: 118, bytes: 9027, files: 1, seconds: 0.05 }, …]
+ * ```
+ */
+export async function extract(options: ExtractOptions): Promise<ExtractSummary> {
+  const started = performance.now()
+  const stage = requireStage(options.config, 'extract')
+  const names = Object.keys(options.config.sources)
+  const selectors = parseStageSelectors(options.select ?? [], names)
+  const sources = selectedSources(selectors, names)
+  for (const name of sources) {
+    const kind = options.config.sources[name]!.kind
+    if (!options.readers[kind]) throw new EltError(`Source "${name}" is of kind "${kind}", which has no reader.`, { exitCode: ExitCode.usage })
+  }
+  const logger = options.logger ?? silentLogger
+  const emit = (event: ExtractEvent) => options.onEvent?.(event)
+  const state = await connectClient(options.databases.destination, { waitSeconds: options.connectWaitSeconds ?? 30, logger, applicationName: 'elt-extract-state' })
+  try {
+    await migrateStageState(state)
+    const summary: ExtractSummary = { runId: options.runId, status: 'success', date: options.date, stageDir: stage.dir, seconds: 0, tables: [], pruned: [] }
+    for (const name of sources) {
+      summary.tables.push(...(await extractSource(options, { name, stage, selectors, state, emit })))
+    }
+    if (stage.keepDays !== undefined) {
+      for (const name of sources) {
+        const release = await lockStageSource(stage.dir, name, options.runId)
+        try {
+          const dates = await pruneStageDays(stage.dir, name, options.date, stage.keepDays)
+          if (dates.length > 0) {
+            summary.pruned.push({ source: name, dates })
+            emit({ type: 'days-pruned', source: name, dates })
+          }
+        } finally {
+          await release()
+        }
+      }
+    }
+    summary.seconds = round3((performance.now() - started) / 1000)
+    return summary
+  } finally {
+    await state.end().catch(() => {})
+  }
+}
+
+interface SourceRun {
+  name: string
+  stage: NonNullable<StageRunConfig['stage']>
+  selectors: ReturnType<typeof parseStageSelectors>
+  state: pg.ClientBase
+  emit: (event: ExtractEvent) => void
+}
+
+/** One source's day: lock, clean what dead runs left, write every selected table, publish. */
+async function extractSource(options: ExtractOptions, run: SourceRun): Promise<ExtractedTable[]> {
+  const { name, stage } = run
+  const config = options.config.sources[name]!
+  const logger = options.logger ?? silentLogger
+  const release = await lockStageSource(stage.dir, name, options.runId)
+  const written: string[] = []
+  let session: ReaderSession | undefined
+  let published = false
+  try {
+    const removed = await cleanStageSource(stage.dir, name)
+    if (removed > 0) logger.info(`stage ${name}: removed ${removed} folder(s) left by interrupted extracts`)
+    session = await options.readers[config.kind]!.open(config, {
+      sourceName: name,
+      targetSchema: config.targetSchema,
+      database: sourceDatabase(name, config, options.databases),
+      connectWaitSeconds: options.connectWaitSeconds ?? 30,
+      retry: options.retry ?? defaultRetryPolicy,
+      logger,
+      signal: options.signal,
+    })
+    const plan = await session.discover()
+    const folderOf = (t: TableDef) => stageFolderName(config.kind === 'postgres' ? sourceName(t) : t.name)
+    const tables = plan.tables.filter((t) => tableSelected(run.selectors, name, folderOf(t), t.name))
+    const unmatched = run.selectors.filter((s) => s.source(name) && s.table && !plan.tables.some((t) => s.table!(folderOf(t)) || s.table!(t.name)))
+    if (unmatched.length > 0) {
+      throw new EltError(`--select ${unmatched.map((s) => s.text).join(', ')}: source "${name}" has no such table.`, {
+        hint: `Its tables: ${plan.tables.map(folderOf).join(', ') || 'none'}.`,
+        exitCode: ExitCode.usage,
+      })
+    }
+    const s = session
+    const results = new Map<string, ExtractedTable>()
+    const jobs = Math.max(1, options.jobs ?? options.config.replicate?.jobs ?? os.availableParallelism())
+    await runPool(
+      tables,
+      jobs,
+      () => s.worker(),
+      (reader) => reader.close(),
+      async (reader: TableReader, table, worker) => {
+        const folder = folderOf(table)
+        const dir = stagePaths.runFolder(stage.dir, name, folder, options.date, options.runId)
+        written.push(dir)
+        const t0 = performance.now()
+        const label = `${name}: ${folder}`
+        run.emit({ type: 'table-started', source: name, table: folder, worker })
+        await recordStageExtract(run.state, { runId: options.runId, source: name, table: folder, date: options.date, status: 'running' })
+        try {
+          const files = await writeStagedTable({
+            dir,
+            label,
+            table,
+            reader,
+            compression: stage.compression,
+            signal: options.signal,
+            onProgress: (rows, bytes) => run.emit({ type: 'table-progress', source: name, table: folder, rows, bytes, seconds: (performance.now() - t0) / 1000 }),
+          })
+          await reader.done(table)
+          const manifest: StageManifest = {
+            version: 1,
+            source: name,
+            sourceKind: config.kind,
+            folder,
+            date: options.date,
+            runId: options.runId,
+            snapshotAt: s.snapshotAt.toISOString(),
+            extractedAt: new Date().toISOString(),
+            sourceDescription: s.description,
+            compression: stage.compression,
+            table,
+            types: plan.types,
+            rows: files.reduce((n, f) => n + f.rows, 0),
+            bytes: files.reduce((n, f) => n + f.bytes, 0),
+            files,
+          }
+          await writeJsonDurably(path.join(dir, manifestFile), manifest)
+          const result = { source: name, table: folder, rows: manifest.rows, bytes: manifest.bytes, files: files.length, seconds: round3((performance.now() - t0) / 1000) }
+          results.set(folder, result)
+          await recordStageExtract(run.state, { ...result, runId: options.runId, date: options.date, status: 'done', folder: path.relative(stage.dir, dir) })
+          run.emit({ type: 'table-finished', ...result })
+        } catch (error) {
+          await reader.done(table).catch(() => {})
+          const final = options.signal?.aborted ? options.signal.reason : error
+          run.emit({ type: 'table-failed', source: name, table: folder, message: describeError(final) })
+          await recordStageExtract(run.state, { runId: options.runId, source: name, table: folder, date: options.date, status: 'error', message: describeError(final) }).catch(() => {})
+          throw final
+        }
+      },
+      options.signal,
+    )
+    const { sequences } = await s.finish()
+    await publishStagedDay(stage.dir, {
+      version: 1,
+      source: name,
+      sourceKind: config.kind,
+      date: options.date,
+      runId: options.runId,
+      snapshotAt: s.snapshotAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      tables: tables.map(folderOf),
+      sequences: plan.sequences,
+      sequenceValues: Object.fromEntries(sequences),
+    })
+    published = true
+    run.emit({ type: 'day-published', source: name, date: options.date, tables: tables.length })
+    return tables.map((t) => results.get(folderOf(t))!).filter((r) => r !== undefined)
+  } finally {
+    await session?.close().catch(() => {})
+    // a failed extract's folders are never published: remove them now (the next extract would)
+    if (!published) for (const dir of written) await rm(dir, { recursive: true, force: true }).catch(() => {})
+    await release()
+  }
+}
