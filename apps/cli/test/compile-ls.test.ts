@@ -27,7 +27,7 @@ describe('elt compile', () => {
     const { code, stdout } = await runElt(['compile', '--json', 'tag:marts'], env, await emptyProject(modelsConfig))
     expect(code).toBe(0)
     const { models } = JSON.parse(stdout)
-    expect(models.map((m: { name: string }) => m.name)).toEqual(['actor_filmography', 'film_ratings', 'category_stats', 'user_directory'])
+    expect(models.map((m: { name: string }) => m.name)).toEqual(['actor_filmography', 'film_ratings', 'category_stats', 'film_sales', 'user_directory'])
     expect(models.find((m: { name: string }) => m.name === 'category_stats').sql).toContain('from "analytics"."stg_film_category" as "fc" inner join "analytics"."film_ratings" as "fr"')
   })
 })
@@ -48,6 +48,29 @@ describe('elt ls', () => {
       'model.film_ratings',
     ])
     expect(nodes.at(-1)).toMatchObject({ kind: 'model', materialized: 'table', relation: 'analytics.film_ratings', tags: ['marts'] })
+  })
+
+  it('source:<name>+ lists the tables a configured source loads and what is downstream; the manifest names each loader', async () => {
+    const csv = fileURLToPath(new URL('../../../source_db_init/ticket_sales.csv', import.meta.url))
+    const cwd = await emptyProject(
+      `export default { models: { project: ${JSON.stringify(modelsProject)} }, sources: {\n` +
+        `  postgres: { kind: 'postgres' },\n  sales_export: { kind: 'csv', path: ${JSON.stringify(csv)}, table: 'ticket_sales' },\n} }\n`,
+    )
+    const { code, stdout } = await runElt(['ls', '--json', '--select', 'source:sales_export+'], env, cwd)
+    expect(code).toBe(0)
+    const { nodes } = JSON.parse(stdout)
+    expect(nodes.map((n: { id: string }) => n.id)).toEqual(['source.raw.ticket_sales', 'model.stg_ticket_sales', 'model.film_sales'])
+    // one table of the postgres source, by its name or its source-side name; a schema still works
+    for (const selector of ['source:postgres.films', 'source:postgres.public.films', 'source:raw.films']) {
+      const one = await runElt(['ls', '--json', selector], env, cwd)
+      expect(JSON.parse(one.stdout).nodes.map((n: { id: string }) => n.id)).toEqual(['source.raw.films'])
+    }
+    const text = await runElt(['ls', '--select', 'source:sales_export'], env, cwd)
+    expect(text.stdout).toMatch(/^id +materialized +relation +tags\nsource\.raw\.ticket_sales +source +raw\.ticket_sales *\n$/)
+    expect((await runElt(['compile', '--select', 'film_sales'], env, cwd)).code).toBe(0)
+    const manifest = JSON.parse(await readFile(path.join(cwd, 'target', 'manifest.json'), 'utf8'))
+    expect(manifest.nodes['source.raw.ticket_sales'].loader).toEqual({ source: 'sales_export', kind: 'csv', from: csv })
+    expect(manifest.nodes['source.raw.films'].loader).toEqual({ source: 'postgres', kind: 'postgres', from: 'public.films' })
   })
 
   it('prints a table, and the dev target schema', async () => {

@@ -1,22 +1,39 @@
 import type {} from '@elt/core/testing/global-setup' // declares inject('pgAdminUrl')
 import { readFile } from 'node:fs/promises'
 import { randomUUID } from 'node:crypto'
+import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { startRun } from '@elt/core'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
+import { copyCsvFile, csvTableDdl, describeCsvSource } from '@elt/extract-load/csv'
 import { buildProject, collectProject, planProject, type BuildProjectResult, type SelectOptions } from '@elt/runner'
 import * as models from '../src/index.ts'
 
 const initSql = new URL('../../../source_db_init/init.sql', import.meta.url)
+/** The project's CSV source (elt.config.ts `sources.ticket_sales`). */
+export const ticketSalesCsv = fileURLToPath(new URL('../../../source_db_init/ticket_sales.csv', import.meta.url))
 
 /**
  * A test database whose `raw` schema holds the five seed tables of source_db_init/init.sql
- * (run as-is, then `public` renamed to `raw`), as replication would leave them.
+ * (run as-is, then `public` renamed to `raw`), as replication would leave them, and
+ * `raw.ticket_sales` loaded from source_db_init/ticket_sales.csv with the CSV source's own
+ * inference and COPY (as `pnpm elt replicate` loads it).
  */
 export async function fixtureDatabase(adminUrl: string, prefix: string): Promise<TestDatabase> {
   const db = await createTestDatabase(adminUrl, prefix)
   await db.query(await readFile(initSql, 'utf8'))
   await db.query('alter schema public rename to raw; create schema public')
+  const { files, dialect, columns } = await describeCsvSource({ path: ticketSalesCsv, table: 'ticket_sales' })
+  const client = new pg.Client({ connectionString: db.url })
+  await client.connect()
+  try {
+    await client.query('begin')
+    await client.query(csvTableDdl('"raw"."ticket_sales"', columns))
+    for (const file of files) await copyCsvFile(client, { table: '"raw"."ticket_sales"', file, columns, dialect, freeze: true })
+    await client.query('commit')
+  } finally {
+    await client.end()
+  }
   return db
 }
 

@@ -21,6 +21,8 @@ describe('the project', () => {
       ['int_actor_ratings', 'ephemeral', 'success'],
       ['film_ratings', 'table', 'success'],
       ['category_stats', 'view', 'success'],
+      ['stg_ticket_sales', 'view', 'success'],
+      ['film_sales', 'table', 'success'],
       ['stg_users', 'view', 'success'],
       ['user_directory', 'incremental', 'success'],
     ])
@@ -31,10 +33,12 @@ describe('the project', () => {
       'actor_filmography:r',
       'category_stats:v',
       'film_ratings:r',
+      'film_sales:r',
       'stg_actors:v',
       'stg_film_actors:v',
       'stg_film_category:v',
       'stg_films:v',
+      'stg_ticket_sales:v',
       'stg_users:v',
       'user_directory:r',
     ])
@@ -42,6 +46,8 @@ describe('the project', () => {
     // the manifest shows the fan-in and the depth
     expect(outcome.manifest.parent_map['model.film_ratings']).toEqual(['model.int_actor_ratings', 'model.stg_actors', 'model.stg_film_actors', 'model.stg_films'])
     expect(outcome.manifest.parent_map['model.category_stats']).toEqual(['model.film_ratings', 'model.stg_film_category'])
+    expect(outcome.manifest.parent_map['model.film_sales']).toEqual(['model.film_ratings', 'model.stg_ticket_sales'])
+    expect(outcome.manifest.parent_map['model.stg_ticket_sales']).toEqual(['source.raw.ticket_sales'])
   })
 
   it('actor_filmography: one row per actor, actors without films included', async () => {

@@ -13,15 +13,16 @@ import {
   type SelectOptions,
 } from '@elt/runner'
 import type { ParsedArgs } from '../command.ts'
+import { sourceLoadersOf } from '../config/source-loaders.ts'
 import type { CommandContext } from '../context.ts'
 import { formatSeconds, renderTable } from '../output/format.ts'
 import { createProgress } from '../output/progress.ts'
 
 
-/** Selection from `--select` (and positional selectors) and `--exclude`. */
-export function selectionFrom(parsed: ParsedArgs): SelectOptions {
+/** Selection from `--select` (and positional selectors) and `--exclude`, with the config's sources (`source:<name>`). */
+export function selectionFrom(context: CommandContext, parsed: ParsedArgs): SelectOptions {
   const list = (value: unknown) => (Array.isArray(value) ? value.map(String) : typeof value === 'string' ? [value] : [])
-  return { select: [...list(parsed.values.select), ...parsed.positionals], exclude: list(parsed.values.exclude) }
+  return { select: [...list(parsed.values.select), ...parsed.positionals], exclude: list(parsed.values.exclude), sources: sourceLoadersOf(context.config, context.projectDir) }
 }
 
 /** The target's schema: `{user}` becomes the OS user name (lower case, letters/digits/underscores). */
@@ -43,7 +44,7 @@ export function resolveTarget(context: CommandContext, name?: string): BuildTarg
 export async function planModels(context: CommandContext, parsed: ParsedArgs): Promise<ProjectPlan> {
   const project = await loadProject(context.config.models.project)
   const target = resolveTarget(context, parsed.values.target as string | undefined)
-  return planProject(project, target, selectionFrom(parsed))
+  return planProject(project, target, selectionFrom(context, parsed))
 }
 
 /**

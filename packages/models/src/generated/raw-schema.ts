@@ -30,6 +30,22 @@ export interface RawFilms {
   user_rating: string | null
 }
 
+/** Row of "raw"."ticket_sales". */
+export interface RawTicketSales {
+  sale_id: number | null
+  film_id: number | null
+  user_id: number | null
+  cinema: string | null
+  seat: string | null
+  showing_date: Date | null
+  sold_at: Date | null
+  tickets: number | null
+  unit_price: string | null
+  payment: string | null
+  promo_code: string | null
+  note: string | null
+}
+
 /** Row of "raw"."users". */
 export interface RawUsers {
   id: number
@@ -45,5 +61,6 @@ export interface RawSchema {
   film_actors: RawFilmActors
   film_category: RawFilmCategory
   films: RawFilms
+  ticket_sales: RawTicketSales
   users: RawUsers
 }
