@@ -48,6 +48,12 @@ export interface SourcePlan {
   sequences: SequenceDef[]
 }
 
+/** A sequence's state as `setval(seq, value, called)` restores it (`last_value`, `is_called`). */
+export interface SequenceValue {
+  value: string
+  called: boolean
+}
+
 export interface ReaderSession {
   /** The instant the data is as of: the exported snapshot's time, or when the files were listed. */
   readonly snapshotAt: Date
@@ -56,8 +62,11 @@ export interface ReaderSession {
   discover(): Promise<SourcePlan>
   /** A handle for one writer worker (its own connection, same snapshot); closed by the worker. */
   worker(): Promise<TableReader>
-  /** After every table is written: values read at the end (sequences), then the snapshot is released. */
-  finish(): Promise<{ sequences: Map<string, string> }>
+  /**
+   * After every table is written: the sequences' values read at the end (keyed by the source's
+   * `schema.name`), then the snapshot is released.
+   */
+  finish(): Promise<{ sequences: Map<string, SequenceValue> }>
   close(): Promise<void>
 }
 
@@ -65,7 +74,17 @@ export interface ReaderSession {
 export type CopyFormat =
   | { kind: 'binary' }
   | { kind: 'text' }
-  | { kind: 'csv'; header: 'match' | false; delimiter: string; quote: string; escape: string; encoding: 'UTF8' | 'LATIN1'; null: string }
+  | {
+      kind: 'csv'
+      header: 'match' | false
+      delimiter: string
+      quote: string
+      escape: string
+      encoding: 'UTF8' | 'LATIN1'
+      null: string
+      /** A quoted empty field is NULL too (`FORCE_NULL` on every column): CSV exports, not PostgreSQL's own CSV. */
+      forceNull?: boolean
+    }
 
 export interface TableReader {
   /**
@@ -77,17 +96,29 @@ export interface TableReader {
   /** `--verify`: the table's row count and content hash as the source sees it (same function as the writer's, see verify/content-hash.ts). */
   contentHash?(table: TableDef): Promise<{ rows: number; hash: string }>
   /**
-   * Explains a failure of the writer's COPY of a part in the source's terms (file, line, column),
-   * or asks for another attempt with a changed table (a CSV column widened after a late value).
+   * Explains a failed load of the table in the source's terms (file, line, column; a table dropped
+   * or a snapshot lost meanwhile; the source's statement_timeout), or asks for another attempt with
+   * a changed table (a CSV column widened after a late value). `part` is the part whose COPY failed,
+   * when one did. `undefined`: the reader has nothing to add, the error stands as it is.
    */
-  explain?(table: TableDef, part: TablePart, error: unknown): { retryWith?: TableDef; error?: Error }
+  explain?(table: TableDef, error: unknown, part?: TablePart): Promise<ExplainedFailure | undefined>
   /** The table is written (or failed): release what this read held (the snapshot's transaction). */
   done(table: TableDef): Promise<void>
   close(): Promise<void>
 }
 
+/** What a reader makes of a failure: another attempt with `retryWith`, or the `error` to report instead. */
+export interface ExplainedFailure {
+  retryWith?: TableDef
+  /** Said in the log and progress when retrying (`column "amount": integer → numeric`). */
+  change?: string
+  error?: Error
+}
+
 export interface ReadOptions {
   preferred: CopyFormat['kind']
+  /** The destination's major version: binary COPY only when the source's is the same. */
+  destinationMajor?: number
   signal?: AbortSignal
   /**
    * Where rows the source rejects go (a CSV source with `onError: 'quarantine'`): the writer
@@ -111,4 +142,10 @@ export interface TablePart {
   format: CopyFormat
   /** Rows the source says it sent, once the stream has ended (a PostgreSQL COPY TO's count); undefined when the source cannot know. */
   rowsSent(): number | undefined
+  /**
+   * Closes the source's end at once, never awaited: the writer calls it when the destination's
+   * end failed or the run was aborted (a PostgreSQL source in COPY OUT mode takes no other
+   * statement, so its connection is closed). Without it the writer destroys `stream`.
+   */
+  cancel?(): void
 }

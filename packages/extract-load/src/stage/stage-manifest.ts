@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises'
 import { EltError } from '@elt/core'
 import type { SequenceDef, TableDef, UserTypeDef } from '../introspect/catalog.ts'
-import type { CopyFormat } from '../sources/source-reader.ts'
+import type { CopyFormat, SequenceValue } from '../sources/source-reader.ts'
 
 /** One data file of a staged table. */
 export interface StagedFile {
@@ -56,7 +56,7 @@ export interface StageDayRecord {
   tables: string[]
   sequences: SequenceDef[]
   /** Sequence values read at the end of the extract (`schema.name` → value). */
-  sequenceValues: Record<string, string>
+  sequenceValues: Record<string, SequenceValue>
 }
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v)
