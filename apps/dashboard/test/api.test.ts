@@ -13,7 +13,7 @@ import { warehouseSource } from '../src/data/warehouse-source.ts'
 import { selectNodes } from '../src/lineage/select-nodes.ts'
 import { startDashboardServer, type DashboardServer } from '../src/server/create-server.ts'
 import { startDashboardProcess } from './fixtures/dashboard-process.ts'
-import { filmManifest, runIds, seedFilmWarehouse, writeManifest } from './fixtures/film-warehouse.ts'
+import { filmManifest, filmManifestWithCsvSource, runIds, seedFilmWarehouse, writeManifest } from './fixtures/film-warehouse.ts'
 
 let db: TestDatabase
 let dashboard: DashboardServer
@@ -316,6 +316,46 @@ describe('runs whose process is gone', () => {
       await holder.end()
       await db.query(`delete from _elt.replications where run_id = any($1::uuid[])`, [[dead, live]]) // and their table loads
       await db.query(`delete from _elt.runs where run_id = any($1::uuid[])`, [[dead, live]])
+    }
+  })
+})
+
+describe('a CSV source in the lineage', () => {
+  it('shows the file as the upstream node of its raw table, both carrying the loader (source, kind csv, file)', async () => {
+    const csvSource = warehouseSource({ destinationUrl: db.url, manifestPath: await writeManifest(filmManifestWithCsvSource()), manifestTtlSeconds: 0 })
+    const server = await startDashboardServer({ source: csvSource, select: selectNodes, logger: silentLogger, port: 0, trigger: { cwd: triggerDir } })
+    try {
+      const fetchJson = async (pathAndQuery: string) => {
+        const response = await fetch(server.url + pathAndQuery)
+        expect(response.status, pathAndQuery).toBe(200)
+        return (await response.json()) as any
+      }
+      const loader = { source: 'ticket_sales', kind: 'csv', from: 'source_db_init/ticket_sales.csv' }
+      const raw = await fetchJson('/api/nodes/source.raw.ticket_sales')
+      expect(raw.node).toMatchObject({ kind: 'raw', loader, parents: ['upstream.source_db_init/ticket_sales.csv'] })
+      expect(raw.parents).toEqual([{ id: 'upstream.source_db_init/ticket_sales.csv', name: 'ticket_sales.csv', kind: 'source' }])
+      const file = await fetchJson(`/api/nodes/${encodeURIComponent('upstream.source_db_init/ticket_sales.csv')}`)
+      expect(file.node).toMatchObject({ kind: 'source', name: 'ticket_sales.csv', loader, parents: [] })
+      expect(file.node.schema).toBeUndefined()
+      expect(file.children).toEqual([{ id: 'source.raw.ticket_sales', name: 'ticket_sales', kind: 'raw' }])
+      // a PostgreSQL source's table keeps its id and schema
+      expect((await fetchJson('/api/nodes/source.raw.films')).node).toMatchObject({ loader: { source: 'postgres', kind: 'postgres', from: 'public.films' }, parents: ['upstream.public.films'] })
+      const lineage = await fetchJson(`/api/lineage?select=${encodeURIComponent('+film_sales')}`)
+      const kinds = Object.fromEntries(lineage.nodes.map((n: { id: string; kind: string; sourceKind?: string }) => [n.id, [n.kind, n.sourceKind]]))
+      expect(kinds).toEqual({
+        'upstream.source_db_init/ticket_sales.csv': ['source', 'csv'],
+        'source.raw.ticket_sales': ['raw', undefined],
+        'upstream.public.films': ['source', 'postgres'],
+        'source.raw.films': ['raw', undefined],
+        'model.stg_films': ['model', undefined],
+        'model.film_sales': ['model', undefined],
+      })
+      // the CLI's source: selector works here too, from the loaders in the manifest
+      const bySource = await fetchJson(`/api/lineage?select=${encodeURIComponent('source:ticket_sales+')}`)
+      expect(bySource.nodes.map((n: { id: string }) => n.id).sort()).toEqual(['model.film_sales', 'source.raw.ticket_sales'])
+    } finally {
+      await server.close()
+      await csvSource.close()
     }
   })
 })

@@ -11,7 +11,7 @@ import { selectNodes } from '../src/lineage/select-nodes.ts'
 import { startDashboardServer, type DashboardServer } from '../src/server/create-server.ts'
 import { buildProject, type BuiltProject } from './fixtures/built-project.ts'
 import { startDashboardProcess } from './fixtures/dashboard-process.ts'
-import { filmManifest, runIds, seedFilmWarehouse, writeManifest } from './fixtures/film-warehouse.ts'
+import { filmManifest, filmManifestWithCsvSource, runIds, seedFilmWarehouse, writeManifest } from './fixtures/film-warehouse.ts'
 import { launchChromium } from './support/launch-chromium.ts'
 
 /**
@@ -172,6 +172,32 @@ describe('the dashboard over a recorded film project', () => {
     expect(await page.$$eval('#critical-path li', (items) => items.map((item) => item.textContent))).toEqual(['raw.film_actors', 'stg_film_actors', 'film_ratings', 'actor_stats'])
     expect(await page.textContent('#slowest')).toContain('film_ratings')
     await shot(page, '08-run-timeline.png')
+  })
+})
+
+describe('a CSV source', () => {
+  it('draws the file as an upstream node coloured by its kind, with its loader in the side panel', async () => {
+    const url = await serve(warehouseSource({ destinationUrl: db.url, manifestPath: await writeManifest(filmManifestWithCsvSource()) }))
+    const page = await browser.newPage({ viewport: { width: 1400, height: 850 } })
+    try {
+      await page.goto(`${url}/?select=${encodeURIComponent('+film_sales')}`)
+      await waitForRenders(page, 1)
+      expect(await page.evaluate(() => window.__dashboard.lastRender?.nodes)).toBe(6)
+      expect(await page.textContent('.legend[data-mode="kind"]')).toContain('source file (CSV)')
+      await page.waitForTimeout(100)
+      const file = await page.evaluate(() => window.__dashboard.canvas!.screenRect('upstream.source_db_init/ticket_sales.csv'))
+      const table = await page.evaluate(() => window.__dashboard.canvas!.screenRect('upstream.public.films'))
+      expect(await pixel(page, file!.x + 3, file!.y + file!.height / 2)).toBe('#d97706')
+      expect(await pixel(page, table!.x + 3, table!.y + table!.height / 2)).toBe('#64748b')
+      await shot(page, '12-csv-source-lineage.png')
+      await page.mouse.click(file!.x + file!.width / 2, file!.y + file!.height / 2)
+      await page.waitForSelector('#node-panel [data-node-title="upstream.source_db_init/ticket_sales.csv"]')
+      expect(await page.textContent('#node-panel [data-source-kind]')).toBe('csv')
+      expect(await page.textContent('#node-panel [data-loader="ticket_sales"]')).toBe('source "ticket_sales" (csv) from source_db_init/ticket_sales.csv')
+      await shot(page, '13-csv-source-panel.png')
+    } finally {
+      await page.close()
+    }
   })
 })
 

@@ -1,10 +1,12 @@
+import type { SourceLoader } from '@elt/runner'
+
 /**
  * What the dashboard shows, and the one small interface it reads it through.
  * The HTTP layer only ever talks to a `DashboardSource`; the warehouse-backed
  * source (manifest file + `_elt` history) and the generated scale project both implement it.
  */
 
-/** `source`: a table in the source database; `raw`: its replica in the destination; `model`: a built model. */
+/** `source`: where a raw table comes from (a table of the source database, a CSV file, …); `raw`: the table in the destination; `model`: a built model. */
 export type NodeKind = 'source' | 'raw' | 'model'
 
 export interface ColumnInfo {
@@ -28,6 +30,8 @@ export interface LineageNode {
   compiledSql?: string
   /** Ids of the nodes this one reads. */
   parents: string[]
+  /** A raw table and its `source` node: the configured source that loads it (`{ source: 'ticket_sales', kind: 'csv', from: 'source_db_init/ticket_sales.csv' }`). */
+  loader?: SourceLoader
 }
 
 export type TestSeverity = 'error' | 'warn'

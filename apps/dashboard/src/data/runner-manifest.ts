@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto'
-import { isTestNode, type Manifest, type ManifestNode, type ManifestTestNode, type TestHistoryEntry } from '@elt/runner'
+import { isTestNode, type Manifest, type ManifestNode, type ManifestTestNode, type SourceLoader, type TestHistoryEntry } from '@elt/runner'
 import type { ColumnInfo, DashboardManifest, LineageNode, TestDefinition, TestSeverity } from './dashboard-source.ts'
 
 /** What the warehouse adds to the runner's manifest: where raw tables came from, real column types, tests seen in runs. */
@@ -38,13 +38,12 @@ export function fromRunnerManifest(manifest: Manifest, extras: ManifestExtras): 
     if (node.kind !== 'source' && node.kind !== 'model') continue
     const qualified = node.schema ? `${node.schema}.${node.name}` : undefined
     const parents = [...(manifest.parent_map[node.id] ?? node.depends_on)].filter((id) => manifest.nodes[id]?.kind !== 'test')
-    const from = qualified && node.kind === 'source' ? extras.loadedFrom.get(qualified) : undefined
+    // Where a raw table comes from: the manifest's loader (the configured source), else the load records.
+    const loader = node.kind === 'source' ? node.loader : undefined
+    const from = loader?.from ?? (qualified && node.kind === 'source' ? extras.loadedFrom.get(qualified) : undefined)
     if (from) {
       const id = upstreamId(from)
-      if (!upstream.has(id)) {
-        const [schema, ...rest] = from.split('.')
-        upstream.set(id, { id, name: rest.join('.'), kind: 'source', schema, tags: [], columns: extras.columns.get(qualified!) ?? [], parents: [] })
-      }
+      if (!upstream.has(id)) upstream.set(id, { ...upstreamNode(id, from, loader), columns: extras.columns.get(qualified!) ?? [] })
       parents.push(id)
     }
     nodes.push({
@@ -59,6 +58,7 @@ export function fromRunnerManifest(manifest: Manifest, extras: ManifestExtras): 
       filePath: node.file ?? undefined,
       compiledSql: node.sql ?? undefined,
       parents,
+      ...(loader ? { loader: { ...loader } } : {}),
     })
   }
   const recorded = new Map(extras.recordedTests.map((test) => [test.id, test]))
@@ -77,6 +77,20 @@ export function fromRunnerManifest(manifest: Manifest, extras: ManifestExtras): 
     .digest('hex')
     .slice(0, 16)
   return { version, generatedAt: manifest.generated_at, nodes: allNodes, tests }
+}
+
+/**
+ * The lineage node of where a raw table comes from: a source-database table (`public.films`: name
+ * `films`, schema `public`) or, for a file source, the file (`source_db_init/ticket_sales.csv`: name
+ * `ticket_sales.csv`, no schema), with the loader that reads it.
+ */
+function upstreamNode(id: string, from: string, loader: SourceLoader | undefined): LineageNode {
+  const base = { id, kind: 'source' as const, tags: [], columns: [], parents: [], ...(loader ? { loader: { ...loader } } : {}) }
+  if (loader === undefined || loader.kind === 'postgres') {
+    const [schema, ...rest] = from.split('.')
+    return { ...base, name: rest.join('.'), schema }
+  }
+  return { ...base, name: from.split(/[\\/]/).at(-1) ?? from, description: `${loader.kind.toUpperCase()} ${from}, loaded by the source "${loader.source}".` }
 }
 
 /** A custom test has its own node id (`test.<name>`): show it on the relation it reads, named by `model`. */

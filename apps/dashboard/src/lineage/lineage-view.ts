@@ -8,6 +8,8 @@ export interface LineageViewNode {
   /** What the canvas writes: the name, schema-qualified for tables (`raw.films`, `public.films`). */
   label: string
   kind: NodeKind
+  /** A `source` node: the kind of the configured source that reads it (`postgres`, `csv`, …), when known. */
+  sourceKind?: string
   materialized?: string
   tags: string[]
   x: number
@@ -94,6 +96,7 @@ export function lineageView(
       name: node.name,
       label: node.kind !== 'model' && node.schema ? `${node.schema}.${node.name}` : node.name,
       kind: node.kind,
+      ...(node.kind === 'source' && node.loader ? { sourceKind: node.loader.kind } : {}),
       materialized: node.materialized,
       tags: node.tags,
       x: position.x,

@@ -19,13 +19,16 @@ export const palettes: Record<ColourMode, Palette> = {
     label: 'Kind',
     entries: entries([
       ['source', 'source table', '#64748b'],
+      ['source:csv', 'source file (CSV)', '#d97706'],
       ['raw', 'raw (replicated)', '#0891b2'],
       ['view', 'model: view', '#2563eb'],
       ['table', 'model: table', '#7c3aed'],
       ['incremental', 'model: incremental', '#db2777'],
       ['ephemeral', 'model: ephemeral', '#94a3b8'],
     ]),
-    keyOf: (node) => (node.kind === 'model' ? (node.materialized ?? 'view') : node.kind),
+    // a source read by something else than PostgreSQL (a CSV file, …) is `source:<kind>`
+    keyOf: (node) =>
+      node.kind === 'model' ? (node.materialized ?? 'view') : node.kind === 'source' && node.sourceKind && node.sourceKind !== 'postgres' ? `source:${node.sourceKind}` : node.kind,
   },
   run: {
     label: 'Last run',

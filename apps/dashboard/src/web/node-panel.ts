@@ -34,6 +34,7 @@ export async function renderNodePanel(panel: HTMLElement, id: string, actions: {
       'p',
       { class: 'badges' },
       h('span', { class: 'chip' }, node.kind),
+      node.loader && h('span', { class: 'chip', 'data-source-kind': node.loader.kind }, node.loader.kind),
       node.materialized && h('span', { class: 'chip' }, node.materialized),
       node.schema && h('span', { class: 'chip' }, node.schema),
       ...node.tags.map((tag) => h('span', { class: 'chip tag' }, `tag:${tag}`)),
@@ -42,6 +43,9 @@ export async function renderNodePanel(panel: HTMLElement, id: string, actions: {
     h(
       'dl',
       { class: 'facts' },
+      ...(node.loader
+        ? [h('dt', {}, 'Loaded by'), h('dd', { 'data-loader': node.loader.source }, `source "${node.loader.source}" (${node.loader.kind}) from `, h('code', {}, node.loader.from))]
+        : []),
       h('dt', {}, 'Last build'),
       h('dd', {}, ...(lastRun ? [statusChip(lastRun.status), ` ${formatTime(lastRun.startedAt)} · ${formatSeconds(lastRun.seconds)}`] : ['never'])),
       h('dt', {}, 'Rows'),
