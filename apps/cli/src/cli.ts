@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util'
 import { loadConfig } from '@elt/config'
-import { describeError, EltError, ExitCode, exitCodeOf } from '@elt/core'
+import { describeError, EltError, ExitCode, exitCodeOf, setRunOrigin } from '@elt/core'
 import { commonOptions, type Command } from './command.ts'
 import { commands } from './commands/index.ts'
 import { createContext } from './context.ts'
@@ -46,6 +46,7 @@ export async function runCli(argv: readonly string[], io: CliIo, registry: reado
       return ExitCode.success
     }
     const { config, projectDir } = await loadConfig(io.cwd, parsed.values.config as string | undefined)
+    setRunOrigin(runOrigin(io.env))
     const context = createContext({
       io,
       config,
@@ -63,6 +64,19 @@ export async function runCli(argv: readonly string[], io: CliIo, registry: reado
   } finally {
     process.off('SIGINT', onSignal)
     process.off('SIGTERM', onSignal)
+    setRunOrigin({})
     for (const release of releases.reverse()) await release().catch(() => {})
   }
+}
+
+/**
+ * `ELT_RUN_ID` / `ELT_STARTED_BY`: set by `elt serve` on the CLI processes it starts, so the run
+ * it queued under an id is recorded under that id, with what started it (`schedule nightly`).
+ */
+function runOrigin(env: NodeJS.ProcessEnv): { runId?: string; startedBy?: string } {
+  const runId = env.ELT_RUN_ID || undefined
+  if (runId !== undefined && !/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(runId)) {
+    throw new EltError(`ELT_RUN_ID must be a UUID, got "${runId}".`, { hint: 'Unset it: elt serve sets it on the runs it starts.', exitCode: ExitCode.usage })
+  }
+  return { runId, startedBy: env.ELT_STARTED_BY || undefined }
 }

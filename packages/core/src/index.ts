@@ -19,7 +19,7 @@ export { startEmbeddedServer, embeddedDataDir, freePort, type EmbeddedServer, ty
 export { runningPostmaster } from './embedded/postmaster.ts'
 export { resolveDatabases, embeddedDatabaseNames, type Databases, type ResolveOptions } from './embedded/resolve-databases.ts'
 export { migrate, stateSchema } from './state/migrate.ts'
-export { migrateCore, startRun, finishRun, markAbandonedRuns, type RunStatus } from './state/runs.ts'
+export { migrateCore, startRun, finishRun, markAbandonedRuns, setRunOrigin, type RunStatus } from './state/runs.ts'
 export { holdRunLock, releaseRunLock, runAliveSql, effectiveRunStatusSql, markAbandoned } from './state/run-liveness.ts'
 export {
   lockTarget,

@@ -16,6 +16,12 @@ export interface DashboardServerOptions {
   /** Default 3000; 0 picks a free port. */
   port?: number
   trigger: Omit<RunTriggerOptions, 'logger'>
+  /**
+   * Routes served before the dashboard's own (`elt serve` adds `/healthz`, `/metrics`,
+   * `/api/schedules`, `/api/events` and its queue's `POST /api/runs`): return true when handled.
+   * An `HttpError` thrown becomes its status with `{ error, hint }`.
+   */
+  routes?: (request: IncomingMessage, response: ServerResponse, url: URL) => Promise<boolean> | boolean
 }
 
 export interface DashboardServer {
@@ -64,6 +70,14 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     // Bound to loopback, only loopback names are served: a web page cannot reach the dashboard
     // (and its samples of failing rows) through DNS rebinding.
     if (loopbackOnly && !isLoopback(hostnameOf(request.headers.host))) return sendJson(response, 403, { error: `Unexpected Host header "${request.headers.host ?? ''}".` })
+    if (options.routes) {
+      try {
+        if (await options.routes(request, response, url)) return
+      } catch (error) {
+        if (error instanceof HttpError) return sendJson(response, error.status, { error: error.message, hint: error.hint })
+        throw error
+      }
+    }
     if (url.pathname.startsWith('/api/')) {
       try {
         if (method === 'POST' && url.pathname === '/api/runs') {

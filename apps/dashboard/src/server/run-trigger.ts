@@ -56,7 +56,8 @@ export function runTrigger(options: RunTriggerOptions): { start(authorization: s
   }
 }
 
-function authorized(header: string | undefined, token: string): boolean {
+/** `Authorization: Bearer <token>` compared in constant time: `authorized('Bearer s3cret', 's3cret')` → true. */
+export function authorized(header: string | undefined, token: string): boolean {
   const match = /^Bearer\s+(.+)$/i.exec(header?.trim() ?? '')
   if (!match) return false
   const given = Buffer.from(match[1]!)

@@ -4,8 +4,11 @@ import type pg from 'pg'
 import { migrate } from './migrate.ts'
 import { holdRunLock, markAbandoned, releaseRunLock } from './run-liveness.ts'
 
-/** `abandoned`: the run's process ended (killed, crashed) without recording an outcome. */
-export type RunStatus = 'running' | 'success' | 'error' | 'cancelled' | 'abandoned'
+/**
+ * `abandoned`: the run's process ended (killed, crashed) without recording an outcome;
+ * `timed_out`: `elt serve` cancelled it because it overran its schedule's `timeoutSeconds`.
+ */
+export type RunStatus = 'running' | 'success' | 'error' | 'cancelled' | 'abandoned' | 'timed_out'
 
 /** `_elt.runs`: one row per command invocation (`run`, `replicate`, `build`, `test`). */
 const coreMigrations = [
@@ -28,10 +31,32 @@ const coreMigrations = [
      add column host text,
      add column os_user text,
      add column started_by text`,
+  // `elt serve` records a run it cancelled for overrunning its schedule's timeoutSeconds
+  `alter table _elt.runs
+     drop constraint runs_status_check,
+     add constraint runs_status_check check (status in ('running', 'success', 'error', 'cancelled', 'abandoned', 'timed_out'))`,
 ]
 
 export async function migrateCore(client: pg.ClientBase): Promise<void> {
   await migrate(client, 'core', coreMigrations)
+}
+
+/** The run id and origin the next `startRun` of this process uses when its caller gives none (see `setRunOrigin`). */
+let origin: { runId?: string; startedBy?: string } = {}
+
+/**
+ * Sets, for this process, the id of the next run `startRun` records and what started the runs
+ * (`schedule nightly`, `api`, `backfill`): `elt serve` starts each run as a child CLI process
+ * with `ELT_RUN_ID` / `ELT_STARTED_BY`, and the CLI passes them here once, at its edge. The id is
+ * used once (a later `startRun` gets a fresh one); `setRunOrigin({})` clears both.
+ *
+ * ```ts
+ * setRunOrigin({ runId: '6f1c…', startedBy: 'schedule nightly' })
+ * await startRun(client, { command: 'run' }) // insert into _elt.runs (run_id, …, started_by) values ('6f1c…', …, 'schedule nightly')
+ * ```
+ */
+export function setRunOrigin(next: { runId?: string; startedBy?: string }): void {
+  origin = { ...next }
 }
 
 /** The OS user running this process (an empty string where the system has no name for it). */
@@ -60,12 +85,14 @@ export async function startRun(
   run: { command: string; target?: string; runId?: string; startedBy?: string },
 ): Promise<string> {
   await migrateCore(client)
-  const runId = run.runId ?? randomUUID()
+  const runId = run.runId ?? origin.runId ?? randomUUID()
+  if (run.runId === undefined) origin.runId = undefined // a preset id names one run only
+  const startedBy = run.startedBy ?? origin.startedBy
   await holdRunLock(client, runId)
   await markAbandonedRuns(client)
   await client.query(
     `insert into _elt.runs (run_id, command, target, status, pid, host, os_user, started_by) values ($1, $2, $3, 'running', $4, $5, $6, $7)`,
-    [runId, run.command, run.target ?? null, process.pid, os.hostname(), osUser(), run.startedBy ?? null],
+    [runId, run.command, run.target ?? null, process.pid, os.hostname(), osUser(), startedBy ?? null],
   )
   return runId
 }
@@ -93,7 +120,7 @@ export async function markAbandonedRuns(client: pg.ClientBase): Promise<string[]
 export async function finishRun(
   client: pg.ClientBase,
   runId: string,
-  result: { status: Exclude<RunStatus, 'running' | 'abandoned'>; message?: string; summary?: unknown },
+  result: { status: Exclude<RunStatus, 'running' | 'abandoned' | 'timed_out'>; message?: string; summary?: unknown },
 ): Promise<void> {
   await client.query(
     `update _elt.runs set status = $2, finished_at = clock_timestamp(), message = $3, summary = $4 where run_id = $1`,
