@@ -10,8 +10,11 @@ import { register as registerHooks } from 'node:module'
 import { setTypeScriptLoader } from '@elt/core'
 
 setTypeScriptLoader(async () => {
-  const { register } = await import('tsx/esm/api')
-  register()
+  // tsx's hooks for ES modules and for CommonJS, as `node --import tsx` has them (a `.ts` file outside
+  // a `"type": "module"` package is CommonJS)
+  const [esm, cjs] = await Promise.all([import('tsx/esm/api'), import('tsx/cjs/api')])
+  esm.register()
+  cjs.register()
   registerHooks(new URL('./resolve-hook.mjs', import.meta.url)) // registered last, so it resolves first
 })
 await import('./main.ts')

@@ -76,4 +76,25 @@ describe('the compiled CLI', () => {
       if (!dataDir.startsWith(project)) await rm(path.dirname(dataDir), { recursive: true, force: true })
     }
   })
+
+  it('reads a TypeScript config in a project of its own, as an ES module or as CommonJS', async () => {
+    const config = (head: string) => `${head}const jobs: number = 0\nexport default { replicate: { jobs } }\n`
+    const projects = {
+      // resolves @elt/config to the CLI's own copy
+      esm: { 'package.json': '{ "type": "module" }', 'elt.config.ts': config("import { defineConfig } from '@elt/config'\nvoid defineConfig\n") },
+      // no "type": "module": tsx compiles it to CommonJS, its exports arrive under `default`
+      cjs: { 'elt.config.ts': config('') },
+    }
+    for (const [kind, files] of Object.entries(projects)) {
+      const project = await mkdtemp(path.join(os.tmpdir(), `elt-compiled-${kind}-`))
+      try {
+        for (const [name, content] of Object.entries(files)) await writeFile(path.join(project, name), content)
+        const { code, stderr } = await compiledElt(['ls'], {}, project)
+        expect(stderr, kind).toContain('replicate.jobs: expected a whole number ≥ 1, got 0')
+        expect(code, kind).toBe(2)
+      } finally {
+        await rm(project, { recursive: true, force: true })
+      }
+    }
+  })
 })

@@ -27,5 +27,9 @@ export function setTypeScriptLoader(load: () => Promise<void>): void {
  */
 export async function importModule(file: string): Promise<unknown> {
   if (typeScriptLoader !== undefined && /\.[cm]?tsx?$/i.test(file)) await (loaded ??= typeScriptLoader())
-  return import(pathToFileURL(file).href)
+  const namespace = (await import(pathToFileURL(file).href)) as { default?: unknown }
+  // A module compiled to CommonJS (a `.ts` file outside a `"type": "module"` package) arrives with
+  // its exports under `default`, marked `__esModule`: unwrap it, as tsx and bundlers do.
+  const inner = namespace.default
+  return typeof inner === 'object' && inner !== null && (inner as { __esModule?: unknown }).__esModule === true ? inner : namespace
 }
