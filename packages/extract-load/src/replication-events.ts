@@ -1,10 +1,11 @@
+import type { CopyFormat } from './sources/source-reader.ts'
 import type { StepName } from './steps.ts'
 
 /** Typed progress events `replicate()` reports through `onEvent`; the CLI renders them. */
 export type ReplicationEvent =
   | { type: 'step-started'; step: StepName }
   | { type: 'step-finished'; step: StepName; seconds: number }
-  | { type: 'table-started'; source: string; target: string; worker: number; attempt: number; estimatedBytes: number; format: 'binary' | 'text' }
+  | { type: 'table-started'; source: string; target: string; worker: number; attempt: number; estimatedBytes: number; format: CopyFormat['kind'] }
   /** Rows and bytes that passed so far (counted in the stream; throttled to about 4 events a second per table). */
   | { type: 'table-progress'; source: string; target: string; rows: number; bytes: number; seconds: number }
   | { type: 'table-finished'; source: string; target: string; rows: number; bytes: number; seconds: number }

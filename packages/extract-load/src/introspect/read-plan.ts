@@ -14,8 +14,15 @@ export interface ReplicationPlan {
   sequences: SequenceDef[]
 }
 
+/** Tables narrowed further by the command line (`--select source:postgres.films`): unknown names are checked by the caller. */
+export interface TableSelection {
+  include?: readonly string[]
+  exclude?: readonly string[]
+}
+
 /**
- * Reads the source catalog for the selected tables of `schemas`. Unknown schemas or
+ * Reads the source catalog for the selected tables of `schemas` (the config's include/exclude,
+ * then `only`: a foreign key to a table left out is not replicated). Unknown schemas or
  * table names in the config are configuration errors (exit 2).
  *
  * ```ts
@@ -25,7 +32,7 @@ export interface ReplicationPlan {
  */
 export async function readPlan(
   client: pg.ClientBase,
-  selection: { schemas: readonly string[]; include?: readonly string[]; exclude?: readonly string[]; targetSchema: string },
+  selection: { schemas: readonly string[]; include?: readonly string[]; exclude?: readonly string[]; targetSchema: string; only?: TableSelection },
 ): Promise<ReplicationPlan> {
   const { rows } = await client.query<{ name: string }>('select nspname as name from pg_namespace where nspname = any($1::text[])', [selection.schemas])
   const missing = selection.schemas.filter((s) => !rows.some((r) => r.name === s))
@@ -35,7 +42,7 @@ export async function readPlan(
       exitCode: ExitCode.usage,
     })
   }
-  const selected = selectTables(await listTables(client, selection.schemas), selection)
+  const selected = selectTables(selectTables(await listTables(client, selection.schemas), selection), selection.only ?? {}, { unknown: 'ignore' })
   const replicated = new Set(selected.map(sourceName))
   const tables: TableDef[] = []
   for (const schema of selection.schemas) {

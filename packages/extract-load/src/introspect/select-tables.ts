@@ -4,7 +4,7 @@ import { EltError, ExitCode, globMatcher, isGlob } from '@elt/core'
  * `films`, `public.film_*`, `sales.*`, `film_?` (globs of `globMatcher`): a pattern without a dot
  * matches the table name in any selected schema.
  */
-function matcher(pattern: string): (schema: string, name: string) => boolean {
+export function tableMatcher(pattern: string): (schema: string, name: string) => boolean {
   const dot = pattern.indexOf('.')
   if (dot < 0) {
     const name = globMatcher(pattern)
@@ -26,12 +26,13 @@ function matcher(pattern: string): (schema: string, name: string) => boolean {
 export function selectTables<T extends { schema: string; name: string }>(
   tables: readonly T[],
   patterns: { include?: readonly string[]; exclude?: readonly string[] },
+  options: { unknown?: 'error' | 'ignore' } = {},
 ): T[] {
   const include = patterns.include ?? []
   const exclude = patterns.exclude ?? []
-  for (const pattern of [...include, ...exclude]) {
+  for (const pattern of options.unknown === 'ignore' ? [] : [...include, ...exclude]) {
     if (isGlob(pattern)) continue
-    const matches = matcher(pattern)
+    const matches = tableMatcher(pattern)
     if (!tables.some((t) => matches(t.schema, t.name))) {
       const list = include.includes(pattern) ? 'include' : 'exclude'
       throw new EltError(`Unknown table "${pattern}" in the replicate ${list} list of the config: the source has no such table in the replicated schemas.`, {
@@ -40,7 +41,7 @@ export function selectTables<T extends { schema: string; name: string }>(
       })
     }
   }
-  const included = include.length === 0 ? () => true : (s: string, n: string) => include.some((p) => matcher(p)(s, n))
-  const excluded = (s: string, n: string) => exclude.some((p) => matcher(p)(s, n))
+  const included = include.length === 0 ? () => true : (s: string, n: string) => include.some((p) => tableMatcher(p)(s, n))
+  const excluded = (s: string, n: string) => exclude.some((p) => tableMatcher(p)(s, n))
   return tables.filter((t) => included(t.schema, t.name) && !excluded(t.schema, t.name))
 }

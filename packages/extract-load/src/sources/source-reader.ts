@@ -1,6 +1,9 @@
 import type { Readable } from 'node:stream'
 import type { DatabaseTarget, Logger, RetryPolicy } from '@elt/core'
 import type { SequenceDef, TableDef, UserTypeDef } from '../introspect/catalog.ts'
+import type { TableSelection } from '../introspect/read-plan.ts'
+
+export type { TableSelection }
 
 /**
  * The source side of a load. Every source kind (`sources/<kind>/`) exports one `SourceReader`;
@@ -59,7 +62,12 @@ export interface ReaderSession {
   readonly snapshotAt: Date
   /** A human description of where the rows come from, for `_elt.replications.source` (never a password). */
   readonly description: string
-  discover(): Promise<SourcePlan>
+  /**
+   * The tables to load (only those `only` selects, when given: `films`, `public.film_*`, matched on
+   * the source's `schema.name` or the name; the reader applies it so that keys to a table left out
+   * are left out too), with their types and sequences.
+   */
+  discover(only?: TableSelection): Promise<SourcePlan>
   /** A handle for one writer worker (its own connection, same snapshot); closed by the worker. */
   worker(): Promise<TableReader>
   /**

@@ -42,6 +42,14 @@ const migrations = [
      add column host text`,
   // the instant the run's tables were read as of (its exported snapshot), named when a later run takes them over
   `alter table _elt.replications add column snapshot_at timestamptz`,
+  // one row per source of a run (its name in the config), so a run loads several sources; a table's
+  // load belongs to its source's row (two sources may both have a `public.films`)
+  `alter table _elt.replications add column source_name text not null default 'postgres';
+   alter table _elt.table_loads add column source_name text not null default 'postgres';
+   alter table _elt.table_loads drop constraint table_loads_run_id_fkey, drop constraint table_loads_pkey;
+   alter table _elt.replications drop constraint replications_pkey, add primary key (run_id, source_name);
+   alter table _elt.table_loads add primary key (run_id, source_name, source_table),
+     add foreign key (run_id, source_name) references _elt.replications (run_id, source_name) on delete cascade`,
 ]
 
 export async function migrateLoadState(client: pg.ClientBase): Promise<void> {
@@ -67,39 +75,47 @@ export async function tryLockTarget(client: pg.ClientBase, targetSchema: string,
   }
 }
 
+/** One source's part of a run: its row in `_elt.replications`. */
+export interface SourceRun {
+  runId: string
+  /** The source's name in the config (`postgres`, `ticket_sales`). */
+  sourceName: string
+}
+
 /**
- * Records a replication as `running` under its liveness lock (runs left by dead processes become `abandoned`).
+ * Records one source of a run as `running` under the run's liveness lock (runs left by dead processes become `abandoned`).
  *
  * ```sql
- * insert into _elt.replications (run_id, source, target_schema, status, jobs, verify, pid, host) values ($1, $2, $3, 'running', $4, $5, $6, $7)
+ * insert into _elt.replications (run_id, source_name, source, target_schema, status, jobs, verify, pid, host) values ($1, $2, $3, $4, 'running', $5, $6, $7, $8)
  * ```
  */
 export async function startReplication(
   client: pg.ClientBase,
-  run: { runId: string; source: string; targetSchema: string; jobs: number; verify: boolean },
+  run: SourceRun & { source: string; targetSchema: string; jobs: number; verify: boolean },
 ): Promise<void> {
   const { pid, host } = await claimReplication(client, run.runId)
   await client.query(
-    `insert into _elt.replications (run_id, source, target_schema, status, jobs, verify, pid, host) values ($1, $2, $3, 'running', $4, $5, $6, $7)`,
-    [run.runId, run.source, run.targetSchema, run.jobs, run.verify, pid, host],
+    `insert into _elt.replications (run_id, source_name, source, target_schema, status, jobs, verify, pid, host) values ($1, $2, $3, $4, 'running', $5, $6, $7, $8)`,
+    [run.runId, run.sourceName, run.source, run.targetSchema, run.jobs, run.verify, pid, host],
   )
 }
 
-/** `update _elt.replications set status = $2, finished_at = clock_timestamp(), message = $3 where run_id = $1` */
-export async function finishReplication(client: pg.ClientBase, runId: string, status: 'success' | 'error', message?: string): Promise<void> {
-  await client.query(`update _elt.replications set status = $2, finished_at = clock_timestamp(), message = $3 where run_id = $1`, [
-    runId,
+/** `update _elt.replications set status = $3, finished_at = clock_timestamp(), message = $4 where run_id = $1 and source_name = $2` */
+export async function finishReplication(client: pg.ClientBase, run: SourceRun, status: 'success' | 'error', message?: string): Promise<void> {
+  await client.query(`update _elt.replications set status = $3, finished_at = clock_timestamp(), message = $4 where run_id = $1 and source_name = $2`, [
+    run.runId,
+    run.sourceName,
     status,
     message ?? null,
   ])
 }
 
 /**
- * `update _elt.replications set snapshot_at = $2 where run_id = $1`: the time the run's snapshot
- * was taken (the source's clock), shown when a later run takes its tables over.
+ * `update _elt.replications set snapshot_at = $3 where run_id = $1 and source_name = $2`: the time the
+ * source's snapshot was taken (the source's clock), shown when a later run takes its tables over.
  */
-export async function recordSnapshotTime(client: pg.ClientBase, runId: string, at: Date): Promise<void> {
-  await client.query(`update _elt.replications set snapshot_at = $2 where run_id = $1`, [runId, at])
+export async function recordSnapshotTime(client: pg.ClientBase, run: SourceRun, at: Date): Promise<void> {
+  await client.query(`update _elt.replications set snapshot_at = $3 where run_id = $1 and source_name = $2`, [run.runId, run.sourceName, at])
 }
 
 export interface FinishedLoad {
@@ -118,7 +134,7 @@ export interface InterruptedRun {
 }
 
 /**
- * The latest replication into the target, when it came from the same source and was
+ * The latest run into the target, when its row of the same source (name and database) was
  * interrupted (its process is gone: recorded `abandoned`, or still `running` with nobody
  * holding its liveness lock), with the tables it copied itself (`done`). A finished run
  * (success or error) is never resumed, nor one after which another run wrote into the target;
@@ -126,25 +142,29 @@ export interface InterruptedRun {
  * at most once.
  *
  * ```sql
- * with latest as (select run_id, source, status, snapshot_at from _elt.replications
- *                  where target_schema = $2 order by started_at desc limit 1)
- * select l.source_table, l.target_table, l.rows, l.bytes, latest.run_id, latest.snapshot_at
- *   from latest join _elt.table_loads l using (run_id)
- *  where latest.source = $1 and (latest.status = 'abandoned' or latest.status = 'running' and not exists (…pg_locks…))
- *    and l.status = 'done'
+ * with latest as (select run_id from _elt.replications where target_schema = $2 order by started_at desc limit 1)
+ * select l.source_table, l.target_table, l.rows, l.bytes, r.run_id, r.snapshot_at
+ *   from latest join _elt.replications r using (run_id) join _elt.table_loads l using (run_id, source_name)
+ *  where r.source_name = $3 and r.source = $1 and r.target_schema = $2
+ *    and (r.status = 'abandoned' or r.status = 'running' and not exists (…pg_locks…)) and l.status = 'done'
  * ```
  */
-export async function findInterruptedRun(client: pg.ClientBase, source: string, targetSchema: string): Promise<InterruptedRun | undefined> {
+export async function findInterruptedRun(
+  client: pg.ClientBase,
+  of: { source: string; sourceName: string; targetSchema: string },
+): Promise<InterruptedRun | undefined> {
   const { rows } = await client.query<{ source_table: string; target_table: string; rows: string; bytes: string; run_id: string; snapshot_at: Date | null }>(
     `with latest as (
-       select run_id, source, status, snapshot_at from _elt.replications where target_schema = $2 order by started_at desc limit 1
+       select run_id from _elt.replications where target_schema = $2 order by started_at desc limit 1
      )
-     select l.source_table, l.target_table, l.rows::text, l.bytes::text, latest.run_id::text, latest.snapshot_at
-       from latest join _elt.table_loads l on l.run_id = latest.run_id
-      where latest.source = $1 and (latest.status = 'abandoned' or latest.status = 'running' and not ${runAliveSql('latest.run_id')})
+     select l.source_table, l.target_table, l.rows::text, l.bytes::text, r.run_id::text, r.snapshot_at
+       from latest join _elt.replications r on r.run_id = latest.run_id
+       join _elt.table_loads l on l.run_id = r.run_id and l.source_name = r.source_name
+      where r.source_name = $3 and r.source = $1 and r.target_schema = $2
+        and (r.status = 'abandoned' or r.status = 'running' and not ${runAliveSql('r.run_id')})
         and l.status = 'done'
       order by l.source_table`,
-    [source, targetSchema],
+    [of.source, of.targetSchema, of.sourceName],
   )
   const first = rows[0]
   if (first === undefined) return undefined
@@ -155,11 +175,12 @@ export async function findInterruptedRun(client: pg.ClientBase, source: string, 
   }
 }
 
-/** Upserts one table's record: `insert into _elt.table_loads (…) values (…) on conflict (run_id, source_table) do update set …` */
+/** Upserts one table's record: `insert into _elt.table_loads (…) values (…) on conflict (run_id, source_name, source_table) do update set …` */
 export async function recordLoad(
   client: pg.ClientBase,
   load: {
     runId: string
+    sourceName: string
     sourceTable: string
     targetTable: string
     status: 'running' | 'done' | 'resumed' | 'error'
@@ -173,9 +194,9 @@ export async function recordLoad(
   },
 ): Promise<void> {
   await client.query(
-    `insert into _elt.table_loads (run_id, source_table, target_table, status, rows, bytes, seconds, worker, attempts, resumed_from, message, finished_at)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 1), $10, $11, case when $4 <> 'running' then clock_timestamp() end)
-     on conflict (run_id, source_table) do update set status = excluded.status, rows = excluded.rows, bytes = excluded.bytes,
+    `insert into _elt.table_loads (run_id, source_table, target_table, status, rows, bytes, seconds, worker, attempts, resumed_from, message, finished_at, source_name)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 1), $10, $11, case when $4 <> 'running' then clock_timestamp() end, $12)
+     on conflict (run_id, source_name, source_table) do update set status = excluded.status, rows = excluded.rows, bytes = excluded.bytes,
        seconds = excluded.seconds, worker = excluded.worker, attempts = excluded.attempts, message = excluded.message,
        finished_at = excluded.finished_at`,
     [
@@ -190,6 +211,7 @@ export async function recordLoad(
       load.attempts ?? null,
       load.resumedFrom ?? null,
       load.message ?? null,
+      load.sourceName,
     ],
   )
 }

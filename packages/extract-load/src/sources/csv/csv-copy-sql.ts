@@ -1,10 +1,7 @@
 import { quoteIdent } from '@elt/core'
+import type { CopyFormat } from '../source-reader.ts'
+import { copyFromSql } from '../../write/copy-from-sql.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
-
-/** A one-character COPY option value as an `E''` literal, whatever `standard_conforming_strings` says. */
-function literal(value: string): string {
-  return `E'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'").replace(/\t/g, '\\t')}'`
-}
 
 /**
  * The COPY statement that lets PostgreSQL parse a CSV file's bytes as they are: header checked
@@ -20,13 +17,21 @@ function literal(value: string): string {
  * ```
  */
 export function csvCopySql(table: string, columns: readonly Pick<CsvColumn, 'name'>[], dialect: CsvDialect, options: { freeze?: boolean } = {}): string {
-  const names = columns.map((c) => quoteIdent(c.name)).join(', ')
-  const encoding = dialect.encoding === 'latin1' ? 'LATIN1' : 'UTF8'
-  const freeze = options.freeze ? ', FREEZE' : ''
-  return (
-    `COPY ${table} (${names}) FROM STDIN (FORMAT csv, HEADER MATCH, DELIMITER ${literal(dialect.delimiter)}, QUOTE ${literal(dialect.quote)}, ` +
-    `ESCAPE ${literal(dialect.escape)}, ENCODING '${encoding}', NULL '', FORCE_NULL (${names})${freeze})`
-  )
+  return copyFromSql(table, columns.map((c) => c.name), csvCopyFormat(dialect), options)
+}
+
+/** The COPY format of a CSV source's file read as it is (see {@link csvCopySql}). */
+export function csvCopyFormat(dialect: CsvDialect): CopyFormat {
+  return {
+    kind: 'csv',
+    header: 'match',
+    delimiter: dialect.delimiter,
+    quote: dialect.quote,
+    escape: dialect.escape,
+    encoding: dialect.encoding === 'latin1' ? 'LATIN1' : 'UTF8',
+    null: '',
+    forceNull: true,
+  }
 }
 
 /**

@@ -40,16 +40,27 @@ export async function withCsvRetries<T>(
     try {
       return { result: await attempt(plan), plan }
     } catch (error) {
-      const widened = widenForError(error, plan.columns, plan.dialect)
-      if (widened) {
-        plan = { ...plan, columns: widened.columns, dialect: widened.dialect }
-        await onChange?.(widened.change, error as CsvInputError)
-      } else if (onError === 'quarantine' && !plan.parseInNode && error instanceof CsvInputError && quarantinable.has(error.problem)) {
-        plan = { ...plan, parseInNode: true }
-        await onChange?.('bad rows: parsing in Node to quarantine them', error)
-      } else {
-        throw error
-      }
+      const next = nextCsvLoadPlan(error, plan, onError)
+      if (!next) throw error
+      plan = next.plan
+      await onChange?.(next.change, error as CsvInputError)
     }
   }
+}
+
+/**
+ * One step of {@link withCsvRetries}: the plan to load with after `error`, and what changed; or
+ * `undefined` when the failure stands (the shared writer's CSV reader asks for its retries with it).
+ *
+ * ```ts
+ * nextCsvLoadPlan(err, plan, 'fail') // { plan: { …plan, columns: [… amount: numeric …] }, change: 'column "amount": integer → numeric' }
+ * ```
+ */
+export function nextCsvLoadPlan(error: unknown, plan: CsvLoadPlan, onError: CsvOnError): { plan: CsvLoadPlan; change: string } | undefined {
+  const widened = widenForError(error, plan.columns, plan.dialect)
+  if (widened) return { plan: { ...plan, columns: widened.columns, dialect: widened.dialect }, change: widened.change }
+  if (onError === 'quarantine' && !plan.parseInNode && error instanceof CsvInputError && quarantinable.has(error.problem)) {
+    return { plan: { ...plan, parseInNode: true }, change: 'bad rows: parsing in Node to quarantine them' }
+  }
+  return undefined
 }
