@@ -160,7 +160,7 @@ export async function startService(options: ServiceOptions): Promise<Service> {
       stopping = true
       const graceMs = config.serve.gracePeriodSeconds * 1000
       const running = queue.active().find((r) => r.state === 'running')
-      logger.info({ step: 'shutdown', ...(running ? { runId: running.runId } : {}) }, running ? `Stopping: the running run may go on for ${config.serve.gracePeriodSeconds} s, then it is cancelled.` : 'Stopping.')
+      logger.info({ step: 'shutdown', ...(running ? { runId: running.runId, ...(running.schedule ? { schedule: running.schedule } : {}) } : {}) }, running ? `Stopping: the running run may go on for ${config.serve.gracePeriodSeconds} s, then it is cancelled.` : 'Stopping.')
       await Promise.all([queue.close(graceMs), scheduler.stop()])
       await withTimeout(incidents.flush(), 15_000, 'alerts still sending').catch((error: unknown) => logger.warn({ step: 'shutdown' }, describeError(error)))
       routes.close()
