@@ -10,3 +10,4 @@ export { postgresReader, type PostgresReaderConfig } from './sources/postgres/po
 export { csvReader, type CsvReaderConfig } from './sources/csv/csv-reader.ts'
 export type * from './sources/source-reader.ts'
 export * from './stage/index.ts'
+export { configuredSources, sourceReaders } from './sources/configured-sources.ts'

@@ -1,14 +1,29 @@
-import { ExitCode, connectClient, describeError, finishRun, startRun } from '@elt/core'
-import type { Command } from '../command.ts'
+import { EltError, ExitCode, connectClient, describeError, finishRun, startRun } from '@elt/core'
+import type { Command, OptionSpec } from '../command.ts'
 import { replicationOptions, wholeNumberOption } from '../options.ts'
 import { renderReplicationSummary } from '../output/replication-summary.ts'
 
-/** `pnpm elt replicate [--jobs N] [--verify] [--fresh] [--json]`: source tables → the destination's raw schema. */
+/** `--select` / `--exclude` of `replicate`: configured sources and their tables. */
+const sourceSelectionOptions: Record<string, OptionSpec> = {
+  select: { type: 'string', short: 's', multiple: true, valueName: 'selector', description: 'sources or tables to load: source:<name> or source:<name>.<table>, globs allowed (repeatable; default: every source)' },
+  exclude: { type: 'string', multiple: true, valueName: 'selector', description: 'sources or tables to leave out (same syntax)' },
+}
+
+/** A repeatable option's values as a list. */
+const values = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : [])
+
+/** `pnpm elt replicate [--select source:<name>[.<table>]] [--exclude …] [--jobs N] [--verify] [--fresh] [--json]`: every configured source → its target tables. */
 export const replicateCommand: Command = {
   name: 'replicate',
-  summary: "Copy the source's tables into the destination's raw schema (one snapshot, in parallel, swapped in atomically).",
-  options: replicationOptions,
+  summary: 'Load every configured source (PostgreSQL tables, CSV files) into its target tables (one snapshot per source, in parallel, swapped in atomically).',
+  options: { ...replicationOptions, ...sourceSelectionOptions },
   async run(context, parsed) {
+    if (parsed.positionals.length > 0) {
+      throw new EltError(`\`pnpm elt replicate\` takes no arguments, got "${parsed.positionals.join(' ')}".`, {
+        hint: 'Choose sources and tables with --select source:<name>[.<table>].',
+        exitCode: ExitCode.usage,
+      })
+    }
     // Loaded on use, so `elt --help` and the other commands start fast.
     const { replicateTask } = await import('../tasks/replicate-task.ts')
     const jobs = wholeNumberOption(parsed.values.jobs, 'jobs', 1)
@@ -18,7 +33,14 @@ export const replicateCommand: Command = {
       const databases = await context.databases()
       state = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
       runId = await startRun(state, { command: 'replicate' })
-      const summary = await replicateTask(context, { jobs, verify: parsed.values.verify === true, fresh: parsed.values.fresh === true, runId })
+      const summary = await replicateTask(context, {
+        jobs,
+        verify: parsed.values.verify === true,
+        fresh: parsed.values.fresh === true,
+        runId,
+        select: values(parsed.values.select),
+        exclude: values(parsed.values.exclude),
+      })
       await finishRun(state, runId, { status: 'success', summary })
       context.output({ json: summary, text: renderReplicationSummary(summary) })
       return ExitCode.success

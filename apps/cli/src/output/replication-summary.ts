@@ -1,26 +1,43 @@
-import type { ReplicationEvent, ReplicationSummary } from '@elt/extract-load'
+import type { LoadedTableSummary, ReplicationEvent, ReplicationSummary } from '@elt/extract-load'
 import { formatBytes, formatCount, formatRate, formatSeconds, renderTable } from './format.ts'
 
-/** The summary table printed after `replicate`: one line per table, then the totals. */
-export function renderReplicationSummary(summary: ReplicationSummary): string {
+/** A replication's summary; a run of several sources (`loadSources`) names each table's source, kind and rejected rows. */
+type SummaryToRender = Omit<ReplicationSummary, 'tables'> & { tables: (ReplicationSummary['tables'][number] & Partial<Pick<LoadedTableSummary, 'sourceName' | 'kind' | 'rejected'>>)[] }
+
+/**
+ * The summary table printed after `replicate`: one line per table (with a `from` column naming
+ * the configured source when there is more than the one PostgreSQL source, and `rejected` when a
+ * CSV source quarantines rows), then the totals and the rows kept out.
+ */
+export function renderReplicationSummary(summary: SummaryToRender): string {
+  const names = new Set(summary.tables.map((t) => t.sourceName))
+  const showFrom = names.size > 1 || summary.tables.some((t) => t.kind !== undefined && t.kind !== 'postgres')
+  const showRejected = summary.tables.some((t) => t.rejected !== undefined)
   const rows = summary.tables.map((t) => [
+    ...(showFrom ? [`${t.sourceName ?? ''} (${t.kind ?? ''})`] : []),
     t.source,
     t.target,
     formatCount(t.rows),
+    ...(showRejected ? [t.rejected === undefined ? '' : formatCount(t.rejected)] : []),
     formatBytes(t.bytes),
     t.resumed ? 'resumed' : formatSeconds(t.seconds),
   ])
+  const rejected = summary.tables.filter((t) => (t.rejected ?? 0) > 0)
+  const totalRejected = rejected.reduce((n, t) => n + (t.rejected ?? 0), 0)
   const totalRows = summary.tables.reduce((n, t) => n + t.rows, 0)
   const totalBytes = summary.tables.reduce((n, t) => n + t.bytes, 0)
   const resumed = summary.tables.filter((t) => t.resumed) // all from the one interrupted run a run takes over
   const from = resumed[0]
   return [
-    renderTable([['source', 'target', 'rows', 'bytes', 'time'], ...rows]),
+    renderTable([[...(showFrom ? ['from'] : []), 'source', 'target', 'rows', ...(showRejected ? ['rejected'] : []), 'bytes', 'time'], ...rows]),
     ...(from?.resumedFrom === undefined
       ? []
       : [`resumed: ${resumed.map((t) => t.source).join(', ')} copied by interrupted run ${from.resumedFrom}${snapshotOf(from.snapshotAt)}, not copied again`]),
+    ...(totalRejected === 0
+      ? []
+      : [`rejected: ${formatCount(totalRejected)} row(s) of ${rejected.map((t) => t.target).join(', ')} kept out (file, line, text and reason in _elt_audit.rejected_rows, run_id '${summary.runId}')`]),
     '',
-    `${summary.tables.length} table(s), ${formatCount(totalRows)} rows, ${formatBytes(totalBytes)} in ${formatSeconds(summary.seconds)} — ${summary.status}`,
+    `${summary.tables.length} table(s), ${formatCount(totalRows)} rows${showRejected ? ` (${formatCount(totalRejected)} rejected)` : ''}, ${formatBytes(totalBytes)} in ${formatSeconds(summary.seconds)} — ${summary.status}`,
   ].join('\n')
 }
 

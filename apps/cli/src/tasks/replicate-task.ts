@@ -1,4 +1,4 @@
-import { replicate, type ReplicationSummary } from '@elt/extract-load'
+import { configuredSources, loadSources, type LoadSourcesSummary } from '@elt/extract-load'
 import type { CommandContext } from '../context.ts'
 import { createProgress } from '../output/progress.ts'
 import { renderTableEvent } from '../output/replication-summary.ts'
@@ -11,30 +11,31 @@ export interface ReplicateTaskOptions {
   fresh?: boolean
   /** The `_elt.runs` id of the command this replication belongs to. */
   runId?: string
+  /** `source:<name>[.<table>]` (globs allowed): only these sources/tables; default all. */
+  select?: readonly string[]
+  /** Same syntax: left out. */
+  exclude?: readonly string[]
 }
 
 /**
- * Replicates the configured source schemas into the destination, rendering per-table
- * progress on stderr (live lines on a TTY, plain lines otherwise). Used by `replicate`
- * and as the first step of `run`.
+ * Loads every configured source (`sources` of elt.config.ts: PostgreSQL tables, CSV files) into
+ * its target tables, rendering per-table progress on stderr (live lines on a TTY, plain lines
+ * otherwise). Used by `replicate` and as the first step of `run`.
  *
  * ```ts
- * const summary = await replicateTask(context, { jobs: 4, verify: true, runId })
+ * const summary = await replicateTask(context, { jobs: 4, verify: true, runId, select: ['source:ticket_sales'] })
  * ```
  */
-export async function replicateTask(context: CommandContext, options: ReplicateTaskOptions = {}): Promise<ReplicationSummary> {
+export async function replicateTask(context: CommandContext, options: ReplicateTaskOptions = {}): Promise<LoadSourcesSummary> {
   const databases = await context.databases()
-  const config = context.config.replicate
   const progress = createProgress(context.io)
   try {
-    return await replicate({
-      source: databases.source,
+    return await loadSources({
+      sources: configuredSources(context.config.sources, databases),
       destination: databases.destination,
-      schemas: config.schemas,
-      include: config.include,
-      exclude: config.exclude,
-      targetSchema: config.targetSchema,
-      jobs: options.jobs ?? config.jobs,
+      ...(options.select ? { select: options.select } : {}),
+      ...(options.exclude ? { exclude: options.exclude } : {}),
+      jobs: options.jobs ?? context.config.replicate?.jobs,
       verify: options.verify,
       fresh: options.fresh,
       retry: context.env.retry,
