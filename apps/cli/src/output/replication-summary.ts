@@ -14,7 +14,7 @@ export function renderReplicationSummary(summary: SummaryToRender): string {
   const showFrom = names.size > 1 || summary.tables.some((t) => t.kind !== undefined && t.kind !== 'postgres')
   const showRejected = summary.tables.some((t) => t.rejected !== undefined)
   const rows = summary.tables.map((t) => [
-    ...(showFrom ? [`${t.sourceName ?? ''} (${t.kind ?? ''})`] : []),
+    ...(showFrom ? [t.sourceName === t.kind || t.kind === undefined ? (t.sourceName ?? '') : `${t.sourceName ?? ''} (${t.kind})`] : []),
     t.source,
     t.target,
     formatCount(t.rows),
