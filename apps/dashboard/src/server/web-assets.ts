@@ -72,6 +72,7 @@ const html = `<!doctype html>
     <a href="/" data-nav="lineage">Lineage</a>
     <a href="/tests" data-nav="tests">Tests</a>
     <a href="/runs" data-nav="runs">Runs</a>
+    <a href="/schedules" data-nav="schedules">Schedules</a>
   </nav>
 </header>
 <main id="app"></main>
