@@ -2,24 +2,37 @@ import os from 'node:os'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import type pg from 'pg'
-import { EltError, ExitCode, connectClient, defaultRetryPolicy, describeError, silentLogger } from '@elt/core'
+import { EltError, ExitCode, connectClient, defaultRetryPolicy, describeError, isGlob, silentLogger, type DatabaseTarget, type Logger, type RetryPolicy } from '@elt/core'
 import { sourceName, type TableDef } from '../introspect/catalog.ts'
+import { tableMatcher } from '../introspect/select-tables.ts'
 import type { ReaderSession, TableReader } from '../sources/source-reader.ts'
 import { cleanStageSource } from './clean-stage-source.ts'
 import { writeJsonDurably } from './durable-files.ts'
 import { pruneStageDays } from './prune-stage-days.ts'
 import { publishStagedDay } from './publish-staged-day.ts'
 import { runPool } from './run-pool.ts'
-import { requireStage, sourceDatabase, type StageRunConfig, type StageRunContext } from './stage-config.ts'
+import { configuredSources } from '../sources/configured-sources.ts'
+import type { SourceToLoad } from '../write/load-sources-options.ts'
+import { requireStage, type StageRunConfig } from './stage-config.ts'
 import { lockStageSource } from './stage-lock.ts'
 import type { StageManifest } from './stage-manifest.ts'
 import { manifestFile, stageFolderName, stagePaths } from './stage-paths.ts'
-import { parseStageSelectors, selectedSources, tableSelected } from './stage-selection.ts'
+import { parseStageSelectors, selectedSources } from './stage-selection.ts'
 import { migrateStageState, recordStageExtract } from './stage-state.ts'
 import { writeStagedTable } from './write-staged-table.ts'
 
-export interface ExtractOptions extends StageRunContext {
+export interface ExtractOptions {
   config: StageRunConfig
+  /** The source (a postgres source without `url`) and destination (run records) databases. */
+  databases: { source: DatabaseTarget; destination: DatabaseTarget }
+  /** The sources with their readers; default `configuredSources(config.sources, databases)`. */
+  sources?: readonly SourceToLoad[]
+  runId: string
+  jobs?: number
+  retry?: RetryPolicy
+  connectWaitSeconds?: number
+  logger?: Logger
+  signal?: AbortSignal
   /** `YYYY-MM-DD` (checked by `stageDate`). */
   date: string
   /** `--select` values: `source:<name>[.<table>]`. */
@@ -66,31 +79,29 @@ const round3 = (n: number) => Math.round(n * 1000) / 1000
  * go to `_elt.stage_extracts` in the destination; `stage.keepDays` prunes older days afterwards.
  *
  * ```ts
- * const summary = await extract({ config, databases, readers, date: '2024-01-15', runId })
+ * const summary = await extract({ config, databases, date: '2024-01-15', runId })
  * // summary.tables → [{ source: 'postgres', table: 'public.films', rows: 118, bytes: 9027, files: 1, seconds: 0.05 }, …]
  * ```
  */
 export async function extract(options: ExtractOptions): Promise<ExtractSummary> {
   const started = performance.now()
   const stage = requireStage(options.config, 'extract')
-  const names = Object.keys(options.config.sources)
+  const configured = options.sources ?? configuredSources(options.config.sources, options.databases)
+  const names = configured.map((s) => s.name)
   const selectors = parseStageSelectors(options.select ?? [], names)
-  const sources = selectedSources(selectors, names)
-  for (const name of sources) {
-    const kind = options.config.sources[name]!.kind
-    if (!options.readers[kind]) throw new EltError(`Source "${name}" is of kind "${kind}", which has no reader.`, { exitCode: ExitCode.usage })
-  }
+  const chosen = selectedSources(selectors, names)
+  const sources = configured.filter((s) => chosen.includes(s.name))
   const logger = options.logger ?? silentLogger
   const emit = (event: ExtractEvent) => options.onEvent?.(event)
   const state = await connectClient(options.databases.destination, { waitSeconds: options.connectWaitSeconds ?? 30, logger, applicationName: 'elt-extract-state' })
   try {
     await migrateStageState(state)
     const summary: ExtractSummary = { runId: options.runId, status: 'success', date: options.date, stageDir: stage.dir, seconds: 0, tables: [], pruned: [] }
-    for (const name of sources) {
-      summary.tables.push(...(await extractSource(options, { name, stage, selectors, state, emit })))
+    for (const source of sources) {
+      summary.tables.push(...(await extractSource(options, { source, stage, selectors, state, emit })))
     }
     if (stage.keepDays !== undefined) {
-      for (const name of sources) {
+      for (const { name } of sources) {
         const release = await lockStageSource(stage.dir, name, options.runId)
         try {
           const dates = await pruneStageDays(stage.dir, name, options.date, stage.keepDays)
@@ -111,7 +122,7 @@ export async function extract(options: ExtractOptions): Promise<ExtractSummary> 
 }
 
 interface SourceRun {
-  name: string
+  source: SourceToLoad
   stage: NonNullable<StageRunConfig['stage']>
   selectors: ReturnType<typeof parseStageSelectors>
   state: pg.ClientBase
@@ -120,8 +131,8 @@ interface SourceRun {
 
 /** One source's day: lock, clean what dead runs left, write every selected table, publish. */
 async function extractSource(options: ExtractOptions, run: SourceRun): Promise<ExtractedTable[]> {
-  const { name, stage } = run
-  const config = options.config.sources[name]!
+  const { stage } = run
+  const { name, reader: sourceReader } = run.source
   const logger = options.logger ?? silentLogger
   const release = await lockStageSource(stage.dir, name, options.runId)
   const written: string[] = []
@@ -130,22 +141,25 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
   try {
     const removed = await cleanStageSource(stage.dir, name)
     if (removed > 0) logger.info(`stage ${name}: removed ${removed} folder(s) left by interrupted extracts`)
-    session = await options.readers[config.kind]!.open(config, {
+    session = await sourceReader.open(run.source.config as never, {
       sourceName: name,
-      targetSchema: config.targetSchema,
-      database: sourceDatabase(name, config, options.databases),
+      targetSchema: run.source.targetSchema,
+      ...(run.source.database ? { database: run.source.database } : {}),
       connectWaitSeconds: options.connectWaitSeconds ?? 30,
       retry: options.retry ?? defaultRetryPolicy,
       logger,
       signal: options.signal,
     })
-    const plan = await session.discover()
-    const folderOf = (t: TableDef) => stageFolderName(config.kind === 'postgres' ? sourceName(t) : t.name)
-    const tables = plan.tables.filter((t) => tableSelected(run.selectors, name, folderOf(t), t.name))
-    const unmatched = run.selectors.filter((s) => s.source(name) && s.table && !plan.tables.some((t) => s.table!(folderOf(t)) || s.table!(t.name)))
+    // the reader applies the selection (a foreign key to a table left out is left out too)
+    const own = run.selectors.filter((sel) => sel.source(name))
+    const include = own.some((sel) => sel.pattern === undefined) ? [] : own.map((sel) => sel.pattern!)
+    const plan = await session.discover(include.length > 0 ? { include } : undefined)
+    const folderOf = (t: TableDef) => stageFolderName(sourceReader.kind === 'postgres' ? sourceName(t) : t.name)
+    const tables = plan.tables
+    const unmatched = own.filter((sel) => sel.pattern !== undefined && !isGlob(sel.pattern) && !tables.some((t) => tableMatcher(sel.pattern!)(t.schema, t.name)))
     if (unmatched.length > 0) {
-      throw new EltError(`--select ${unmatched.map((s) => s.text).join(', ')}: source "${name}" has no such table.`, {
-        hint: `Its tables: ${plan.tables.map(folderOf).join(', ') || 'none'}.`,
+      throw new EltError(`--select ${unmatched.map((sel) => sel.text).join(', ')}: source "${name}" has no such table.`, {
+        hint: `Name it <table> or <schema>.<table>; pnpm elt ls lists the sources' tables.`,
         exitCode: ExitCode.usage,
       })
     }
@@ -179,7 +193,7 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
           const manifest: StageManifest = {
             version: 1,
             source: name,
-            sourceKind: config.kind,
+            sourceKind: sourceReader.kind,
             folder,
             date: options.date,
             runId: options.runId,
@@ -212,7 +226,7 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
     await publishStagedDay(stage.dir, {
       version: 1,
       source: name,
-      sourceKind: config.kind,
+      sourceKind: sourceReader.kind,
       date: options.date,
       runId: options.runId,
       snapshotAt: s.snapshotAt.toISOString(),

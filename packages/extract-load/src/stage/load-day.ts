@@ -1,62 +1,33 @@
-import { defaultRetryPolicy, silentLogger, type Logger, type RetryPolicy } from '@elt/core'
-import type { ReaderSession } from '../sources/source-reader.ts'
+import { type DatabaseTarget, type LockWaitPolicy, type Logger, type RetryPolicy } from '@elt/core'
+import type { ReplicationEvent } from '../replication-events.ts'
+import { loadSources } from '../write/load-sources.ts'
+import type { LoadSourcesSummary } from '../write/load-sources-options.ts'
 import { checkStagedDay, type StagedSourceDay } from './check-staged-day.ts'
 import { resolveStagedTables } from './resolve-staged-tables.ts'
 import { requireStage, type StageRunConfig } from './stage-config.ts'
 import { stageReader } from './stage-reader.ts'
 import { parseStageSelectors, selectedSources } from './stage-selection.ts'
 
-/** A source's staged day opened for the writer. */
-export interface StagedSession {
-  /** The source's name in the config. */
-  name: string
-  targetSchema: string
-  session: ReaderSession
-}
-
-/** One table the writer loaded. */
-export interface LoadedTable {
-  source: string
-  /** `public.films` (the source's name of the table), `ticket_sales`. */
-  table: string
-  target: string
-  rows: number
-  bytes: number
-  seconds: number
-}
-
-/**
- * The shared writer (`write/`): loads every table of the sessions into its target table
- * (shadow, COPY FROM, indexes, ANALYZE, swap, `_elt.table_loads`), as for `replicate`.
- */
-export type StageWriter = (input: {
-  sessions: StagedSession[]
-  runId: string
-  jobs?: number
-  retry: RetryPolicy
-  logger: Logger
-  signal?: AbortSignal
-}) => Promise<{ tables: LoadedTable[] }>
-
 export interface LoadOptions {
   config: StageRunConfig
+  /** Where the tables land (the source database is never contacted). */
+  destination: DatabaseTarget
+  /** `YYYY-MM-DD` (checked by `stageDate`). */
   date: string
+  /** `--select` values: `source:<name>[.<table>]`. */
   select?: readonly string[]
   runId: string
-  write: StageWriter
   jobs?: number
   retry?: RetryPolicy
+  connectWaitSeconds?: number
   logger?: Logger
   signal?: AbortSignal
+  onEvent?: (event: ReplicationEvent) => void
+  swapLockWait?: Partial<LockWaitPolicy>
 }
 
-export interface LoadSummary {
-  runId: string
-  status: 'success'
-  date: string
-  seconds: number
-  tables: LoadedTable[]
-}
+/** `loadSources`' summary and the day it loaded. */
+export type LoadSummary = LoadSourcesSummary & { date: string }
 
 /**
  * The complete staged day of the selected sources (their tables, or those `--select` names),
@@ -75,31 +46,37 @@ export async function stagedDayFor(config: StageRunConfig, date: string, select:
 }
 
 /**
- * `pnpm elt load --date D`: checks the day is completely extracted (else refuses, nothing
- * written), then hands each source's day, read back by the stage reader, to the shared writer.
+ * `pnpm elt load --date D`: checks the day is completely extracted (else refuses before any
+ * connection, nothing written), then loads each source's day, read back by the stage reader,
+ * through the shared writer (`loadSources`: shadow, COPY FROM, indexes, ANALYZE, swap,
+ * `_elt.replications`/`_elt.table_loads`), every table again (no resume: a day is loaded whole).
  * The source database is never contacted.
  *
  * ```ts
- * const summary = await load({ config, date: '2024-01-15', runId, write: loadSources })
- * // summary.tables → [{ source: 'postgres', table: 'public.films', target: 'raw.films', rows: 118, … }]
+ * const summary = await load({ config, destination, date: '2024-01-15', runId })
+ * // summary.tables → [{ source: 'public.films', target: 'raw.films', sourceName: 'postgres', kind: 'stage', rows: 118, … }]
  * ```
  */
 export async function load(options: LoadOptions): Promise<LoadSummary> {
-  const started = performance.now()
   const stage = requireStage(options.config, 'load')
-  const logger = options.logger ?? silentLogger
-  const retry = options.retry ?? defaultRetryPolicy
   const days = await stagedDayFor(options.config, options.date, options.select)
-  const sessions: StagedSession[] = []
-  try {
-    for (const day of days) {
-      const targetSchema = options.config.sources[day.source]!.targetSchema
-      const session = await stageReader.open({ stageDir: stage.dir, day }, { sourceName: day.source, targetSchema, connectWaitSeconds: 0, retry, logger, signal: options.signal })
-      sessions.push({ name: day.source, targetSchema, session })
-    }
-    const { tables } = await options.write({ sessions, runId: options.runId, jobs: options.jobs, retry, logger, signal: options.signal })
-    return { runId: options.runId, status: 'success', date: options.date, seconds: Math.round(performance.now() - started) / 1000, tables }
-  } finally {
-    for (const s of sessions) await s.session.close().catch(() => {})
-  }
+  const summary = await loadSources({
+    sources: days.map((day) => ({
+      name: day.source,
+      reader: stageReader,
+      config: { stageDir: stage.dir, day },
+      targetSchema: options.config.sources[day.source]!.targetSchema,
+    })),
+    destination: options.destination,
+    fresh: true,
+    runId: options.runId,
+    ...(options.jobs !== undefined ? { jobs: options.jobs } : options.config.replicate?.jobs !== undefined ? { jobs: options.config.replicate.jobs } : {}),
+    ...(options.retry ? { retry: options.retry } : {}),
+    ...(options.connectWaitSeconds !== undefined ? { connectWaitSeconds: options.connectWaitSeconds } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
+    ...(options.onEvent ? { onEvent: options.onEvent } : {}),
+    ...(options.swapLockWait ? { swapLockWait: options.swapLockWait } : {}),
+  })
+  return { ...summary, date: options.date }
 }

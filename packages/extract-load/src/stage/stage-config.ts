@@ -1,5 +1,4 @@
-import { EltError, ExitCode, type DatabaseTarget, type Logger, type RetryPolicy } from '@elt/core'
-import type { SourceReader } from '../sources/source-reader.ts'
+import { EltError, ExitCode, type DatabaseTarget } from '@elt/core'
 
 /** The parts of the validated config (`@elt/config`'s `ResolvedConfig`) that `extract` and `load` read. */
 export interface StageRunConfig {
@@ -16,20 +15,6 @@ export interface StageSourceConfig {
   url?: string
 }
 
-/** What every stage command gets besides the config. */
-export interface StageRunContext {
-  /** The source (a postgres source without `url`) and destination databases. */
-  databases: { source: DatabaseTarget; destination: DatabaseTarget }
-  /** Readers by source kind (`postgres`, `csv`). */
-  readers: Record<string, SourceReader<StageSourceConfig>>
-  runId: string
-  jobs?: number
-  retry?: RetryPolicy
-  connectWaitSeconds?: number
-  logger?: Logger
-  signal?: AbortSignal
-}
-
 /** The stage settings, or a usage error (exit 2) saying how to add them. */
 export function requireStage(config: StageRunConfig, command: 'extract' | 'load'): NonNullable<StageRunConfig['stage']> {
   if (config.stage) return config.stage
@@ -40,7 +25,7 @@ export function requireStage(config: StageRunConfig, command: 'extract' | 'load'
 }
 
 /** A postgres source's database: its own `url`, else the command's source database (SOURCE_DATABASE_URL or the embedded default). */
-export function sourceDatabase(name: string, source: StageSourceConfig, databases: StageRunContext['databases']): DatabaseTarget | undefined {
+export function sourceDatabase(name: string, source: StageSourceConfig, databases: { source: DatabaseTarget }): DatabaseTarget | undefined {
   if (source.kind !== 'postgres') return undefined
   return source.url ? { label: `source ${name}`, url: source.url, origin: `sources.${name}.url in the config` } : databases.source
 }

@@ -1,7 +1,8 @@
 import path from 'node:path'
 import { EltError } from '@elt/core'
 import { sourceName, type SequenceDef, type TableDef, type UserTypeDef } from '../introspect/catalog.ts'
-import type { ReaderSession, SourcePlan, SourceReader, TablePart, TableReader } from '../sources/source-reader.ts'
+import type { ReaderSession, SourcePlan, SourceReader, TablePart, TableReader, TableSelection } from '../sources/source-reader.ts'
+import { tableMatcher } from '../introspect/select-tables.ts'
 import type { StagedSourceDay } from './check-staged-day.ts'
 import { verifiedFileStream } from './verified-file-stream.ts'
 
@@ -30,10 +31,19 @@ export const stageReader: SourceReader<StageReaderConfig> = {
   async open(config): Promise<ReaderSession> {
     const { day } = config
     const byTable = new Map(day.tables.map((t) => [key(t.manifest.table), t]))
-    const tables = [...day.tables].sort((a, b) => b.manifest.bytes - a.manifest.bytes).map((t) => t.manifest.table)
-    const types = new Map<string, UserTypeDef>()
-    for (const t of day.tables) for (const type of t.manifest.types) types.set(`${type.targetSchema}.${type.name}`, type)
-    const plan: SourcePlan = { tables, types: [...types.values()].sort((a, b) => a.oid - b.oid), sequences: sequencesOf(day, tables) }
+    const planOf = (only?: TableSelection): SourcePlan => {
+      const include = (only?.include ?? []).map(tableMatcher)
+      const exclude = (only?.exclude ?? []).map(tableMatcher)
+      const chosen = [...day.tables]
+        .map((t) => t.manifest.table)
+        .filter((t) => (include.length === 0 || include.some((m) => m(t.schema, t.name))) && !exclude.some((m) => m(t.schema, t.name)))
+        .sort((a, b) => byTable.get(key(b))!.manifest.bytes - byTable.get(key(a))!.manifest.bytes)
+      const tables = withinLoaded(chosen)
+      const types = new Map<string, UserTypeDef>()
+      for (const t of chosen) for (const type of byTable.get(key(t))!.manifest.types) types.set(`${type.targetSchema}.${type.name}`, type)
+      return { tables, types: [...types.values()].sort((a, b) => a.oid - b.oid), sequences: sequencesOf(day, tables) }
+    }
+    let plan = planOf()
     const reader: TableReader = {
       read(table, options) {
         const staged = byTable.get(key(table))
@@ -46,9 +56,13 @@ export const stageReader: SourceReader<StageReaderConfig> = {
     return {
       snapshotAt: new Date(day.record.snapshotAt),
       description: `stage ${path.join(config.stageDir, day.source)} day ${day.record.date} (extract run ${day.record.runId})`,
-      discover: async () => plan,
+      async discover(only) {
+        plan = planOf(only)
+        return plan
+      },
       worker: async () => reader,
       // the values read at the end of the extract, as the source's reader returned them
+      // (the writer sets those of the plan's sequences and identity columns)
       finish: async () => ({ sequences: new Map(Object.entries(day.record.sequenceValues)) }),
       close: async () => {},
     }
@@ -66,6 +80,23 @@ async function* parts(staged: StagedSourceDay['tables'][number], label: string, 
     })
     yield { label: `${label} ${file.name}`, stream, format: file.format, rowsSent: () => file.rows }
   }
+}
+
+/**
+ * The tables as loaded together: a foreign key to a table outside the set is not added
+ * (`replicated: false`), and only keys of relations in the set count as incoming keys — as the
+ * PostgreSQL reader does for a selection.
+ */
+function withinLoaded(tables: readonly TableDef[]): TableDef[] {
+  const loaded = new Set(tables.map(key))
+  const relations = new Set(tables.flatMap((t) => [`${t.targetSchema}.${t.name}`, ...t.partitions.map((p) => `${t.targetSchema}.${p.name}`)]))
+  const keep = <K extends { replicated: boolean; sourceRef: string }>(k: K): K => ({ ...k, replicated: k.replicated && loaded.has(k.sourceRef) })
+  return tables.map((t) => ({
+    ...t,
+    foreignKeys: t.foreignKeys.map(keep),
+    partitions: t.partitions.map((p) => ({ ...p, foreignKeys: p.foreignKeys.map(keep) })),
+    referencedBy: t.referencedBy.filter((r) => relations.has(`${r.relation.schema}.${r.relation.name}`)),
+  }))
 }
 
 /** The day's sequences the loaded tables use (all of them when the whole day is loaded). */

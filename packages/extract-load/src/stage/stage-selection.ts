@@ -5,6 +5,8 @@ export interface StageSelector {
   source: (name: string) => boolean
   /** Matches a table's folder name (`public.films`) or its name (`films`); undefined = every table. */
   table?: (folderOrName: string) => boolean
+  /** The table part as written (`films`, `public.film_*`), for a reader's `discover({ include })`. */
+  pattern?: string
   text: string
 }
 
@@ -33,7 +35,7 @@ export function parseStageSelectors(values: readonly string[], sourceNames: read
     if (!sourceNames.some(source)) {
       throw new EltError(`--select "${raw}" names no configured source.`, { hint: `Sources in the config: ${sourceNames.join(', ')}.`, exitCode: ExitCode.usage })
     }
-    out.push({ source, table: m[2] === undefined ? undefined : globMatcher(m[2]), text: raw })
+    out.push({ source, ...(m[2] === undefined ? {} : { table: globMatcher(m[2]), pattern: m[2] }), text: raw })
   }
   return out
 }

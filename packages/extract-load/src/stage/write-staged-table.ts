@@ -71,7 +71,12 @@ export async function writeStagedTable(options: WriteStagedTableOptions): Promis
     })
     const file = path.join(options.dir, name)
     const stages = gzip ? [part.stream, count, createGzip(), digest] : [part.stream, count, digest]
-    await pipeline([...stages, createWriteStream(file, { flags: 'wx' })], { signal: options.signal })
+    try {
+      await pipeline([...stages, createWriteStream(file, { flags: 'wx' })], { signal: options.signal })
+    } catch (error) {
+      part.cancel?.() // the source's end closed at once (a COPY OUT takes no other statement)
+      throw error
+    }
     await syncPath(file)
     const sent = part.rowsSent()
     if (sent !== undefined && sent !== counter.rows) {

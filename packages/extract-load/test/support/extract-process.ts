@@ -6,16 +6,15 @@ import { randomUUID } from 'node:crypto'
 import { Transform } from 'node:stream'
 import { extract } from '../../src/stage/extract-day.ts'
 import type { SourceReader } from '../../src/sources/source-reader.ts'
-import type { StageSourceConfig } from '../../src/stage/stage-config.ts'
-import { pgCsvTestReader } from './pg-csv-test-reader.ts'
+import { postgresReader } from '../../src/sources/postgres/postgres-reader.ts'
 
 const [source, destination, dir, date, stall] = process.argv.slice(2)
 if (!source || !destination || !dir || !date) throw new Error('usage: extract-process.ts <source url> <destination url> <stage dir> <date> [stall table]')
 
-const stalling: SourceReader<StageSourceConfig> = {
+const stalling: SourceReader<never> = {
   kind: 'postgres',
   async open(config, context) {
-    const session = await pgCsvTestReader.open(config, context)
+    const session = await postgresReader.open(config, context)
     return {
       ...session,
       snapshotAt: session.snapshotAt,
@@ -52,7 +51,7 @@ const stalling: SourceReader<StageSourceConfig> = {
 const summary = await extract({
   config: { sources: { postgres: { kind: 'postgres', targetSchema: 'raw' } }, stage: { dir, compression: 'gzip' }, timezone: 'UTC' },
   databases: { source: { label: 'source', url: source }, destination: { label: 'destination', url: destination } },
-  readers: { postgres: stalling },
+  sources: [{ name: 'postgres', reader: stalling, config: { kind: 'postgres' }, targetSchema: 'raw', database: { label: 'source', url: source } }],
   date,
   runId: randomUUID(),
   jobs: 2,

@@ -4,7 +4,6 @@ import path from 'node:path'
 import type { Pair } from '../helpers.ts'
 import { extract, type ExtractEvent, type ExtractOptions, type ExtractSummary } from '../../src/stage/extract-day.ts'
 import type { StageRunConfig } from '../../src/stage/stage-config.ts'
-import { pgCsvTestReader } from './pg-csv-test-reader.ts'
 import { randomUUID } from 'node:crypto'
 
 /** A fresh stage folder under the OS temp folder. */
@@ -24,7 +23,6 @@ export async function extractPair(pair: Pair, config: StageRunConfig, date: stri
   const summary = await extract({
     config,
     databases: { source: { label: 'source', url: pair.source.url }, destination: { label: 'destination', url: pair.destination.url } },
-    readers: { postgres: pgCsvTestReader },
     date,
     runId: randomUUID(),
     jobs: 2,
