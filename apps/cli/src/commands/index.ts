@@ -6,6 +6,8 @@ import { compileCommand } from './compile.ts'
 import { lsCommand } from './ls.ts'
 import { codegenCommand } from './codegen.ts'
 import { testCommand } from './test.ts'
+import { serveCommand } from './serve.ts'
+import { backfillCommand } from './backfill.ts'
 
 /** Every verb of the CLI, in the order `--help` lists them. One module per command. */
-export const commands: Command[] = [runCommand, replicateCommand, buildCommand, compileCommand, lsCommand, codegenCommand, testCommand]
+export const commands: Command[] = [runCommand, replicateCommand, buildCommand, compileCommand, lsCommand, codegenCommand, testCommand, serveCommand, backfillCommand]
