@@ -60,6 +60,7 @@ describe('elt ls', () => {
     expect(code).toBe(0)
     const { nodes } = JSON.parse(stdout)
     expect(nodes.map((n: { id: string }) => n.id)).toEqual(['source.raw.ticket_sales', 'model.stg_ticket_sales', 'model.film_sales'])
+    expect(nodes[0].loader).toEqual({ source: 'sales_export', kind: 'csv', from: csv })
     // one table of the postgres source, by its name or its source-side name; a schema still works
     for (const selector of ['source:postgres.films', 'source:postgres.public.films', 'source:raw.films']) {
       const one = await runElt(['ls', '--json', selector], env, cwd)

@@ -16,6 +16,7 @@ export const lsCommand: Command = {
     const nodes = plan.selected.map((id) => {
       const relation = plan.graph.getNodeAttribute(id, 'relation')
       const compiled = plan.compiled.get(id)!
+      const loader = relation.kind === 'source' ? plan.sources?.loaderOf(relation.schema, relation.name) : undefined
       return {
         id,
         kind: relation.kind,
@@ -24,6 +25,8 @@ export const lsCommand: Command = {
         relation: relation.kind === 'model' && relation.materialized === 'ephemeral' ? null : `${compiled.relation.schema}.${compiled.relation.name}`,
         tags: [...relation.tags],
         parents: plan.graph.inNeighbors(id).sort(),
+        // the configured source that loads a source table: { source, kind, from }
+        ...(loader ? { loader } : {}),
       }
     })
     const text = renderTable([
