@@ -1,0 +1,160 @@
+import type {} from '@elt/core/testing/global-setup' // declares inject('pgAdminUrl')
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import { EltError } from '@elt/core'
+import { csvReader, loadSources, postgresReader, type LoadSourcesOptions, type SourceToLoad } from '../src/index.ts'
+import { csvDir, type CsvDir } from './csv-helpers.ts'
+import { createPair, type Pair } from './helpers.ts'
+
+let pair: Pair
+let files: CsvDir
+beforeAll(async () => {
+  pair = await createPair(inject('pgAdminUrl'), 'load_sources')
+  files = await csvDir()
+  await pair.source.query(`
+    create table films (film_id serial primary key, title text not null);
+    insert into films (title) select 'film ' || g from generate_series(1, 20) g;`)
+})
+afterAll(async () => {
+  await files?.remove()
+  await pair?.drop()
+})
+
+const postgres = (): SourceToLoad => ({
+  name: 'postgres',
+  reader: postgresReader,
+  config: { schemas: ['public'] },
+  targetSchema: 'raw',
+  database: { label: 'source', url: pair.source.url },
+})
+const csv = (name: string, config: Record<string, unknown>, targetSchema = 'raw'): SourceToLoad => ({ name, reader: csvReader, config, targetSchema })
+
+function load(sources: SourceToLoad[], options: Partial<LoadSourcesOptions> = {}) {
+  return loadSources({
+    sources,
+    destination: { label: 'destination', url: pair.destination.url },
+    jobs: 2,
+    retry: { maxRetries: 1, delaySeconds: 0.1 },
+    connectWaitSeconds: 5,
+    ...options,
+  })
+}
+
+async function failure(promise: Promise<unknown>): Promise<EltError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  )
+  expect(error).toBeInstanceOf(EltError)
+  return error as EltError
+}
+
+const columnsOf = (table: string) =>
+  pair.destination.query<{ name: string; type: string }>(
+    `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,
+    [table],
+  )
+
+describe('loadSources with CSV sources', () => {
+  it('loads a glob of a gzipped UTF-8 file and a Latin-1 file into one table: types inferred, quoted commas, names as in the header', async () => {
+    await files.write('sales-01.csv.gz', 'id,"Größe, netto",sold_on,note,ok\n1,10.5,2024-01-15,"Smith, John",true\n2,3,2024-01-16,,false\n')
+    await files.write('sales-02.csv', Buffer.from('id,"Größe, netto",sold_on,note,ok\n3,7.25,2024-02-01,"café, crème",true\n', 'latin1'))
+    const summary = await load([csv('sales', { path: `${files.dir}/sales-*.csv*`, table: 'sales' })])
+    expect(summary.tables).toEqual([
+      { source: 'sales.sales', target: 'raw.sales', sourceName: 'sales', kind: 'csv', rows: 3, bytes: expect.any(Number), seconds: expect.any(Number) },
+    ])
+    expect(await columnsOf('raw.sales')).toEqual([
+      { name: 'id', type: 'smallint' }, // inference read the whole source
+      { name: 'Größe, netto', type: 'numeric' },
+      { name: 'sold_on', type: 'date' },
+      { name: 'note', type: 'text' },
+      { name: 'ok', type: 'boolean' },
+    ])
+    expect(await pair.destination.query(`select id, "Größe, netto"::text as amount, sold_on::text, note, ok from raw.sales order by id`)).toEqual([
+      { id: 1, amount: '10.5', sold_on: '2024-01-15', note: 'Smith, John', ok: true },
+      { id: 2, amount: '3', sold_on: '2024-01-16', note: null, ok: false },
+      { id: 3, amount: '7.25', sold_on: '2024-02-01', note: 'café, crème', ok: true },
+    ])
+    const loads = await pair.destination.query(`select source_name, source_table, target_table, status, rows::int from _elt.table_loads where run_id = $1`, [summary.runId])
+    expect(loads).toEqual([{ source_name: 'sales', source_table: 'sales.sales', target_table: 'raw.sales', status: 'done', rows: 3 }])
+  })
+
+  it('fails the table on a bad row, naming file, line and column, and keeps the previous copy', async () => {
+    const file = await files.write('bad.csv', 'id,amount\n1,10\n2,20\n')
+    await load([csv('bad', { path: file, table: 'bad', columns: { amount: 'integer' } })])
+    await files.write('bad.csv', 'id,amount\n3,30\n4,forty\n5,50\n')
+    const error = await failure(load([csv('bad', { path: file, table: 'bad', columns: { amount: 'integer' } })]))
+    expect(error.message).toBe(`${file}, line 3, column "amount": "forty" is not a valid integer (invalid input syntax for type integer: "forty").`)
+    expect(error.exitCode).toBe(1)
+    expect(await pair.destination.query(`select id, amount from raw.bad order by id`)).toEqual([
+      { id: 1, amount: 10 },
+      { id: 2, amount: 20 },
+    ])
+    const [run] = await pair.destination.query<{ status: string; message: string }>(`select status, message from _elt.replications where source_name = 'bad' order by started_at desc limit 1`)
+    expect(run).toEqual({ status: 'error', message: expect.stringContaining('line 3') })
+  })
+
+  it("with onError: 'quarantine' loads the good rows and records the bad ones in _elt_audit.rejected_rows in the load's transaction", async () => {
+    const file = await files.write('q.csv', 'id,amount,name\n1,10,a\n2,abc,b\n3,30\n4,40,d\n')
+    const summary = await load([csv('q', { path: file, table: 'q', columns: { amount: 'integer' }, onError: 'quarantine' })])
+    expect(summary.tables).toEqual([expect.objectContaining({ target: 'raw.q', rows: 2, rejected: 2 })])
+    expect(await pair.destination.query(`select id, amount, name from raw.q order by id`)).toEqual([
+      { id: 1, amount: 10, name: 'a' },
+      { id: 4, amount: 40, name: 'd' },
+    ])
+    expect(await pair.destination.query(`select source, target_table, file, line::int, raw, reason from _elt_audit.rejected_rows where run_id = $1 order by line`, [summary.runId])).toEqual([
+      { source: 'q', target_table: 'raw.q', file, line: 3, raw: '2,abc,b', reason: 'column "amount": "abc" is not a valid integer' },
+      { source: 'q', target_table: 'raw.q', file, line: 4, raw: '3,30', reason: 'ragged row: 2 fields, the header has 3' },
+    ])
+  })
+
+  it('widens an inferred column when a value after the inferred rows does not fit, and loads again', async () => {
+    const file = await files.write('late.csv', 'id,amount\n1,10\n2,20\n3,30.5\n')
+    const summary = await load([csv('late', { path: file, table: 'late', inferRows: 2 })])
+    expect(summary.tables).toEqual([expect.objectContaining({ target: 'raw.late', rows: 3 })])
+    expect(await columnsOf('raw.late')).toEqual([
+      { name: 'id', type: 'integer' },
+      { name: 'amount', type: 'numeric' },
+    ])
+    expect(await pair.destination.query(`select amount::text from raw.late order by id`)).toEqual([{ amount: '10' }, { amount: '20' }, { amount: '30.5' }])
+  })
+})
+
+describe('loadSources with several sources', () => {
+  it('loads a PostgreSQL source and a CSV source in one run, one _elt.replications row each', async () => {
+    const file = await files.write('tickets.csv', 'film_id,sold\n1,3\n2,5\n')
+    const summary = await load([postgres(), csv('tickets', { path: file, table: 'tickets' })])
+    expect(summary.tables.map((t) => [t.sourceName, t.kind, t.source, t.target, t.rows])).toEqual([
+      ['postgres', 'postgres', 'public.films', 'raw.films', 20],
+      ['tickets', 'csv', 'tickets.tickets', 'raw.tickets', 2],
+    ])
+    expect(summary.sources.map((s) => [s.name, s.kind])).toEqual([
+      ['postgres', 'postgres'],
+      ['tickets', 'csv'],
+    ])
+    const runs = await pair.destination.query(`select source_name, status, target_schema from _elt.replications where run_id = $1 order by source_name`, [summary.runId])
+    expect(runs).toEqual([
+      { source_name: 'postgres', status: 'success', target_schema: 'raw' },
+      { source_name: 'tickets', status: 'success', target_schema: 'raw' },
+    ])
+    expect(await pair.destination.query(`select count(*)::int as n from raw.films f join raw.tickets t using (film_id)`)).toEqual([{ n: 2 }])
+    expect(await pair.destination.query(`select nextval('raw.films_film_id_seq')::int as next`)).toEqual([{ next: 21 }])
+  })
+
+  it('refuses two sources writing the same table at discovery (exit 2, naming both), before anything is loaded', async () => {
+    const file = await files.write('films.csv', 'film_id,title\n1,x\n')
+    await pair.destination.query(`drop table if exists raw.films cascade`)
+    const error = await failure(load([postgres(), csv('film_export', { path: file, table: 'films' })]))
+    expect(error.message).toBe('Sources "postgres" and "film_export" both write the table raw.films.')
+    expect(error.exitCode).toBe(2)
+    expect(await pair.destination.query(`select to_regclass('raw.films') is null as gone`)).toEqual([{ gone: true }])
+  })
+
+  it('loads only the selected source or table', async () => {
+    const file = await files.write('only.csv', 'a\n1\n')
+    const summary = await load([postgres(), csv('only', { path: file, table: 'only' })], { select: ['source:only'] })
+    expect(summary.tables.map((t) => t.target)).toEqual(['raw.only'])
+    const none = await failure(load([postgres(), csv('only', { path: file, table: 'only' })], { select: ['source:postgres.nope'] }))
+    expect(none.message).toBe('--select source:postgres.nope: source "postgres" has no such table.')
+    expect(none.exitCode).toBe(2)
+  })
+})
