@@ -1,6 +1,8 @@
 import type { Command } from '../command.ts'
 import { runCommand } from './run.ts'
 import { replicateCommand } from './replicate.ts'
+import { extractCommand } from './extract.ts'
+import { loadCommand } from './load.ts'
 import { buildCommand } from './build.ts'
 import { compileCommand } from './compile.ts'
 import { lsCommand } from './ls.ts'
@@ -10,4 +12,4 @@ import { serveCommand } from './serve.ts'
 import { backfillCommand } from './backfill.ts'
 
 /** Every verb of the CLI, in the order `--help` lists them. One module per command. */
-export const commands: Command[] = [runCommand, replicateCommand, buildCommand, compileCommand, lsCommand, codegenCommand, testCommand, serveCommand, backfillCommand]
+export const commands: Command[] = [runCommand, replicateCommand, extractCommand, loadCommand, buildCommand, compileCommand, lsCommand, codegenCommand, testCommand, serveCommand, backfillCommand]

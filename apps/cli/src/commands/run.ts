@@ -2,6 +2,7 @@ import { connectClient, describeError, ExitCode, finishRun, startRun } from '@el
 import type { Command } from '../command.ts'
 import { renderReplicationSummary } from '../output/replication-summary.ts'
 import { buildOptions, replicationOptions, selectionOptions, wholeNumberOption } from '../options.ts'
+import { stageOptions } from './extract.ts'
 
 /**
  * `pnpm elt run`: the whole job as one recorded run — replicate the source into `raw`,
@@ -16,6 +17,7 @@ export const runCommand: Command = {
     ...replicationOptions,
     ...selectionOptions,
     ...buildOptions,
+    date: { ...stageOptions.date!, description: 'extract that day to the stage and load it from there (extract → load → build → test) instead of replicating' },
   },
   async run(context, parsed) {
     // Loaded on use, so `elt --help` and the other commands start fast.
@@ -24,6 +26,9 @@ export const runCommand: Command = {
     const { replicateTask } = await import('../tasks/replicate-task.ts')
     const { dataTestsForBuild, renderTestReport, testsJson } = await import('../tasks/test-task.ts')
     const jobs = wholeNumberOption(parsed.values.jobs, 'jobs', 1)
+    // --date: the staged path (checked first: a bad date or no stage is exit 2 before anything runs)
+    const staged = parsed.values.date === undefined ? undefined : await import('../tasks/run-day-task.ts')
+    const date = staged?.stageDayOf(context, parsed.values.date)
     const threads = wholeNumberOption(parsed.values.threads, 'threads', 1) ?? 4
     // Plan first: a model cycle or an undeclared dependency fails before anything is copied.
     const plan = await planModels(context, parsed)
@@ -34,8 +39,14 @@ export const runCommand: Command = {
       // one writer per target schema for the whole run (raw has the replication's own lock)
       await lockBuildTarget(context, state, plan, parsed.values.wait === true)
       runId = await startRun(state, { command: 'run', target: plan.target.name })
-      const replication = await replicateTask(context, { jobs, verify: parsed.values.verify === true, fresh: parsed.values.fresh === true, runId })
-      if (!context.json) context.logger.info(renderReplicationSummary(replication) + '\n')
+      let tables: object[]
+      if (staged && date !== undefined) {
+        tables = await staged.extractAndLoad(context, { date, jobs, runId })
+      } else {
+        const replication = await replicateTask(context, { jobs, verify: parsed.values.verify === true, fresh: parsed.values.fresh === true, runId })
+        if (!context.json) context.logger.info(renderReplicationSummary(replication) + '\n')
+        tables = replication.tables
+      }
       const tests = await dataTestsForBuild(context, plan, runId)
       const build = await buildTask(
         context,
@@ -45,7 +56,7 @@ export const runCommand: Command = {
       const testResults = await tests.finish()
       const testRun = { runId, results: testResults, status: overallStatus(testResults) }
       const status = build.status === 'success' && testRun.status !== 'fail' ? 'success' : build.status === 'cancelled' ? 'cancelled' : 'error'
-      const summary = { runId, status, tables: replication.tables, models: build.models, tests: testsJson(testRun).tests }
+      const summary = { runId, status, tables, models: build.models, tests: testsJson(testRun).tests }
       await finishRun(state, runId, { status, summary: { ...summary, tests: summary.tests.length } })
       context.output({
         json: summary,
