@@ -9,7 +9,11 @@ import { emptyProject, runElt } from './replicate-helpers.ts'
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url))
 const seedFile = path.join(repo, 'source_db_init', 'init.sql')
-const modelsConfig = `export default { models: { project: ${JSON.stringify(path.join(repo, 'packages/models/src/index.ts'))} } }\n`
+// The project's two sources, as in the repository's elt.config.ts: the source database and the CSV file.
+const modelsConfig = `export default ${JSON.stringify({
+  models: { project: path.join(repo, 'packages/models/src/index.ts') },
+  sources: { postgres: { kind: 'postgres' }, ticket_sales: { kind: 'csv', path: path.join(repo, 'source_db_init/ticket_sales.csv'), table: 'ticket_sales' } },
+})}\n`
 
 interface RunJson {
   runId: string
@@ -41,9 +45,12 @@ describe('elt run against two servers (SOURCE_DATABASE_URL / DESTINATION_DATABAS
     const summary = JSON.parse(stdout) as RunJson
     expect(summary.status).toBe('success')
     const rows = Object.fromEntries(summary.tables.map((t) => [t.target, t.rows]))
-    expect(rows).toEqual({ 'raw.films': 118, 'raw.actors': 72, 'raw.film_actors': 242, 'raw.film_category': 153, 'raw.users': 42 })
+    expect(rows).toEqual({ 'raw.films': 118, 'raw.actors': 72, 'raw.film_actors': 242, 'raw.film_category': 153, 'raw.users': 42, 'raw.ticket_sales': 5000 })
     expect(summary.models.map((m) => m.status)).toEqual(summary.models.map(() => 'success'))
     expect(summary.models.find((m) => m.name === 'film_ratings')).toMatchObject({ materialized: 'table', rows: 118 })
+    // the CSV source feeds film_sales, whose tests pass with the others'
+    expect(summary.models.find((m) => m.name === 'film_sales')).toMatchObject({ materialized: 'table', rows: 118, status: 'success' })
+    expect(summary.tests.map((t) => t.id)).toEqual(expect.arrayContaining(['unique_film_sales_film_id', 'source_freshness_raw_ticket_sales']))
     expect(summary.tests.length).toBeGreaterThanOrEqual(20)
     expect(summary.tests.filter((t) => t.status !== 'pass')).toEqual([])
     expect(summary.tests.map((t) => t.id)).toContain('unique_film_ratings_film_id')
@@ -65,7 +72,7 @@ describe('elt run against two servers (SOURCE_DATABASE_URL / DESTINATION_DATABAS
     const before = await snapshot()
     const { code, stdout, stderr } = await runElt(['run', '--json'], env, cwd)
     expect(code, stderr).toBe(0)
-    expect((JSON.parse(stdout) as RunJson).tables.map((t) => t.rows).reduce((a, b) => a + b, 0)).toBe(627)
+    expect((JSON.parse(stdout) as RunJson).tables.map((t) => t.rows).reduce((a, b) => a + b, 0)).toBe(627 + 5000)
     expect(await snapshot()).toEqual(before)
     const [raw] = await destination.query<{ n: number }>('select count(*)::int as n from raw.film_actors')
     expect(raw?.n).toBe(242)

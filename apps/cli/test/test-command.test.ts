@@ -40,7 +40,9 @@ beforeAll(async () => {
   destination = await createTestDatabase(inject('pgAdminUrl'), 'cli_test_dst')
   await source.query(await readFile(new URL('../../../source_db_init/init.sql', import.meta.url), 'utf8'))
   env = { SOURCE_DATABASE_URL: source.url, DESTINATION_DATABASE_URL: destination.url }
-  cwd = await emptyProject(`export default { models: { project: ${JSON.stringify(modelsProject)} } }\n`)
+  const ticketSales = new URL('../../../source_db_init/ticket_sales.csv', import.meta.url).pathname
+  const sources = { postgres: { kind: 'postgres' }, ticket_sales: { kind: 'csv', path: ticketSales, table: 'ticket_sales' } }
+  cwd = await emptyProject(`export default ${JSON.stringify({ models: { project: modelsProject }, sources })}\n`)
   expect((await runElt(['replicate'], env, cwd)).code).toBe(0)
   const build = await runElt(['build'], env, cwd)
   expect(build.code, build.stderr).toBe(0)
@@ -134,9 +136,12 @@ describe('pnpm models test', () => {
   it('selects tests by test_type, by model (with its tests) and excludes', async () => {
     const relationships = await test('--json', '--select', 'test_type:relationships')
     expect(relationships.json!.tests.map((t) => t.id).sort()).toEqual([
+      'relationships_film_sales_film_id__film_id__film_ratings',
       'relationships_stg_film_actors_actor_id__actor_id__stg_actors',
       'relationships_stg_film_actors_film_id__film_id__stg_films',
       'relationships_stg_film_category_film_id__film_id__stg_films',
+      'relationships_stg_ticket_sales_film_id__film_id__stg_films',
+      'relationships_stg_ticket_sales_user_id__user_id__stg_users',
     ])
     const ratings = await test('--json', '--select', 'film_ratings', '--exclude', 'test_type:accepted_range')
     expect(ratings.json!.tests.map((t) => t.id).sort()).toEqual([
@@ -144,6 +149,7 @@ describe('pnpm models test', () => {
       'film_ratings_actor_count_matches_cast',
       'not_null_film_ratings_film_id',
       'not_null_film_ratings_rating_category',
+      'relationships_film_sales_film_id__film_id__film_ratings', // reads film_ratings too (dbt's eager indirect selection)
       'unique_film_ratings_film_id',
     ])
     const tagged = await test('--json', '--select', 'tag:staging,test_type:unique')
@@ -151,6 +157,7 @@ describe('pnpm models test', () => {
       'unique_stg_actors_actor_id',
       'unique_stg_film_category_category_id',
       'unique_stg_films_film_id',
+      'unique_stg_ticket_sales_sale_id',
       'unique_stg_users_user_id',
     ])
     const unknown = await test('--select', 'test_type:nope')
@@ -159,9 +166,10 @@ describe('pnpm models test', () => {
   })
 
   it('fails with exit 1, counts and the SQL to reproduce when the replica has orphans', async () => {
-    const [expected] = await destination.query<{ cast_rows: number; category_rows: number }>(`
+    const [expected] = await destination.query<{ cast_rows: number; category_rows: number; sales_rows: number }>(`
       select (select count(*)::int from raw.film_actors where film_id in (1, 2)) as cast_rows,
-             (select count(*)::int from raw.film_category where film_id in (1, 2)) as category_rows`)
+             (select count(*)::int from raw.film_category where film_id in (1, 2)) as category_rows,
+             (select count(*)::int from raw.ticket_sales where film_id in (1, 2)) as sales_rows`)
     await destination.query(`set session_replication_role = replica; delete from raw.films where film_id in (1, 2)`)
     const { code, json } = await test('--json', '--select', 'test_type:relationships')
     expect(code).toBe(1)
@@ -171,7 +179,12 @@ describe('pnpm models test', () => {
       relationships_stg_film_actors_film_id__film_id__stg_films: ['fail', expected!.cast_rows],
       relationships_stg_film_actors_actor_id__actor_id__stg_actors: ['pass', 0],
       relationships_stg_film_category_film_id__film_id__stg_films: ['fail', expected!.category_rows],
+      // the CSV's sales of films 1 and 2 are orphans now too; film_sales (a table built before) still matches film_ratings
+      relationships_stg_ticket_sales_film_id__film_id__stg_films: ['fail', expected!.sales_rows],
+      relationships_stg_ticket_sales_user_id__user_id__stg_users: ['pass', 0],
+      relationships_film_sales_film_id__film_id__film_ratings: ['pass', 0],
     })
+    expect(expected!.sales_rows).toBeGreaterThan(0)
     expect(expected!.cast_rows).toBe(8)
 
     const text = await test('--select', 'test_type:relationships')
@@ -180,7 +193,7 @@ describe('pnpm models test', () => {
       `reproduce: select "t".* from "analytics"."stg_film_actors" as "t" where ("t"."film_id" is not null and not exists (select 1 as "one" from "analytics"."stg_films" as "p" where "p"."film_id" = "t"."film_id"))`,
     )
     expect(text.stdout).toContain(`8 failing row(s) kept in _elt_audit.test_failures (test_id = 'relationships_stg_film_actors_film_id__film_id__stg_films')`)
-    expect(text.stdout).toMatch(/Failed: 1 passed, 0 warned, 2 failed, 0 errored \(3 tests\)\./)
+    expect(text.stdout).toMatch(/Failed: 3 passed, 0 warned, 3 failed, 0 errored \(6 tests\)\./)
     const sample = await destination.query<{ row: { film_id: number } }>(
       `select "row" from _elt_audit.test_failures where test_id = 'relationships_stg_film_actors_film_id__film_id__stg_films' order by ordinal`,
     )
