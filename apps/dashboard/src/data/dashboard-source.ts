@@ -82,9 +82,9 @@ export interface RunSummary {
   message?: string
 }
 
-/** One bar of a run's timeline: a table load, a model build or a test. */
+/** One bar of a run's timeline: a table load, a table extracted to the stage, a model build or a test. */
 export interface RunStep {
-  kind: 'load' | 'model' | 'test'
+  kind: 'load' | 'extract' | 'model' | 'test'
   /** Lineage node id when the step maps to one (loads → raw node, models → model node). */
   nodeId?: string
   name: string

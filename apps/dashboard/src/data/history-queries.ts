@@ -9,7 +9,7 @@ import type { ColumnInfo, NodeRunInfo, RunStep, StepStatus } from './dashboard-s
  * nothing a client sends is spliced into SQL.
  */
 
-export type StateTable = 'runs' | 'model_results' | 'table_loads' | 'test_results'
+export type StateTable = 'runs' | 'model_results' | 'table_loads' | 'test_results' | 'stage_extracts'
 
 /**
  * Which state tables exist yet (a fresh warehouse has none).
@@ -21,7 +21,8 @@ export type StateTable = 'runs' | 'model_results' | 'table_loads' | 'test_result
 export async function presentTables(client: pg.ClientBase): Promise<Set<StateTable>> {
   const { rows } = await client.query<Record<StateTable, boolean>>(
     `select to_regclass('_elt.runs') is not null as runs, to_regclass('_elt.model_results') is not null as model_results,
-            to_regclass('_elt.table_loads') is not null as table_loads, to_regclass('_elt.test_results') is not null as test_results`,
+            to_regclass('_elt.table_loads') is not null as table_loads, to_regclass('_elt.test_results') is not null as test_results,
+            to_regclass('_elt.stage_extracts') is not null as stage_extracts`,
   )
   return new Set((Object.entries(rows[0] ?? {}) as [StateTable, boolean][]).filter(([, ok]) => ok).map(([name]) => name))
 }
@@ -65,6 +66,8 @@ export async function readRunCounts(client: pg.ClientBase, runIds: string[], tab
   const counts = new Map<string, Record<'loads' | 'models' | 'tests', Record<string, number>>>(runIds.map((id) => [id, { loads: {}, models: {}, tests: {} }]))
   const parts: string[] = []
   if (tables.has('table_loads')) parts.push(`select run_id::text, 'loads' as what, ${loadStatusSql} as status, count(*)::int as n from _elt.table_loads where run_id = any($1::uuid[]) group by 1, 2, 3`)
+  // an extract's tables (written to the stage, not the warehouse) count as its loads
+  if (tables.has('stage_extracts')) parts.push(`select run_id::text, 'loads', ${loadStatusSql}, count(*)::int from _elt.stage_extracts where run_id = any($1::uuid[]) group by 1, 2, 3`)
   if (tables.has('model_results')) parts.push(`select run_id::text, 'models', status, count(*)::int from _elt.model_results where run_id = any($1::uuid[]) and kind = 'model' group by 1, 2, 3`)
   if (tables.has('test_results')) parts.push(`select run_id::text, 'tests', status, count(*)::int from _elt.test_results where run_id = any($1::uuid[]) group by 1, 2, 3`)
   if (parts.length === 0 || runIds.length === 0) return counts
@@ -112,6 +115,46 @@ function loadStep(row: LoadRow, nodeIdOf: (target: string) => string): RunStep {
 export async function readRunLoads(client: pg.ClientBase, runId: string, nodeIdOf: (target: string) => string): Promise<RunStep[]> {
   const { rows } = await client.query<LoadRow>(`select ${loadColumns} from _elt.table_loads where run_id = $1 order by started_at`, [runId])
   return rows.map((row) => loadStep(row, nodeIdOf))
+}
+
+interface ExtractRow {
+  source: string
+  stage_table: string
+  day: string
+  status: string
+  rows: number | null
+  started_at: Date
+  finished_at: Date | null
+  seconds: number | null
+  message: string | null
+}
+
+/**
+ * An extract run's tables, one step each (`postgres: public.films → stage 2024-01-15`).
+ *
+ * ```sql
+ * select source, stage_table, day::text, status, rows, started_at, finished_at, seconds, message from _elt.stage_extracts where run_id = $1 order by started_at
+ * ```
+ */
+export async function readRunExtracts(client: pg.ClientBase, runId: string): Promise<RunStep[]> {
+  const { rows } = await client.query<ExtractRow>(
+    `select source, stage_table, day::text as day, ${loadStatusSql} as status, rows::float8 as rows, started_at, finished_at, seconds, message
+       from _elt.stage_extracts where run_id = $1 order by started_at`,
+    [runId],
+  )
+  return rows.map((row) => {
+    const finished = row.finished_at ?? new Date(row.started_at.getTime() + (row.seconds ?? 0) * 1000)
+    return {
+      kind: 'extract',
+      name: `${row.source}: ${row.stage_table} → stage ${row.day}`,
+      status: loadStatus(row.status),
+      startedAt: iso(row.started_at)!,
+      finishedAt: iso(finished)!,
+      seconds: row.seconds ?? (finished.getTime() - row.started_at.getTime()) / 1000,
+      ...(row.rows === null ? {} : { rows: row.rows }),
+      ...(row.message ? { message: row.message } : {}),
+    }
+  })
 }
 
 /** `select … from _elt.table_loads where target_table = $1 order by started_at desc limit $2` */

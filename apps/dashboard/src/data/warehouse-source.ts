@@ -10,6 +10,7 @@ import {
   readLoadedFrom,
   readLoadHistory,
   readRunCounts,
+  readRunExtracts,
   readRunLoads,
 } from './history-queries.ts'
 import { fromRunnerManifest, recordedTest } from './runner-manifest.ts'
@@ -113,6 +114,7 @@ export function warehouseSource(options: WarehouseSourceOptions): DashboardSourc
         if (!details) return undefined
         const counts = (await readRunCounts(client, [id], tables)).get(id)!
         const loads = tables.has('table_loads') ? await readRunLoads(client, id, rawNodeId) : []
+        const extracts = tables.has('stage_extracts') ? await readRunExtracts(client, id) : []
         const models = details.nodes
           // Ephemeral models are inlined into their dependents: nothing of theirs ran.
           .filter((node) => node.kind === 'model' && node.materialized !== 'ephemeral' && node.startedAt !== null)
@@ -128,7 +130,7 @@ export function warehouseSource(options: WarehouseSourceOptions): DashboardSourc
             ...(node.rowsAffected === null ? {} : { rows: node.rowsAffected }),
             ...(node.message ? { message: node.message } : {}),
           }))
-        return { ...summary(details.run, counts), steps: [...loads, ...models] } satisfies RunDetail
+        return { ...summary(details.run, counts), steps: [...extracts, ...loads, ...models] } satisfies RunDetail
       }),
 
     testResults: (perTest) => withClient(async (client) => byTest(await testHistory(client, { perTest }))),

@@ -127,7 +127,7 @@ function gantt(run: RunTimeline): Element {
       const group = svg(
         'g',
         { class: `bar${step.critical ? ' critical' : ''}`, 'data-step': step.name },
-        svg('rect', { x, y, width: barWidth, height: laneHeight - 4, rx: 2, fill: colour(step), 'fill-opacity': step.kind === 'load' ? 0.65 : 1 }),
+        svg('rect', { x, y, width: barWidth, height: laneHeight - 4, rx: 2, fill: colour(step), 'fill-opacity': step.kind === 'load' || step.kind === 'extract' ? 0.65 : 1 }),
         svg('title', {}, `${step.kind} ${step.name}: ${step.status}, ${formatSeconds(step.seconds)}${step.rows !== undefined ? `, ${step.rows} rows` : ''}${step.message ? ` — ${step.message}` : ''}`),
       )
       if (barWidth > step.name.length * 6.5 + 6) group.appendChild(svg('text', { x: x + 4, y: y + 13, class: 'bar-label' }, step.name))
