@@ -5,10 +5,12 @@
  *   1. `psql -c "\copy t from file csv header"` into a table created beforehand (untimed) — the issue's baseline;
  *   2. the same `\copy` with the table created in the same transaction (`psql -1`), which on this
  *      `wal_level=minimal` server skips the WAL as our path does — the like-for-like baseline;
- *   3. the CSV source's path as a child process (peak RSS from `/usr/bin/time -v`): describe the file
- *      (dialect + type inference over the first 10,000 rows), then in one transaction CREATE TABLE and
- *      `COPY … FROM STDIN (FORMAT csv …)` with the file's bytes streamed from Node.
- * `--quarantine` adds 4. the Node-parsing path that `onError: 'quarantine'` takes once a file has bad rows (informative, no target).
+ *   3. what `pnpm elt replicate` runs for a CSV source, as a child process (peak RSS from `/usr/bin/time -v`):
+ *      `loadSources` with the CSV reader — describe the file (dialect + type inference over the first 10,000
+ *      rows) — and the shared writer: in one transaction the shadow table, `COPY … FROM STDIN (FORMAT csv …)`
+ *      with the file's bytes streamed from Node, ANALYZE, swap, and the `_elt` records.
+ * `--quarantine` adds 4. the Node-parsing path that `onError: 'quarantine'` takes once a file has bad rows
+ *    (copyCsvFile with onRejected, forced on this clean file; informative, no target).
  * The file is written by a stream (never built in memory) and deleted at the end. Each method runs `--runs`
  * times on a fresh database after a CHECKPOINT, in an order that rotates from run to run; the best time counts.
  * Not a test: it prints seconds, ratios and peak memory.
@@ -28,6 +30,8 @@ import { copyCsvFile } from '../src/sources/csv/copy-csv-file.ts'
 import { csvTableDdl } from '../src/sources/csv/csv-table-ddl.ts'
 import { describeCsvSource } from '../src/sources/csv/describe-csv-source.ts'
 import { migrateRejectedRows, RejectedRowsWriter } from '../src/sources/csv/rejected-rows.ts'
+import { csvReader } from '../src/sources/csv/csv-reader.ts'
+import { loadSources } from '../src/write/load-sources.ts'
 
 const { values } = parseArgs({
   options: {
@@ -95,6 +99,7 @@ async function generate(file: string, bytes: number): Promise<number> {
 
 /** Our path, in this (child) process: prints `{ rows, seconds, types }` as JSON. */
 async function loadOurs(file: string, url: string, quarantine: boolean): Promise<void> {
+  if (!quarantine) return loadSourcesPath(file, url)
   const started = performance.now()
   const description = await describeCsvSource({ path: file, table: 't' })
   const client = new pg.Client({ connectionString: url })
@@ -123,6 +128,25 @@ async function loadOurs(file: string, url: string, quarantine: boolean): Promise
     console.log(JSON.stringify({ rows, seconds, types: description.columns.map((c) => c.type) }))
   } finally {
     await Promise.all([client.end(), audit.end()])
+  }
+}
+
+/** `loadSources` with the CSV reader into `public.t`, as `pnpm elt replicate` loads a CSV source. */
+async function loadSourcesPath(file: string, url: string): Promise<void> {
+  const started = performance.now()
+  const summary = await loadSources({
+    sources: [{ name: 'bench', reader: csvReader, config: { path: file, table: 't' }, targetSchema: 'public' }],
+    destination: { label: 'destination', url },
+    jobs: 1,
+  })
+  const seconds = (performance.now() - started) / 1000
+  const client = new pg.Client({ connectionString: url })
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ type: string }>(`select format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = 'public.t'::regclass and attnum > 0 order by attnum`)
+    console.log(JSON.stringify({ rows: summary.tables[0]?.rows, seconds, types: rows.map((r) => r.type) }))
+  } finally {
+    await client.end()
   }
 }
 
@@ -163,7 +187,7 @@ const methodNames = allMethods.filter((m) => m !== 'quarantine' || values.quaran
 const labels: Record<Method, string> = {
   precreated: 'psql \\copy, table made before',
   sametx: 'psql -1 create + \\copy',
-  ours: 'elt CSV path (infer + COPY)',
+  ours: 'elt CSV source (loadSources)',
   quarantine: 'elt Node-parsing path (bad rows)',
 }
 
@@ -198,7 +222,7 @@ async function main(): Promise<void> {
             const result = await sh(`/usr/bin/time -v node --import tsx packages/extract-load/bench/csv.bench.ts --load ${q(file)} --url ${q(db.url)} --mode ${name === 'ours' ? 'copy' : 'quarantine'}`)
             const summary = JSON.parse(result.stdout) as { rows: number; seconds: number; types: string[] }
             if (summary.rows !== rows) throw new Error(`our path loaded ${summary.rows} rows, expected ${rows}`)
-            const expected = columns.map(([, type]) => type)
+            const expected = columns.map(([, type]) => (type === 'timestamptz' && name === 'ours' ? 'timestamp with time zone' : type)) // format_type's name
             if (summary.types.join() !== expected.join()) throw new Error(`our path inferred ${summary.types.join()}, expected ${expected.join()}`)
             peakKb[name] = Math.max(peakKb[name] ?? 0, Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1]))
             if (name === 'ours') inside = Math.min(inside, summary.seconds)
@@ -225,7 +249,7 @@ async function main(): Promise<void> {
     const rss = (m: Method) => (peakKb[m] === undefined ? '' : `; peak RSS ${((peakKb[m] ?? 0) / 1024).toFixed(0)} MB`)
     const speed = (m: Method) => `${(size / 1024 ** 2 / best(m)).toFixed(0)} MB/s; `
     for (const m of methodNames) console.log(line(labels[m], best(m), speed(m) + all(m) + rss(m)))
-    console.log(line('  of which inside the process', inside, '(describe + create + COPY + commit; the rest is node/tsx start)'))
+    console.log(line('  of which inside the process', inside, '(loadSources: describe + shadow + COPY + ANALYZE + swap + records; the rest is node/tsx start)'))
     console.log('')
     console.log(`elt / psql \\copy (table made before) = ${(best('ours') / best('precreated')).toFixed(2)}  (target ≤ 1.20)`)
     console.log(`elt / psql -1 create + \\copy        = ${(best('ours') / best('sametx')).toFixed(2)}`)
