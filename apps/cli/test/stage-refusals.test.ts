@@ -29,6 +29,19 @@ describe('elt extract / load refusals', () => {
     }
   })
 
+  it('without --date the day is today in the config\'s timezone', async () => {
+    // Kiritimati is UTC+14 all year (no daylight saving time): its date is not UTC's for 14 hours a day
+    const kiritimati = await emptyProject(`export default { stage: { dir: 'stage' }, timezone: 'Pacific/Kiritimati' }\n`)
+    try {
+      const today = new Date(Date.now() + 14 * 3600_000).toISOString().slice(0, 10)
+      const { code, stderr } = await runElt(['load'], env, kiritimati)
+      expect(code).toBe(1)
+      expect(stderr).toContain(`error: Day ${today} is not completely extracted`)
+    } finally {
+      await rm(kiritimati, { recursive: true, force: true })
+    }
+  })
+
   it('without a stage in the config, extract and load are exit 2 saying what to add', async () => {
     for (const command of ['extract', 'load']) {
       const { code, stderr } = await runElt([command, '--date', '2024-01-15'], env)
