@@ -1,10 +1,9 @@
-import type { DatabaseTarget, LockWaitPolicy, Logger, RetryPolicy } from '@elt/core'
-import type { ReplicationEvent } from './replication-events.ts'
+import type { DatabaseTarget } from '@elt/core'
+import type { LoadRunOptions } from './write/load-sources-options.ts'
 
 /** Everything `replicate()` needs, passed explicitly (the CLI reads env and config, then calls it). */
-export interface ReplicationOptions {
+export interface ReplicationOptions extends LoadRunOptions {
   source: DatabaseTarget
-  destination: DatabaseTarget
   /** Source schemas to copy (default `['public']`). */
   schemas?: readonly string[]
   /** Only tables matching one of these patterns (`films`, `public.film_*`, `sales.*`). A pattern without wildcards must name an existing table. */
@@ -13,25 +12,6 @@ export interface ReplicationOptions {
   exclude?: readonly string[]
   /** Destination schema of `public` (default `raw`); another source schema `s` lands in `<targetSchema>_s`. */
   targetSchema?: string
-  /** Tables copied in parallel (default `os.availableParallelism()`). */
-  jobs?: number
-  /** Compare a content hash of every table, source vs destination, besides the row counts. */
-  verify?: boolean
-  /** Ignore the state of an interrupted run and copy every table again. */
-  fresh?: boolean
-  retry?: RetryPolicy
-  /** Bounded wait for both databases to accept connections (default 30 s). */
-  connectWaitSeconds?: number
-  /** Id recorded in `_elt.replications` (the CLI passes its `_elt.runs` id). Default: a new UUID. */
-  runId?: string
-  logger?: Logger
-  onEvent?: (event: ReplicationEvent) => void
-  signal?: AbortSignal
-  /**
-   * How long each table's swap waits for sessions using the previous copy: a `lock_timeout` per attempt,
-   * retried with backoff (default 1 s, 6 retries from 0.5 s: about 30 s), then the table fails naming them.
-   */
-  swapLockWait?: Partial<LockWaitPolicy>
 }
 
 /**

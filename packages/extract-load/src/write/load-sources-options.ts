@@ -14,19 +14,14 @@ export interface SourceToLoad {
   database?: DatabaseTarget
 }
 
-/** Everything `loadSources()` needs, passed explicitly (the CLI reads env and config, then calls it). */
-export interface LoadSourcesOptions {
-  sources: readonly SourceToLoad[]
+/** What every load run takes besides its sources: the destination, parallelism, checks, and the run's plumbing. */
+export interface LoadRunOptions {
   destination: DatabaseTarget
-  /** `source:<name>` or `source:<name>.<table>` (globs allowed): only these; default every source and table. */
-  select?: readonly string[]
-  /** Same syntax: left out. */
-  exclude?: readonly string[]
-  /** Tables written in parallel (default `os.availableParallelism()`). */
+  /** Tables copied in parallel (default `os.availableParallelism()`). */
   jobs?: number
-  /** Compare a content hash of every table, source vs destination, where the reader can compute it. */
+  /** Compare a content hash of every table, source vs destination (where the reader can compute one), besides the row counts. */
   verify?: boolean
-  /** Ignore the state of an interrupted run and load every table again. */
+  /** Ignore the state of an interrupted run and copy every table again. */
   fresh?: boolean
   retry?: RetryPolicy
   /** Bounded wait for the databases to accept connections (default 30 s). */
@@ -36,8 +31,20 @@ export interface LoadSourcesOptions {
   logger?: Logger
   onEvent?: (event: ReplicationEvent) => void
   signal?: AbortSignal
-  /** How long each table's swap waits for sessions using the previous copy (see `ReplicationOptions.swapLockWait`). */
+  /**
+   * How long each table's swap waits for sessions using the previous copy: a `lock_timeout` per attempt,
+   * retried with backoff (default 1 s, 6 retries from 0.5 s: about 30 s), then the table fails naming them.
+   */
   swapLockWait?: Partial<LockWaitPolicy>
+}
+
+/** Everything `loadSources()` needs, passed explicitly (the CLI reads env and config, then calls it). */
+export interface LoadSourcesOptions extends LoadRunOptions {
+  sources: readonly SourceToLoad[]
+  /** `source:<name>` or `source:<name>.<table>` (globs allowed): only these; default every source and table. */
+  select?: readonly string[]
+  /** Same syntax: left out. */
+  exclude?: readonly string[]
 }
 
 /** A loaded (or resumed) table with the source it came from. */
