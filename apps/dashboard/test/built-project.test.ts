@@ -73,6 +73,20 @@ describe('the dashboard over a replicated, built and tested project', () => {
     expect(byId['model.film_ratings']).toMatchObject({ runStatus: 'success' })
   })
 
+  it('shows the CSV source: its file upstream of raw.ticket_sales, the loader from the manifest, its load as the last build', async () => {
+    const { body } = await get('/api/nodes/source.raw.ticket_sales')
+    const loader = { source: 'ticket_sales', kind: 'csv', from: path.join(repoRoot, 'source_db_init/ticket_sales.csv') }
+    expect(body.node).toMatchObject({ kind: 'raw', loader })
+    expect(body.parents).toEqual([{ id: `upstream.${loader.from}`, name: 'ticket_sales.csv', kind: 'source' }])
+    expect(body.children).toEqual([{ id: 'model.stg_ticket_sales', name: 'stg_ticket_sales', kind: 'model' }])
+    expect(body.node.columns.find((c: { name: string }) => c.name === 'sold_at').type).toBe('timestamp with time zone')
+    expect(body.lastRun).toMatchObject({ status: 'success', rows: 5000 })
+    const { body: lineage } = await get(`/api/lineage?select=${encodeURIComponent('source:ticket_sales+')}`)
+    expect(lineage.nodes.map((n: { id: string }) => n.id).sort()).toEqual(['model.film_sales', 'model.stg_ticket_sales', 'source.raw.ticket_sales'])
+    const { body: films } = await get('/api/nodes/source.raw.films')
+    expect(films.node.loader).toEqual({ source: 'postgres', kind: 'postgres', from: 'public.films' })
+  })
+
   it("gives film_ratings' panel its typed columns, tests with results, file and SQL", async () => {
     const { body } = await get('/api/nodes/model.film_ratings')
     expect(body.node.columns.map((c: { name: string }) => c.name).slice(0, 3)).toEqual(['film_id', 'title', 'release_date'])
