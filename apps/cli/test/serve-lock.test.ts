@@ -1,18 +1,14 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { connectClient, lockTarget, migrateCore, startRun } from '@elt/core'
-import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
-import { createFlags, serviceProject, setFlags, startTestService, testCli, until } from '../../../packages/service/test/service-fixture.ts'
+import { connectClient, lockTarget, startRun } from '@elt/core'
+import type { TestDatabase } from '@elt/core/testing'
+import { serviceDatabase, serviceProject, setFlags, startTestService, testCli, until } from '../../../packages/service/test/service-fixture.ts'
 import { runElt } from './replicate-helpers.ts'
 import { spawn } from 'node:child_process'
 
 let db: TestDatabase
 let env: Record<string, string>
 beforeAll(async () => {
-  db = await createTestDatabase(inject('pgAdminUrl'), 'cli_serve_lock')
-  await createFlags(db)
-  const client = await connectClient({ label: 'destination', url: db.url })
-  await migrateCore(client)
-  await client.end()
+  db = await serviceDatabase(inject('pgAdminUrl'), 'cli_serve_lock')
   env = { SOURCE_DATABASE_URL: db.url, DESTINATION_DATABASE_URL: db.url, ELT_CONNECT_TIMEOUT_SECONDS: '5' }
 })
 afterAll(async () => {

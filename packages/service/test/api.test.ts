@@ -1,17 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { connectClient, migrateCore } from '@elt/core'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
-import { migrateService } from '../src/index.ts'
-import { alertReceiver, createFlags, serviceProject, setFlags, startTestService, until } from './service-fixture.ts'
+import { alertReceiver, serviceDatabase, serviceProject, setFlags, startTestService, until } from './service-fixture.ts'
 
 let db: TestDatabase
 beforeAll(async () => {
-  db = await createTestDatabase(inject('pgAdminUrl'), 'service_api')
-  await createFlags(db)
-  const client = await connectClient({ label: 'destination', url: db.url })
-  await migrateCore(client)
-  await migrateService(client)
-  await client.end()
+  db = await serviceDatabase(inject('pgAdminUrl'), 'service_api')
 })
 afterAll(async () => {
   await db.drop()

@@ -1,17 +1,10 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { connectClient, migrateCore } from '@elt/core'
-import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
-import { migrateService } from '../src/index.ts'
-import { alertReceiver, createFlags, serviceProject, setFlags, startTestService, until } from './service-fixture.ts'
+import type { TestDatabase } from '@elt/core/testing'
+import { alertReceiver, serviceDatabase, serviceProject, setFlags, startTestService, until } from './service-fixture.ts'
 
 let db: TestDatabase
 beforeAll(async () => {
-  db = await createTestDatabase(inject('pgAdminUrl'), 'service_scheduler')
-  await createFlags(db)
-  const client = await connectClient({ label: 'destination', url: db.url })
-  await migrateCore(client)
-  await migrateService(client)
-  await client.end()
+  db = await serviceDatabase(inject('pgAdminUrl'), 'service_scheduler')
 })
 afterAll(async () => {
   await db.drop()
@@ -30,34 +23,35 @@ describe('elt serve: the scheduler', () => {
     const { service, logs } = await startTestService(db, cwd)
     try {
       await until('three finished runs', async () => (await runsOf('schedule every-second')).filter((r) => r.finished_at).length >= 3)
-      const metrics = await (await fetch(`${service.url}/metrics`)).text()
       const schedules = (await (await fetch(`${service.url}/api/schedules`)).json()) as { name: string; nextRunAt: string; busy: boolean }[]
       expect(schedules).toEqual([expect.objectContaining({ name: 'every-second', cron: '* * * * * *', command: 'build', select: 'slow', nextRunAt: expect.any(String) })])
-      const runs = await runsOf('schedule every-second')
-      const finished = runs.filter((r) => r.finished_at)
-      expect(finished.every((r) => r.status === 'success'), JSON.stringify(runs)).toBe(true)
-      for (let i = 1; i < runs.length; i++) expect(runs[i]!.started_at.getTime()).toBeGreaterThanOrEqual(runs[i - 1]!.finished_at!.getTime())
-      const ticks = await ticksOf('every-second')
-      expect(ticks.filter((t) => t.status === 'skipped').length).toBeGreaterThan(0)
-      // every run started by a tick is that tick's run
-      expect(new Set(ticks.filter((t) => t.run_id).map((t) => t.run_id))).toEqual(new Set(runs.map((r) => r.run_id)))
-      // metrics after known runs: the queue counted exactly what it finished
-      const counted = Number(/^elt_runs_total\{command="build",schedule="every-second",status="success"\} (\d+)$/m.exec(metrics)?.[1])
-      expect(counted).toBeGreaterThanOrEqual(3)
-      expect(counted).toBeLessThanOrEqual(finished.length)
-      expect(metrics).toMatch(/^elt_run_duration_seconds_count\{command="build",schedule="every-second"\} \d+$/m)
-      expect(metrics).toMatch(/^elt_last_success_timestamp_seconds\{schedule="every-second"\} \d+(\.\d+)?(e\+\d+)?$/m)
-      expect(metrics).toMatch(/^elt_schedule_next_run_timestamp_seconds\{schedule="every-second"\} \d/m)
-      expect(metrics).toMatch(/^elt_run_in_progress [01]$/m)
-      // logs: JSON lines with runId, schedule and step on every line of a run, no password
-      const records = logs.map((l) => JSON.parse(l) as Record<string, unknown>)
-      const runLines = records.filter((r) => r.runId)
-      expect(runLines.length).toBeGreaterThan(3)
-      for (const r of runLines) expect(r).toMatchObject({ runId: expect.any(String), schedule: 'every-second', step: expect.any(String) })
-      expect(logs.join('')).not.toContain(new URL(db.url).password || '\u0000')
+      const scraped = await (await fetch(`${service.url}/metrics`)).text()
+      expect(scraped).toMatch(/^elt_schedule_next_run_timestamp_seconds\{schedule="every-second"\} \d/m)
+      expect(scraped).toMatch(/^elt_run_in_progress [01]$/m)
     } finally {
-      await service.stop()
+      await service.stop() // the run going on is cancelled after the grace period (default 60 s: it ends first)
     }
+    const runs = await runsOf('schedule every-second')
+    expect(runs.every((r) => r.status === 'success'), JSON.stringify(runs)).toBe(true)
+    for (let i = 1; i < runs.length; i++) expect(runs[i]!.started_at.getTime()).toBeGreaterThanOrEqual(runs[i - 1]!.finished_at!.getTime())
+    const ticks = await ticksOf('every-second')
+    expect(ticks.filter((t) => t.status === 'skipped').length).toBeGreaterThan(0)
+    // every run is one tick's run
+    expect(ticks.filter((t) => t.run_id).map((t) => t.run_id).sort()).toEqual(runs.map((r) => r.run_id).sort())
+    // metrics after known runs: exactly the runs recorded
+    const metrics = (await service.metrics.text()).body
+    expect(Number(/^elt_runs_total\{command="build",schedule="every-second",status="success"\} (\d+)$/m.exec(metrics)?.[1])).toBe(runs.length)
+    expect(Number(/^elt_run_duration_seconds_count\{command="build",schedule="every-second"\} (\d+)$/m.exec(metrics)?.[1])).toBe(runs.length)
+    expect(Number(/^elt_run_duration_seconds_bucket\{le="1",command="build",schedule="every-second"\} (\d+)$/m.exec(metrics)?.[1])).toBe(0) // each sleeps 1.5 s
+    expect(metrics).toMatch(/^elt_last_success_timestamp_seconds\{schedule="every-second"\} \d+(\.\d+)?(e\+\d+)?$/m)
+    expect(metrics).toMatch(/^elt_run_in_progress 0$/m)
+    // logs: JSON lines with runId, schedule and step on every line of a run, no password
+    const records = logs.map((l) => JSON.parse(l) as Record<string, unknown>)
+    const runLines = records.filter((r) => r.runId)
+    expect(runLines.length).toBeGreaterThan(3)
+    for (const r of runLines) expect(r).toMatchObject({ runId: expect.any(String), schedule: 'every-second', step: expect.any(String) })
+    const password = new URL(db.url).password
+    if (password) expect(logs.join('')).not.toContain(password)
   })
 
   it('a failed run is retried: the injected failure, then a success in the same tick', async () => {

@@ -2,19 +2,13 @@ import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { connectClient, migrateCore } from '@elt/core'
-import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
-import { backfill, migrateService, RunQueue } from '../src/index.ts'
-import { createFlags, serviceProject, setFlags, testCli, until } from './service-fixture.ts'
+import type { TestDatabase } from '@elt/core/testing'
+import { backfill, RunQueue } from '../src/index.ts'
+import { serviceDatabase, serviceProject, setFlags, testCli, until } from './service-fixture.ts'
 
 let db: TestDatabase
 beforeAll(async () => {
-  db = await createTestDatabase(inject('pgAdminUrl'), 'service_process')
-  await createFlags(db)
-  const client = await connectClient({ label: 'destination', url: db.url })
-  await migrateCore(client)
-  await migrateService(client)
-  await client.end()
+  db = await serviceDatabase(inject('pgAdminUrl'), 'service_process')
 })
 afterAll(async () => {
   await db.drop()

@@ -6,9 +6,9 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath, pathToFileURL } from 'node:url'
 import { loadConfig } from '@elt/config'
-import { sleep } from '@elt/core'
-import type { TestDatabase } from '@elt/core/testing'
-import { createServiceLogger, startService, type Service } from '../src/index.ts'
+import { connectClient, migrateCore, sleep } from '@elt/core'
+import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
+import { createServiceLogger, migrateService, startService, type Service } from '../src/index.ts'
 
 export const repo = fileURLToPath(new URL('../../../', import.meta.url))
 
@@ -28,6 +28,20 @@ export async function createFlags(db: TestDatabase): Promise<void> {
 export async function setFlags(db: TestDatabase, flags: { sleep?: number; divisor?: number }): Promise<void> {
   if (flags.sleep !== undefined) await db.query(`update public.flags set sleep_seconds = $1`, [flags.sleep])
   if (flags.divisor !== undefined) await db.query(`update public.flags set divisor = $1`, [flags.divisor])
+}
+
+/** A fresh database (source and destination of the tests) with `public.flags`, `_elt.runs` and `_elt.schedule_ticks`. */
+export async function serviceDatabase(adminUrl: string, prefix: string): Promise<TestDatabase> {
+  const db = await createTestDatabase(adminUrl, prefix)
+  await createFlags(db)
+  const client = await connectClient({ label: 'destination', url: db.url })
+  try {
+    await migrateCore(client)
+    await migrateService(client)
+  } finally {
+    await client.end()
+  }
+  return db
 }
 
 /** A project folder: `elt.config.ts` (`models` + the given config keys as TypeScript) and its three models. */
