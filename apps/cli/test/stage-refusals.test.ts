@@ -68,6 +68,9 @@ describe('elt extract / load refusals', () => {
     expect(stderr.trim()).toBe(
       `error: Day 2024-01-15 is not completely extracted in the stage ${stage}: missing postgres/<table>/2024-01-15/ (no finished extract of postgres for that day: postgres/_days/2024-01-15.json is missing). Nothing was loaded and the destination is unchanged. Run \`pnpm elt extract --date 2024-01-15 --select source:postgres\` first, then load the day again.`,
     )
+    const json = await runElt(['load', '--date', '2024-01-15', '--json'], env, project)
+    expect(json.code).toBe(1)
+    expect(JSON.parse(json.stdout)).toMatchObject({ runId: null, status: 'error', date: '2024-01-15', tables: [] })
     expect(await catalog()).toEqual(before) // not even _elt was created
     expect(await destination.query(`select * from raw.films`)).toEqual([{ id: 1, title: 'kept' }])
   })

@@ -1,5 +1,5 @@
-import { EltError, ExitCode, connectClient, describeError, finishRun, startRun } from '@elt/core'
-import type { Command, OptionSpec } from '../command.ts'
+import { EltError, ExitCode } from '@elt/core'
+import type { Command, OptionSpec, ParsedArgs } from '../command.ts'
 import { wholeNumberOption } from '../options.ts'
 
 /** `--date`, `--select`, `--jobs`: the options of the stage commands (`extract`, `load`). */
@@ -14,37 +14,29 @@ export function stageSelectValues(value: unknown): string[] {
   return Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : []
 }
 
+/** `extract` and `load` take options only: a stray argument is a usage error (exit 2). */
+export function noArguments(parsed: ParsedArgs, command: 'extract' | 'load'): void {
+  if (parsed.positionals.length === 0) return
+  throw new EltError(`\`pnpm elt ${command}\` takes no arguments, got "${parsed.positionals.join(' ')}".`, {
+    hint: 'Choose sources and tables with --select source:<name>[.<table>].',
+    exitCode: ExitCode.usage,
+  })
+}
+
 /** `pnpm elt extract [--date D] [--select source:x] [--jobs N]`: every selected source's tables → `<stage.dir>/<source>/<table>/<D>/`. */
 export const extractCommand: Command = {
   name: 'extract',
   summary: "Write the sources' tables to the stage folder of a day (<stage.dir>/<source>/<table>/<date>/, made visible when complete).",
   options: stageOptions,
   async run(context, parsed) {
-    if (parsed.positionals.length > 0) {
-      throw new EltError(`\`pnpm elt extract\` takes no arguments, got "${parsed.positionals.join(' ')}".`, {
-        hint: 'Choose sources and tables with --select source:<name>[.<table>].',
-        exitCode: ExitCode.usage,
-      })
-    }
+    noArguments(parsed, 'extract')
     const { extractTask, renderExtractSummary, stageDay } = await import('../tasks/extract-task.ts')
     const jobs = wholeNumberOption(parsed.values.jobs, 'jobs', 1)
     const date = stageDay(context, parsed.values.date, 'extract')
-    let state: Awaited<ReturnType<typeof connectClient>> | undefined
-    let runId: string | undefined
-    try {
-      const databases = await context.databases()
-      state = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
-      runId = await startRun(state, { command: 'extract' })
-      const summary = await extractTask(context, { date, select: stageSelectValues(parsed.values.select), jobs, runId })
-      await finishRun(state, runId, { status: 'success', summary })
-      context.output({ json: summary, text: renderExtractSummary(summary) })
-      return ExitCode.success
-    } catch (error) {
-      if (state && runId) await finishRun(state, runId, { status: context.signal.aborted ? 'cancelled' : 'error', message: describeError(error) }).catch(() => {})
-      if (context.json) context.output({ json: { runId: runId ?? null, status: 'error', date, tables: [], error: describeError(error) }, text: '' })
-      throw error
-    } finally {
-      await state?.end().catch(() => {})
-    }
+    const { recordRun } = await import('../tasks/record-run.ts')
+    const select = stageSelectValues(parsed.values.select)
+    const summary = await recordRun(context, 'extract', { date, tables: [] }, (runId) => extractTask(context, { date, select, jobs, runId }))
+    context.output({ json: summary, text: renderExtractSummary(summary) })
+    return ExitCode.success
   },
 }
