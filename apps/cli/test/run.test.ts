@@ -97,6 +97,8 @@ describe('elt run on the embedded default (no database URLs)', () => {
       expect(first.code, first.stderr).toBe(0)
       expect(first.stderr).toContain('seeding source_db')
       expect((JSON.parse(first.stdout) as RunJson).tables.find((t) => t.target === 'raw.films')?.rows).toBe(118)
+      // the CSV source is loaded in the same run, next to the source database
+      expect((JSON.parse(first.stdout) as RunJson).tables.find((t) => t.target === 'raw.ticket_sales')).toMatchObject({ rows: 5000, sourceName: 'ticket_sales', kind: 'csv' })
       expect(existsSync(path.join(dataDir, 'PG_VERSION'))).toBe(true)
       // the server this run started is stopped again
       expect(await runningPostmaster(dataDir)).toBeUndefined()
