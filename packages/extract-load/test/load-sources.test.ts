@@ -107,6 +107,19 @@ describe('loadSources with CSV sources', () => {
     ])
   })
 
+  it('records every rejected row of a file with many bad ones, in file order (spooled to disk past 1,000 while the COPY runs)', async () => {
+    const lines = Array.from({ length: 2500 }, (_, i) => (i % 2 === 0 ? `${i},${i}` : `${i},bad${i}`))
+    const file = await files.write('many.csv', `id,amount\n${lines.join('\n')}\n`)
+    const summary = await load([csv('many', { path: file, table: 'many', columns: { amount: 'integer' }, onError: 'quarantine' })])
+    expect(summary.tables).toEqual([expect.objectContaining({ rows: 1250, rejected: 1250 })])
+    const recorded = await pair.destination.query<{ n: number; first: number; last: number; distinct: boolean }>(
+      `select count(*)::int as n, min(line)::int as first, max(line)::int as last, count(distinct line)::int = count(*) as distinct from _elt_audit.rejected_rows where run_id = $1`,
+      [summary.runId],
+    )
+    expect(recorded).toEqual([{ n: 1250, first: 3, last: 2501, distinct: true }])
+    expect(await pair.destination.query(`select count(*)::int as n from raw.many`)).toEqual([{ n: 1250 }])
+  })
+
   it('widens an inferred column when a value after the inferred rows does not fit, and loads again', async () => {
     const file = await files.write('late.csv', 'id,amount\n1,10\n2,20\n3,30.5\n')
     const summary = await load([csv('late', { path: file, table: 'late', inferRows: 2 })])

@@ -6,12 +6,13 @@ import { sourceName, targetName, type TableDef } from '../introspect/catalog.ts'
 import { setLocalSearchPath } from '../introspect/search-path.ts'
 import { swapTable } from '../load/swap-table.ts'
 import { RejectedRowsWriter } from '../sources/csv/rejected-rows.ts'
-import type { CopyFormat, RejectedRow, TablePart, TableReader } from '../sources/source-reader.ts'
+import type { CopyFormat, TablePart, TableReader } from '../sources/source-reader.ts'
 import { recordLoad } from '../state/load-state.ts'
 import { contentHash } from '../verify/content-hash.ts'
 import { copyFromSql } from './copy-from-sql.ts'
 import { copyPart, type FailedEnd } from './copy-part.ts'
 import { isStatementTimeout, readTimeoutLimit, statementTimeoutError } from './explain-timeout.ts'
+import { RejectedSpool } from './rejected-spool.ts'
 
 export interface WriteTableInput {
   table: TableDef
@@ -79,14 +80,14 @@ export async function writeTable(input: WriteTableInput): Promise<WriteTableResu
   const { table, reader, destination } = input
   const started = performance.now()
   let current: TablePart | undefined
+  // rows the reader rejects while its part streams; written after the part's COPY (the connection is busy until then)
+  const pending = new RejectedSpool()
   await destination.query('BEGIN')
   try {
     await setLocalSearchPath(destination, table.targetSchema)
     for (const sql of createShadowDdl(table)) await destination.query(sql)
     const shadow = shadowTable(table)
     const columns = copiedColumns(table)
-    // rows the reader rejects while its part streams; written after the part's COPY (the connection is busy until then)
-    const pending: RejectedRow[] = []
     const rejected = new RejectedRowsWriter(destination, { runId: input.runId, source: input.sourceName, targetTable: targetName(table) })
     let rows = 0
     let bytes = 0
@@ -95,7 +96,7 @@ export async function writeTable(input: WriteTableInput): Promise<WriteTableResu
       preferred: input.preferred,
       destinationMajor: input.destinationMajor,
       ...(input.signal ? { signal: input.signal } : {}),
-      rejected: async (row) => void pending.push(row),
+      rejected: (row) => pending.add(row),
     })
     for await (const part of parts) {
       current = part
@@ -116,7 +117,7 @@ export async function writeTable(input: WriteTableInput): Promise<WriteTableResu
       }
       rows += copied.rowsIn
       bytes += copied.bytes
-      for (const row of pending.splice(0)) await rejected.add({ file: row.location, line: row.line ?? 0, raw: row.raw, reason: row.reason })
+      for await (const row of pending.drain()) await rejected.add({ file: row.location, line: row.line ?? 0, raw: row.raw, reason: row.reason })
       current = undefined
     }
     await rejected.flush()
@@ -156,6 +157,7 @@ export async function writeTable(input: WriteTableInput): Promise<WriteTableResu
     // after a failed COPY the end that did not fail is already closed (see copyPart): its ROLLBACK fails at once
     await destination.query('ROLLBACK').catch(() => {})
     await reader.done(table).catch(() => {})
+    await pending.discard().catch(() => {})
     throw await explainFailure(error, input, current)
   }
 }
