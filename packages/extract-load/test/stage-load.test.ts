@@ -124,3 +124,45 @@ describe('load --date: older days, refusals, damaged files', () => {
     expect(await priceType()).toBe('text')
   })
 })
+
+describe('a CSV source through the stage', () => {
+  let pair: Pair
+  let stage: Awaited<ReturnType<typeof tempStage>>
+  let file: string
+  const configOf = (extra: Record<string, unknown> = {}) =>
+    ({ sources: { sales: { kind: 'csv', path: file, table: 'sales', targetSchema: 'raw', inferRows: 2, ...extra } }, stage: { dir: stage.dir, compression: 'gzip' }, timezone: 'UTC' }) as StageRunConfig
+  beforeAll(async () => {
+    pair = await createPair(inject('pgAdminUrl'), 'stage_csv')
+    stage = await tempStage()
+    file = path.join(stage.dir, 'sales.csv')
+    await writeFile(file, 'id,amount,note\n1,10,"Café, ""chez"" Zoé"\n2,20,\n3,30,plain\n4,70000,"two\nlines"\n5,2.5,Ünïcödé\n')
+  })
+  afterAll(async () => {
+    await pair?.drop()
+    await stage?.remove()
+  })
+
+  it('loads what a direct load gives: a late value widens an inferred column, empty fields are NULL', async () => {
+    const config = configOf()
+    const extracted = await extractPair(pair, config, '2024-05-01')
+    expect(extracted.summary.tables).toMatchObject([{ source: 'sales', table: 'sales', rows: 5, files: 1 }])
+    const summary = await loadDay(pair, config, '2024-05-01')
+    expect(summary.tables.map((t) => [t.target, t.rows])).toEqual([['raw.sales', 5]])
+    const types = await pair.destination.query(`select attname, format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = 'raw.sales'::regclass and attnum > 0 order by attnum`)
+    expect(types).toEqual([{ attname: 'id', type: 'integer' }, { attname: 'amount', type: 'numeric' }, { attname: 'note', type: 'text' }])
+    expect(await pair.destination.query(`select id, amount::text, note from raw.sales order by id`)).toEqual([
+      { id: 1, amount: '10', note: 'Café, "chez" Zoé' }, { id: 2, amount: '20', note: null }, { id: 3, amount: '30', note: 'plain' },
+      { id: 4, amount: '70000', note: 'two\nlines' }, { id: 5, amount: '2.5', note: 'Ünïcödé' },
+    ])
+  })
+
+  it('a value that does not fit a declared type fails the table naming the staged file, line and column', async () => {
+    const config = configOf({ columns: { amount: 'smallint' } })
+    await extractPair(pair, config, '2024-05-02')
+    const [day] = await checkStagedDay(stage.dir, '2024-05-02', [{ source: 'sales' }])
+    const staged = path.join(day!.tables[0]!.dir, 'part-0001.csv.gz')
+    const error = await loadDay(pair, config, '2024-05-02').then(() => 'loaded', describeError)
+    expect(error).toContain(`${staged}, line 6, column "amount": "70000" is not a valid smallint`)
+    expect(await pair.destination.query(`select count(*)::int as n from raw.sales`)).toEqual([{ n: 5 }]) // the previous copy
+  })
+})

@@ -206,6 +206,7 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
             rows: files.reduce((n, f) => n + f.rows, 0),
             bytes: files.reduce((n, f) => n + f.bytes, 0),
             files,
+            ...(sourceReader.kind === 'csv' ? { csv: csvDeclarations(run.source.config) } : {}),
           }
           await writeJsonDurably(path.join(dir, manifestFile), manifest)
           const result = { source: name, table: folder, rows: manifest.rows, bytes: manifest.bytes, files: files.length, seconds: round3((performance.now() - t0) / 1000) }
@@ -244,4 +245,10 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
     if (!published) for (const dir of written) await rm(dir, { recursive: true, force: true }).catch(() => {})
     await release()
   }
+}
+
+/** What a CSV source's config declares (see `StageManifest.csv`). */
+function csvDeclarations(config: unknown): NonNullable<StageManifest['csv']> {
+  const c = (config ?? {}) as { columns?: Record<string, string>; encoding?: string }
+  return { declaredColumns: Object.keys(c.columns ?? {}), declaredEncoding: c.encoding !== undefined }
 }

@@ -41,6 +41,11 @@ export interface StageManifest {
   rows: number
   bytes: number
   files: StagedFile[]
+  /**
+   * A CSV source's columns declared in its config (the others were inferred and may be widened
+   * at load, as a direct load does) and whether its encoding was declared.
+   */
+  csv?: { declaredColumns: string[]; declaredEncoding: boolean }
 }
 
 /** `_days/<date>.json`: written last by an extract; a day is complete when every table it lists has its manifest from the same run. */

@@ -4,6 +4,7 @@ import { sourceName, type SequenceDef, type TableDef, type UserTypeDef } from '.
 import type { ReaderSession, SourcePlan, SourceReader, TablePart, TableReader, TableSelection } from '../sources/source-reader.ts'
 import { tableMatcher } from '../introspect/select-tables.ts'
 import type { StagedSourceDay } from './check-staged-day.ts'
+import { stagedCsvPlan } from './explain-staged-csv.ts'
 import { verifiedFileStream } from './verified-file-stream.ts'
 
 /** What the stage reader reads: one source's day, already checked complete by `checkStagedDay`. */
@@ -44,11 +45,16 @@ export const stageReader: SourceReader<StageReaderConfig> = {
       return { tables, types: [...types.values()].sort((a, b) => a.oid - b.oid), sequences: sequencesOf(day, tables) }
     }
     let plan = planOf()
+    const csvPlans = new Map(day.tables.flatMap((t) => (t.manifest.csv ? [[key(t.manifest.table), stagedCsvPlan({ ...t.manifest, csv: t.manifest.csv })] as const] : [])))
+    const fileOf = new WeakMap<TablePart, string>()
     const reader: TableReader = {
       read(table, options) {
         const staged = byTable.get(key(table))
         if (!staged) throw new EltError(`${key(table)} is not part of the staged day ${day.record.date} of ${day.source}.`)
-        return parts(staged, `${day.source}: ${staged.folder} (${day.record.date})`, options.signal)
+        return parts(staged, `${day.source}: ${staged.folder} (${day.record.date})`, fileOf, csvPlans.get(key(table)), options.signal)
+      },
+      async explain(table, error, part) {
+        return csvPlans.get(key(table))?.explain(table, error, part ? fileOf.get(part) : undefined)
       },
       async done() {},
       async close() {},
@@ -69,16 +75,25 @@ export const stageReader: SourceReader<StageReaderConfig> = {
   },
 }
 
-async function* parts(staged: StagedSourceDay['tables'][number], label: string, signal?: AbortSignal): AsyncIterable<TablePart> {
+async function* parts(
+  staged: StagedSourceDay['tables'][number],
+  label: string,
+  fileOf: WeakMap<TablePart, string>,
+  csv: ReturnType<typeof stagedCsvPlan> | undefined,
+  signal?: AbortSignal,
+): AsyncIterable<TablePart> {
   for (const file of staged.manifest.files) {
     if (signal?.aborted) throw signal.reason
-    const stream = verifiedFileStream(path.join(staged.dir, file.name), {
+    const name = path.join(staged.dir, file.name)
+    const stream = verifiedFileStream(name, {
       sha256: file.sha256,
       fileBytes: file.fileBytes,
       gzip: file.name.endsWith('.gz'),
       label,
     })
-    yield { label: `${label} ${file.name}`, stream, format: file.format, rowsSent: () => file.rows }
+    const part: TablePart = { label: `${label} ${file.name}`, stream, format: csv ? csv.format(file.format) : file.format, rowsSent: () => file.rows }
+    fileOf.set(part, name)
+    yield part
   }
 }
 

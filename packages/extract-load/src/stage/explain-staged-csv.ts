@@ -1,0 +1,53 @@
+import type { TableDef } from '../introspect/catalog.ts'
+import { CsvInputError } from '../sources/csv/csv-input-error.ts'
+import type { CsvDialect } from '../sources/csv/csv-source-options.ts'
+import { explainCopyError } from '../sources/csv/explain-copy-error.ts'
+import { nextCsvLoadPlan, type CsvLoadPlan } from '../sources/csv/with-csv-retries.ts'
+import type { CopyFormat, ExplainedFailure } from '../sources/source-reader.ts'
+import type { StageManifest } from './stage-manifest.ts'
+
+/**
+ * A staged CSV source's table as the CSV reader would load it: a failed COPY of a staged file is
+ * explained in the file's terms (file, line, column), and a late value that does not fit an
+ * inferred type widens that column (or a detected UTF-8 becomes Latin-1) and retries, as a
+ * direct load does. Declared columns and encodings are never changed.
+ *
+ * ```ts
+ * const csv = stagedCsvPlan(manifest)
+ * await csv.explain(table, error, '/stage/sales/sales/.2024-01-15.<run>/part-0001.csv')
+ * // { retryWith: table with amount numeric, change: 'column "amount": integer → numeric', error }
+ * ```
+ */
+export function stagedCsvPlan(manifest: StageManifest & { csv: NonNullable<StageManifest['csv']> }) {
+  const declared = new Set(manifest.csv.declaredColumns)
+  const format = manifest.files[0]?.format
+  const base: Extract<CopyFormat, { kind: 'csv' }> =
+    format?.kind === 'csv' ? format : { kind: 'csv', header: 'match', delimiter: ',', quote: '"', escape: '"', encoding: 'UTF8', null: '', forceNull: true }
+  const dialect: CsvDialect = {
+    delimiter: base.delimiter,
+    quote: base.quote,
+    escape: base.escape,
+    encoding: base.encoding === 'LATIN1' ? 'latin1' : 'utf8',
+    detected: { delimiter: false, quote: false, encoding: !manifest.csv.declaredEncoding },
+  }
+  let plan: CsvLoadPlan = {
+    columns: manifest.table.columns.map((c) => ({ name: c.name, type: c.type, inferred: !declared.has(c.name) })),
+    dialect,
+    parseInNode: false,
+  }
+  return {
+    /** The part's format with the encoding of the current plan (Latin-1 after a switch). */
+    format(fileFormat: CopyFormat): CopyFormat {
+      return fileFormat.kind === 'csv' ? { ...fileFormat, encoding: plan.dialect.encoding === 'latin1' ? 'LATIN1' : 'UTF8' } : fileFormat
+    },
+    async explain(table: TableDef, error: unknown, file: string | undefined): Promise<ExplainedFailure | undefined> {
+      const explained = error instanceof CsvInputError ? error : file === undefined ? undefined : explainCopyError(error, file, plan.columns, plan.dialect)
+      if (!explained) return undefined
+      const next = nextCsvLoadPlan(explained, plan, 'fail')
+      if (!next) return { error: explained }
+      plan = next.plan
+      const types = new Map(plan.columns.map((c) => [c.name, c.type]))
+      return { retryWith: { ...table, columns: table.columns.map((c) => ({ ...c, type: types.get(c.name) ?? c.type })) }, change: next.change, error: explained }
+    },
+  }
+}
