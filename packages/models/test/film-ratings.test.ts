@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { TestDatabase } from '@elt/core/testing'
 import type { RowOf } from '@elt/runner'
 import type { filmRatings } from '../src/index.ts'
-import { buildModels, fixtureDatabase } from './fixture-database.ts'
+import { buildModels, columnTypes, fixtureDatabase } from './fixture-database.ts'
 
 let db: TestDatabase
 beforeAll(async () => {
@@ -30,11 +30,7 @@ const byteOrder = (a: string, b: string) => Buffer.compare(Buffer.from(a), Buffe
 
 describe('film_ratings', () => {
   it('has the specified columns, in order, with the specified types', async () => {
-    const columns = await db.query(
-      `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
-       where attrelid = 'analytics.film_ratings'::regclass and attnum > 0 and not attisdropped order by attnum`,
-    )
-    expect(columns).toEqual([
+    expect(await columnTypes(db, 'analytics.film_ratings')).toEqual([
       { name: 'film_id', type: 'integer' },
       { name: 'title', type: 'character varying(255)' },
       { name: 'release_date', type: 'date' },

@@ -5,7 +5,7 @@ import pg from 'pg'
 import { collectProject, compileProjectTests, planProject, runTests, selectTests, type RowOf } from '@elt/runner'
 import * as models from '../src/index.ts'
 import type { filmSales } from '../src/index.ts'
-import { buildModels, fixtureDatabase, ticketSalesCsv } from './fixture-database.ts'
+import { buildModels, columnTypes, fixtureDatabase, ticketSalesCsv } from './fixture-database.ts'
 
 let db: TestDatabase
 beforeAll(async () => {
@@ -77,11 +77,7 @@ describe('film_sales (from the CSV source raw.ticket_sales)', () => {
   })
 
   it('has the specified columns, in order, with the specified types', async () => {
-    const columns = await db.query(
-      `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
-       where attrelid = 'analytics.film_sales'::regclass and attnum > 0 and not attisdropped order by attnum`,
-    )
-    expect(columns).toEqual([
+    expect(await columnTypes(db, 'analytics.film_sales')).toEqual([
       { name: 'film_id', type: 'integer' },
       { name: 'title', type: 'character varying(255)' },
       { name: 'rating_category', type: 'text' },

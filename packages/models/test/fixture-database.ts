@@ -53,3 +53,12 @@ export async function buildModels(db: TestDatabase, options: { schema?: string; 
     await control.end()
   }
 }
+
+/** The columns of a relation of `db`, in order, with their SQL types (`format_type`). */
+export function columnTypes(db: TestDatabase, relation: string): Promise<{ name: string; type: string }[]> {
+  return db.query(
+    `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute
+     where attrelid = $1::regclass and attnum > 0 and not attisdropped order by attnum`,
+    [relation],
+  )
+}
