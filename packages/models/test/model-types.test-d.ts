@@ -1,6 +1,6 @@
 import { describe, expectTypeOf, it } from 'vitest'
 import { defineModel, type RowOf } from '@elt/runner'
-import { filmRatings, raw, stgFilms, stgUsers, userDirectory } from '../src/index.ts'
+import { filmRatings, filmSales, raw, stgFilms, stgTicketSales, stgUsers, userDirectory } from '../src/index.ts'
 
 describe('model row types', () => {
   it('a model row type is inferred from its query', () => {
@@ -26,6 +26,21 @@ describe('model row types', () => {
       avg_actor_rating: string | null
     }>()
     expectTypeOf<keyof RowOf<typeof userDirectory>>().toEqualTypeOf<'user_id' | 'full_name' | 'email' | 'email_domain' | 'birth_year'>()
+    // the CSV source's row type comes from codegen: every column nullable, types inferred from the file
+    expectTypeOf<RowOf<typeof stgTicketSales>>().toHaveProperty('sold_at').toEqualTypeOf<Date | null>()
+    expectTypeOf<RowOf<typeof stgTicketSales>>().toHaveProperty('promo_code').toEqualTypeOf<string | null>()
+    expectTypeOf<RowOf<typeof filmSales>>().toEqualTypeOf<{
+      film_id: number
+      title: string
+      rating_category: string
+      sales: string
+      tickets_sold: string
+      revenue: string
+      unpriced_sales: string
+      buyers: string
+      first_sale_at: Date | null
+      last_sale_at: Date | null
+    }>()
   })
 
   it('a misspelled column does not compile', () => {
@@ -40,6 +55,12 @@ describe('model row types', () => {
       from: { films: raw.films },
       // @ts-expect-error raw.films has no column 'name'
       query: (db) => db.selectFrom('films').select('name'),
+    })
+    defineModel({
+      name: 'typo_csv',
+      from: { sales: raw.ticketSales },
+      // @ts-expect-error the CSV has no column 'price' (it is unit_price)
+      query: (db) => db.selectFrom('sales').select(['sale_id', 'price']),
     })
   })
 
