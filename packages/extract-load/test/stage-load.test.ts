@@ -165,4 +165,19 @@ describe('a CSV source through the stage', () => {
     expect(error).toContain(`${staged}, line 6, column "amount": "70000" is not a valid smallint`)
     expect(await pair.destination.query(`select count(*)::int as n from raw.sales`)).toEqual([{ n: 5 }]) // the previous copy
   })
+
+  it("onError: 'quarantine' keeps the good rows and records the bad ones, as a direct load does", async () => {
+    const config = configOf({ columns: { amount: 'smallint' }, onError: 'quarantine' })
+    await extractPair(pair, config, '2024-05-03')
+    const [day] = await checkStagedDay(stage.dir, '2024-05-03', [{ source: 'sales' }])
+    const staged = path.join(day!.tables[0]!.dir, 'part-0001.csv.gz')
+    const summary = await loadDay(pair, config, '2024-05-03')
+    expect(summary.tables).toMatchObject([{ target: 'raw.sales', rows: 3 }])
+    expect(await pair.destination.query(`select id from raw.sales order by id`)).toEqual([{ id: 1 }, { id: 2 }, { id: 3 }])
+    const rejected = await pair.destination.query(`select file, line::int, raw from _elt_audit.rejected_rows where run_id = $1 order by line`, [summary.runId])
+    expect(rejected).toEqual([
+      { file: staged, line: 5, raw: '4,70000,"two\nlines"' },
+      { file: staged, line: 7, raw: '5,2.5,Ünïcödé' },
+    ])
+  })
 })

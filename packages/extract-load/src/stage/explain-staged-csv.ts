@@ -1,4 +1,7 @@
+import type { Readable } from 'node:stream'
 import type { TableDef } from '../introspect/catalog.ts'
+import { quarantineCsvRows } from '../sources/csv/quarantine-csv-rows.ts'
+import type { RejectedCsvRow } from '../sources/csv/rejected-rows.ts'
 import { CsvInputError } from '../sources/csv/csv-input-error.ts'
 import type { CsvDialect } from '../sources/csv/csv-source-options.ts'
 import { explainCopyError } from '../sources/csv/explain-copy-error.ts'
@@ -10,7 +13,8 @@ import type { StageManifest } from './stage-manifest.ts'
  * A staged CSV source's table as the CSV reader would load it: a failed COPY of a staged file is
  * explained in the file's terms (file, line, column), and a late value that does not fit an
  * inferred type widens that column (or a detected UTF-8 becomes Latin-1) and retries, as a
- * direct load does. Declared columns and encodings are never changed.
+ * direct load does. Declared columns and encodings are never changed. With `onError:
+ * 'quarantine'`, bad rows switch the files to Node's parser, which keeps them out ({@link quarantine}).
  *
  * ```ts
  * const csv = stagedCsvPlan(manifest)
@@ -35,15 +39,26 @@ export function stagedCsvPlan(manifest: StageManifest & { csv: NonNullable<Stage
     dialect,
     parseInNode: false,
   }
+  const fileLines = new Map<string, (copyLine: number) => number | undefined>()
   return {
+    /**
+     * The quarantine path once a bad row asked for it (and the writer takes rejected rows): the
+     * file's good rows as COPY text, the bad ones handed to `onRejected`; else undefined.
+     */
+    quarantine(input: Readable, file: string, onRejected: (row: RejectedCsvRow) => Promise<void>): { stream: Readable; format: CopyFormat } | undefined {
+      if (!plan.parseInNode) return undefined
+      const q = quarantineCsvRows(input, { file, columns: plan.columns, dialect: plan.dialect, onRejected })
+      fileLines.set(file, q.fileLine)
+      return { stream: q.stream, format: { kind: 'text' } }
+    },
     /** The part's format with the encoding of the current plan (Latin-1 after a switch). */
     format(fileFormat: CopyFormat): CopyFormat {
       return fileFormat.kind === 'csv' ? { ...fileFormat, encoding: plan.dialect.encoding === 'latin1' ? 'LATIN1' : 'UTF8' } : fileFormat
     },
     async explain(table: TableDef, error: unknown, file: string | undefined): Promise<ExplainedFailure | undefined> {
-      const explained = error instanceof CsvInputError ? error : file === undefined ? undefined : explainCopyError(error, file, plan.columns, plan.dialect)
+      const explained = error instanceof CsvInputError ? error : file === undefined ? undefined : explainCopyError(error, file, plan.columns, plan.dialect, fileLines.get(file))
       if (!explained) return undefined
-      const next = nextCsvLoadPlan(explained, plan, 'fail')
+      const next = nextCsvLoadPlan(explained, plan, manifest.csv.onError)
       if (!next) return { error: explained }
       plan = next.plan
       const types = new Map(plan.columns.map((c) => [c.name, c.type]))

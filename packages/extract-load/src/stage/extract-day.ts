@@ -249,6 +249,6 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
 
 /** What a CSV source's config declares (see `StageManifest.csv`). */
 function csvDeclarations(config: unknown): NonNullable<StageManifest['csv']> {
-  const c = (config ?? {}) as { columns?: Record<string, string>; encoding?: string }
-  return { declaredColumns: Object.keys(c.columns ?? {}), declaredEncoding: c.encoding !== undefined }
+  const c = (config ?? {}) as { columns?: Record<string, string>; encoding?: string; onError?: 'fail' | 'quarantine' }
+  return { declaredColumns: Object.keys(c.columns ?? {}), declaredEncoding: c.encoding !== undefined, onError: c.onError ?? 'fail' }
 }

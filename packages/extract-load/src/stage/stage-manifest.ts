@@ -43,9 +43,9 @@ export interface StageManifest {
   files: StagedFile[]
   /**
    * A CSV source's columns declared in its config (the others were inferred and may be widened
-   * at load, as a direct load does) and whether its encoding was declared.
+   * at load, as a direct load does), whether its encoding was declared, and its `onError`.
    */
-  csv?: { declaredColumns: string[]; declaredEncoding: boolean }
+  csv?: { declaredColumns: string[]; declaredEncoding: boolean; onError: 'fail' | 'quarantine' }
 }
 
 /** `_days/<date>.json`: written last by an extract; a day is complete when every table it lists has its manifest from the same run. */

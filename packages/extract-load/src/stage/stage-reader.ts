@@ -4,6 +4,7 @@ import { sourceName, type SequenceDef, type TableDef, type UserTypeDef } from '.
 import type { ReaderSession, SourcePlan, SourceReader, TablePart, TableReader, TableSelection } from '../sources/source-reader.ts'
 import { tableMatcher } from '../introspect/select-tables.ts'
 import type { StagedSourceDay } from './check-staged-day.ts'
+import type { RejectedCsvRow } from '../sources/csv/rejected-rows.ts'
 import { stagedCsvPlan } from './explain-staged-csv.ts'
 import { verifiedFileStream } from './verified-file-stream.ts'
 
@@ -51,7 +52,9 @@ export const stageReader: SourceReader<StageReaderConfig> = {
       read(table, options) {
         const staged = byTable.get(key(table))
         if (!staged) throw new EltError(`${key(table)} is not part of the staged day ${day.record.date} of ${day.source}.`)
-        return parts(staged, `${day.source}: ${staged.folder} (${day.record.date})`, fileOf, csvPlans.get(key(table)), options.signal)
+        const rejected = options.rejected
+        const onRejected = rejected && ((row: RejectedCsvRow) => rejected({ location: row.file, line: row.line, raw: row.raw, reason: row.reason }))
+        return parts(staged, `${day.source}: ${staged.folder} (${day.record.date})`, fileOf, csvPlans.get(key(table)), onRejected, options.signal)
       },
       async explain(table, error, part) {
         return csvPlans.get(key(table))?.explain(table, error, part ? fileOf.get(part) : undefined)
@@ -80,6 +83,7 @@ async function* parts(
   label: string,
   fileOf: WeakMap<TablePart, string>,
   csv: ReturnType<typeof stagedCsvPlan> | undefined,
+  onRejected: ((row: RejectedCsvRow) => Promise<void>) | undefined,
   signal?: AbortSignal,
 ): AsyncIterable<TablePart> {
   for (const file of staged.manifest.files) {
@@ -91,7 +95,11 @@ async function* parts(
       gzip: file.name.endsWith('.gz'),
       label,
     })
-    const part: TablePart = { label: `${label} ${file.name}`, stream, format: csv ? csv.format(file.format) : file.format, rowsSent: () => file.rows }
+    // quarantine: good rows only, as COPY text (how many is known once parsed, not from the manifest)
+    const good = csv && onRejected ? csv.quarantine(stream, name, onRejected) : undefined
+    const part: TablePart = good
+      ? { label: `${label} ${file.name}`, stream: good.stream, format: good.format, rowsSent: () => undefined }
+      : { label: `${label} ${file.name}`, stream, format: csv ? csv.format(file.format) : file.format, rowsSent: () => file.rows }
     fileOf.set(part, name)
     yield part
   }
