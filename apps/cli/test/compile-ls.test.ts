@@ -74,6 +74,13 @@ describe('elt ls', () => {
     expect(manifest.nodes['source.raw.films'].loader).toEqual({ source: 'postgres', kind: 'postgres', from: 'public.films' })
   })
 
+  it("source:<postgres source> follows its include/exclude: a table it does not copy is no table of it", async () => {
+    const cwd = await emptyProject(`export default { models: { project: ${JSON.stringify(modelsProject)} }, sources: { postgres: { kind: 'postgres', exclude: ['users', 'ticket_*'] } } }\n`)
+    const { code, stdout } = await runElt(['ls', '--json', 'source:postgres'], env, cwd)
+    expect(code).toBe(0)
+    expect(JSON.parse(stdout).nodes.map((n: { id: string }) => n.id)).toEqual(['source.raw.actors', 'source.raw.film_actors', 'source.raw.film_category', 'source.raw.films'])
+  })
+
   it('prints a table, and the dev target schema', async () => {
     const { code, stdout } = await runElt(['ls', '--target', 'dev', 'user_directory'], { ...env, USER: 'alice' }, await emptyProject(modelsConfig))
     expect(code).toBe(0)

@@ -53,6 +53,14 @@ describe('sourceLoaders', () => {
     expect(loaders.loaderOf('analytics', 'films')).toBeUndefined()
     expect(loaders.names).toEqual(['postgres', 'ticket_sales'])
   })
+
+  it("a database source's include/exclude (its `copies`) leaves tables to no source", () => {
+    const some = sourceLoaders([{ name: 'postgres', kind: 'postgres', schemas: [{ from: 'public', to: 'raw' }], copies: (_schema, table) => table !== 'film_actors' }])
+    expect(some.loaderOf('raw', 'films')).toEqual({ source: 'postgres', kind: 'postgres', from: 'public.films' })
+    expect(some.loaderOf('raw', 'film_actors')).toBeUndefined()
+    // (raw.ticket_sales is postgres' too here: no CSV source claims it)
+    expect(selectNodes(buildGraph(project()), { select: ['source:postgres'], sources: some })).toEqual(['source.raw.films', 'source.raw.ticket_sales'])
+  })
 })
 
 describe('source: with configured sources', () => {

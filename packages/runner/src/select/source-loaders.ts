@@ -23,11 +23,18 @@ export interface SourceLoaders {
  * A configured source as the runner needs it. A source with `table` (a CSV file, …) loads exactly
  * `targetSchema.table`; one with `schemas` (a PostgreSQL database) loads every table of each
  * destination schema `to` (from the source schema `from`: `public` → `raw`, `sales` → `raw_sales`,
- * as replication maps them) that no `table` source claims; the first source listed wins a schema.
+ * as replication maps them) that no `table` source claims and that its `copies` (include/exclude)
+ * keeps; the first source listed wins a schema.
  */
 export type SourceSpec =
   | { name: string; kind: string; targetSchema: string; table: string; from: string }
-  | { name: string; kind: string; schemas: readonly { from: string; to: string }[] }
+  | {
+      name: string
+      kind: string
+      schemas: readonly { from: string; to: string }[]
+      /** Whether it copies the source table `schema.table` (its include/exclude patterns); default every table. */
+      copies?: (schema: string, table: string) => boolean
+    }
 
 /**
  * ```ts
@@ -44,14 +51,14 @@ export type SourceSpec =
 export function sourceLoaders(specs: readonly SourceSpec[]): SourceLoaders {
   const tables = new Map<string, SourceLoader>()
   /** Destination schema → the first database source landing there, and the source schema it holds. */
-  const schemas = new Map<string, { source: string; kind: string; sourceSchema: string }>()
+  const schemas = new Map<string, { source: string; kind: string; sourceSchema: string; copies?: (schema: string, table: string) => boolean }>()
   for (const spec of specs) {
     if ('table' in spec) {
       const key = `${spec.targetSchema}.${spec.table}`
       if (!tables.has(key)) tables.set(key, { source: spec.name, kind: spec.kind, from: spec.from })
       continue
     }
-    for (const { from, to } of spec.schemas) if (!schemas.has(to)) schemas.set(to, { source: spec.name, kind: spec.kind, sourceSchema: from })
+    for (const { from, to } of spec.schemas) if (!schemas.has(to)) schemas.set(to, { source: spec.name, kind: spec.kind, sourceSchema: from, ...(spec.copies ? { copies: spec.copies } : {}) })
   }
   return {
     names: specs.map((spec) => spec.name),
@@ -59,7 +66,8 @@ export function sourceLoaders(specs: readonly SourceSpec[]): SourceLoaders {
       const table = tables.get(`${schema}.${name}`)
       if (table) return table
       const database = schemas.get(schema)
-      return database && { source: database.source, kind: database.kind, from: `${database.sourceSchema}.${name}` }
+      if (!database || (database.copies && !database.copies(database.sourceSchema, name))) return undefined
+      return { source: database.source, kind: database.kind, from: `${database.sourceSchema}.${name}` }
     },
   }
 }
