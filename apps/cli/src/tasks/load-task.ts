@@ -55,10 +55,10 @@ export async function loadTask(context: CommandContext, options: LoadTaskOptions
 
 /** The summary printed after `load`: one line per table, then the day and the totals. */
 export function renderLoadSummary(summary: LoadSummary): string {
-  const rows = summary.tables.map((t) => [`${t.sourceName}: ${t.source}`, t.target, formatCount(t.rows), formatBytes(t.bytes), formatSeconds(t.seconds)])
+  const rows = summary.tables.map((t) => [t.sourceName, t.source, t.target, formatCount(t.rows), formatBytes(t.bytes), formatSeconds(t.seconds)])
   const totalRows = summary.tables.reduce((n, t) => n + t.rows, 0)
   return [
-    renderTable([['staged', 'target', 'rows', 'bytes', 'time'], ...rows]),
+    renderTable([['source', 'table', 'target', 'rows', 'bytes', 'time'], ...rows]),
     '',
     `Day ${summary.date} loaded: ${summary.tables.length} table(s), ${formatCount(totalRows)} rows in ${formatSeconds(summary.seconds)} — ${summary.status}`,
   ].join('\n')
