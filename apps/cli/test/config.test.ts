@@ -111,7 +111,11 @@ describe('the repository config', () => {
     const loaded = await config.loadConfig(repoRoot)
     expect(loaded.file).toBe(path.join(repoRoot, 'elt.config.ts'))
     expect(loaded.config.models.project).toBe(modelsProject)
-    expect(loaded.config.replicate.targetSchema).toBe('raw')
+    // its two sources: the source database and the sample CSV next to init.sql
+    expect(loaded.config.sources).toEqual({
+      postgres: { kind: 'postgres', schemas: ['public'], targetSchema: 'raw' },
+      ticket_sales: { kind: 'csv', path: path.join(repoRoot, 'source_db_init/ticket_sales.csv'), table: 'ticket_sales', targetSchema: 'raw' },
+    })
     expect(cliConfig.defineConfig).toBe(config.defineConfig)
   })
 })
