@@ -56,6 +56,8 @@ export interface DocumentLoadSummary {
 
 export const defaultMaxRejectedRatio = 0.05
 export const defaultDocumentBatchSize = 2000
+/** How long a load waits for another one into the same schema (or a killed one's backend) to let go. */
+const lockWaitSeconds = 30
 
 /**
  * Loads one document source: read → validate (a failing document is rejected whole into
@@ -88,13 +90,19 @@ export async function loadDocuments<Config>(options: LoadDocumentsOptions<Config
   let locked = false
   try {
     await migrateDocuments(client)
-    locked = (await client.query<{ ok: boolean }>('select pg_try_advisory_lock(hashtext($1)) as ok', [lockKey])).rows[0]!.ok
-    if (!locked) {
-      throw new EltError(`Another document load into schema ${source.targetSchema} is running.`, {
+    // one load per target schema; a killed load's backend may still hold it for a moment, so wait a little
+    await client.query(`set lock_timeout = '${Math.round(lockWaitSeconds * 1000)}ms'`)
+    try {
+      await client.query('select pg_advisory_lock(hashtext($1))', [lockKey])
+      locked = true
+    } catch (error) {
+      throw new EltError(`Another document load into schema ${source.targetSchema} is running (waited ${lockWaitSeconds} s for it).`, {
         hint: 'Wait for it to finish (or stop it), then rerun.',
         exitCode: ExitCode.failure,
+        cause: error,
       })
     }
+    await client.query('reset lock_timeout')
     await client.query('begin')
     for (const sql of createTablesSql(mapping, source.targetSchema)) await client.query(sql)
     await client.query('commit')
