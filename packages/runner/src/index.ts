@@ -44,6 +44,8 @@ export {
 } from './artifacts/manifest.ts'
 export { buildRunResults, runResultsSchemaVersion, type RunResults } from './artifacts/run-results.ts'
 export { writeArtifact } from './artifacts/write-artifacts.ts'
+
+export * from './lineage/index.ts'
 // catalog
 export { readColumns, type CatalogColumn, type ColumnSelection } from './catalog/read-columns.ts'
 // codegen
