@@ -15,7 +15,7 @@ import path from 'node:path'
 import { sql } from 'kysely'
 import pg from 'pg'
 import { qualifiedName, startEmbeddedServer, startRun } from '@elt/core'
-import { buildGraph, buildProject, collectProject, compileProject, defineModel, selectNodes, type ModelRelation } from '../src/index.ts'
+import { buildGraph, buildProject, collectProject, compileProject, computeLineage, defineModel, selectNodes, type ModelRelation } from '../src/index.ts'
 import { relationships } from '../src/define/data-test.ts'
 
 function chain(count: number): ModelRelation<{ id: number }, any>[] {
@@ -84,7 +84,7 @@ async function overheadBenchmark(count: number) {
       // runner: plan + execute + _elt bookkeeping, one thread
       const schema = `runner_${round}`
       const runId = await startRun(control, { command: 'bench', runId: randomUUID() })
-      const plan = { project, graph, target: { name: 'bench', schema }, compiled: compileProject(project, graph, { name: 'bench', schema }), selected: selectNodes(graph) }
+      const plan = { project, graph, target: { name: 'bench', schema }, compiled: compileProject(project, graph, { name: 'bench', schema }), selected: selectNodes(graph), lineage: computeLineage(project, graph) }
       const r0 = performance.now()
       const outcome = await buildProject({ plan, runId, control, connect, threads: 1 })
       const runnerTime = ms(r0)

@@ -107,7 +107,7 @@ describe('executor', () => {
       const ajv = new Ajv({ allErrors: true, validateFormats: false })
       expect(ajv.validate(manifestSchema, manifest), JSON.stringify(ajv.errors)).toBe(true)
       expect(ajv.validate(runResultsSchema, results), JSON.stringify(ajv.errors)).toBe(true)
-      expect(manifest.schema_version).toBe(1)
+      expect(manifest.schema_version).toBe(2)
       expect(manifest.nodes['model.film_summary']).toMatchObject({
         kind: 'model',
         materialized: 'table',
@@ -118,10 +118,14 @@ describe('executor', () => {
       expect(manifest.nodes['model.film_summary'].sql).toContain('from "analytics"."stg_films" as "films"')
       expect(manifest.nodes['model.cast_size'].relation).toBeNull()
       expect(manifest.nodes['model.film_summary'].columns).toEqual({
-        film_id: { data_type: 'integer', tests: [] },
-        title: { data_type: 'text', tests: [] },
-        actors: { data_type: 'bigint', tests: [] },
+        film_id: { data_type: 'integer', tests: [], depends_on: [{ node: 'model.stg_films', column: 'film_id', kind: 'direct' }] },
+        title: { data_type: 'text', tests: [], depends_on: [{ node: 'model.stg_films', column: 'title', kind: 'direct' }] },
+        actors: { data_type: 'bigint', tests: [], depends_on: [{ node: 'model.cast_size', column: 'n', kind: 'derived' }] },
       })
+      expect(manifest.nodes['model.film_summary'].depends_on_columns).toEqual([
+        { node: 'model.cast_size', column: 'film_id', kind: 'filter', clause: 'join' },
+        { node: 'model.stg_films', column: 'film_id', kind: 'filter', clause: 'join' },
+      ])
       expect(manifest.nodes['source.raw.films'].columns.user_rating).toEqual({ data_type: 'numeric(2,1)', tests: [] })
       expect(manifest.child_map['source.raw.films']).toEqual(['model.stg_films'])
       expect(manifest.parent_map['model.top_films']).toEqual(['model.film_summary', 'model.stg_films'])

@@ -4,15 +4,21 @@ import { isModel, isSource, type AnyRelation, type Dependencies } from '../defin
 import type { BuildTarget, CompiledProject } from '../compile/compile-project.ts'
 import { topologicalOrder, type ModelGraph } from '../graph/build-graph.ts'
 import type { SourceLoader, SourceLoaders } from '../select/source-loaders.ts'
+import type { ColumnDependency, FilterDependency, ProjectLineage } from '../lineage/column-dependency.ts'
 
-/** Bumped on any incompatible change; `packages/runner/schemas/manifest.schema.json` describes it. */
-export const manifestSchemaVersion = 1
+/**
+ * Bumped on any incompatible change; `packages/runner/schemas/manifest.schema.json` describes it.
+ * 2: column lineage (`columns.<col>.depends_on`, `depends_on_columns`).
+ */
+export const manifestSchemaVersion = 2
 
 export interface ManifestColumn {
   description?: string
   /** SQL type as the warehouse reports it (`format_type`), once the relation exists. */
   data_type?: string
   tests: unknown[]
+  /** Models: the parent columns this column is computed from (column lineage). */
+  depends_on?: ColumnDependency[]
 }
 
 export interface ManifestNode {
@@ -28,6 +34,8 @@ export interface ManifestNode {
   columns: Record<string, ManifestColumn>
   tests: unknown[]
   depends_on: string[]
+  /** Models: the parent columns that filter, join, group or order its rows (column lineage). */
+  depends_on_columns?: FilterDependency[]
   /** Compiled SQL (models, tests). */
   sql: string | null
   file: string | null
@@ -76,8 +84,8 @@ export interface Manifest {
 
 /**
  * Describes the whole project for `target/manifest.json`: every source (with the configured
- * source that loads it, from `sources`), model (with its compiled SQL) and extra node (tests),
- * with parent and child maps.
+ * source that loads it, from `sources`, and its known columns), model (with its compiled SQL and
+ * each column's lineage, from `lineage`) and extra node (tests), with parent and child maps.
  */
 export function buildManifest(
   project: Project,
@@ -86,6 +94,7 @@ export function buildManifest(
   target: BuildTarget,
   extraNodes: readonly ExtraManifestNode[] = [],
   sources?: SourceLoaders,
+  lineage?: ProjectLineage,
 ): Manifest {
   const order = topologicalOrder(graph)
   const nodes: Record<string, ManifestNode> = {}
@@ -94,7 +103,7 @@ export function buildManifest(
   for (const id of order) {
     const relation = graph.getNodeAttribute(id, 'relation')
     const loader = relation.kind === 'source' ? sources?.loaderOf(relation.schema, relation.name) : undefined
-    nodes[id] = { ...describeRelation(relation, compiled), ...(loader ? { loader: { ...loader } } : {}) }
+    nodes[id] = withLineage({ ...describeRelation(relation, compiled), ...(loader ? { loader: { ...loader } } : {}) }, lineage)
     parentMap[id] = graph.inNeighbors(id).sort()
     childMap[id] = graph.outNeighbors(id).sort()
   }
@@ -125,6 +134,17 @@ export function buildManifest(
     parent_map: parentMap,
     child_map: childMap,
   }
+}
+
+/** A node with its columns' lineage: a model's columns in select order with `depends_on`, a source's known columns. */
+function withLineage(node: ManifestNode, lineage: ProjectLineage | undefined): ManifestNode {
+  if (!lineage) return node
+  const model = lineage.models.get(node.id)
+  const names = model ? [...model.columns.keys()] : (lineage.sourceColumns.get(node.id) ?? [])
+  const columns: Record<string, ManifestColumn> = {}
+  for (const name of names) columns[name] = { ...(node.columns[name] ?? { tests: [] }), ...(model ? { depends_on: model.columns.get(name)! } : {}) }
+  for (const [name, spec] of Object.entries(node.columns)) columns[name] ??= spec
+  return { ...node, columns, ...(model ? { depends_on_columns: model.filters } : {}) }
 }
 
 function describeRelation(relation: AnyRelation, compiled: CompiledProject): ManifestNode {

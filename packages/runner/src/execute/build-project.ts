@@ -51,7 +51,7 @@ export interface BuildProjectResult {
 export async function buildProject(options: BuildProjectOptions): Promise<BuildProjectResult> {
   const { plan, control, runId } = options
   const startedAt = new Date()
-  let manifest = buildManifest(plan.project, plan.graph, plan.compiled, plan.target, options.extraNodes, plan.sources)
+  let manifest = buildManifest(plan.project, plan.graph, plan.compiled, plan.target, options.extraNodes, plan.sources, plan.lineage)
   if (options.artifactsDir) await writeArtifact(options.artifactsDir, 'manifest.json', manifest)
   await migrateRunner(control)
   await control.query(`create schema if not exists ${quoteIdent(plan.target.schema)}`)

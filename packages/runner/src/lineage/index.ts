@@ -2,3 +2,6 @@
 export * from './column-dependency.ts'
 export { computeLineage, modelLineage, type SourceColumns } from './compute-lineage.ts'
 export { QueryLineageVisitor, type LineageBase } from './query-lineage-visitor.ts'
+export { ColumnGraph, type ColumnRef, type ColumnUse, type LineageEntry } from './column-graph.ts'
+export { upstreamTree, downstreamTree, columnPath, impactedNodes, type LineageTree, type ColumnOrigin, type ColumnPathEdge, type TraceOptions } from './trace-column.ts'
+export { parseColumnRef } from './parse-column-ref.ts'

@@ -4,10 +4,16 @@ import { reachable, topologicalOrder, type ModelGraph } from '../graph/build-gra
 import { parseSelectors, type SelectionCriterion } from './parse-selector.ts'
 import { sourceMatches } from './source-matches.ts'
 import type { SourceLoaders } from './source-loaders.ts'
+import type { ProjectLineage } from '../lineage/column-dependency.ts'
+import { ColumnGraph } from '../lineage/column-graph.ts'
+import type { SourceColumns } from '../lineage/compute-lineage.ts'
+import { columnSelection } from './column-selection.ts'
 
 /** What a selector method may consult beyond the node: the configured sources. */
 export interface SelectContext {
   sources?: SourceLoaders
+  /** Column lineage as a graph, built on first use (`column:` selectors). */
+  columns?: () => ColumnGraph
 }
 
 /** Decides whether a node matches `value` for one selector method. */
@@ -29,7 +35,14 @@ export interface SelectOptions {
   methods?: Record<string, SelectorMethod>
   /** The configured sources (`source:<name>`, `source:<name>.<table>`); without them `source:` matches destination schemas only. */
   sources?: SourceLoaders
+  /** Raw tables' column names (codegen's `rawColumns`), for column lineage (`planProject`). */
+  sourceColumns?: SourceColumns
+  /** Column lineage, for `column:` selectors (`column:raw.films.user_rating+`); `planProject` passes it. */
+  lineage?: ProjectLineage
 }
+
+/** Methods whose value is not matched node by node: `column:` follows column lineage ({@link columnSelection}). */
+const columnMethod = 'column'
 
 /**
  * Resolves dbt-style selection against the graph and returns the chosen node ids in
@@ -42,8 +55,12 @@ export interface SelectOptions {
  */
 export function selectNodes(graph: ModelGraph, options: SelectOptions = {}): string[] {
   const methods = { ...builtinSelectorMethods, ...options.methods }
-  const names = Object.keys(methods)
-  const context: SelectContext = options.sources ? { sources: options.sources } : {}
+  const names = [...Object.keys(methods), columnMethod]
+  let columns: ColumnGraph | undefined
+  const context: SelectContext = {
+    ...(options.sources ? { sources: options.sources } : {}),
+    columns: () => (columns ??= ColumnGraph.fromLineage(options.lineage ?? { models: new Map(), sourceColumns: new Map() })),
+  }
   const chosen = options.select?.some((s) => s.trim()) ? evaluate(graph, parseSelectors(options.select, names), methods, context) : new Set(graph.nodes())
   if (options.exclude?.some((s) => s.trim())) {
     for (const id of evaluate(graph, parseSelectors(options.exclude, names), methods, context)) chosen.delete(id)
@@ -56,7 +73,10 @@ function evaluate(graph: ModelGraph, expression: SelectionCriterion[][], methods
   for (const intersection of expression) {
     let current: Set<string> | undefined
     for (const criterion of intersection) {
-      const found = resolveCriterion(graph, criterion, methods[criterion.method]!, context)
+      const found =
+        criterion.method === columnMethod && !methods[columnMethod]
+          ? columnSelection(graph, context.columns!(), criterion)
+          : resolveCriterion(graph, criterion, methods[criterion.method]!, context)
       current = current ? new Set([...current].filter((id) => found.has(id))) : found
     }
     for (const id of current ?? []) union.add(id)
