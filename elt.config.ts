@@ -8,6 +8,9 @@ export default defineConfig({
     postgres: { kind: 'postgres', schemas: ['public'], targetSchema: 'raw' },
     // a CSV export next to it: `pnpm elt ls --select source:ticket_sales+` lists what it feeds
     ticket_sales: { kind: 'csv', path: 'source_db_init/ticket_sales.csv', table: 'ticket_sales' },
+    // a mongoexport of CCB credit contracts: validated, normalised into eight tables of `ccb` and upserted
+    // by the document mapping ccb_contracts (packages/models/src/documents/ccb-contracts.ts)
+    ccb: { kind: 'mongodb-export', path: 'source_db_init/ccb_contratos.jsonl', mapping: 'ccb_contracts', targetSchema: 'ccb' },
   },
   targets: {
     prod: { schema: 'analytics' },

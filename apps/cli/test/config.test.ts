@@ -111,10 +111,11 @@ describe('the repository config', () => {
     const loaded = await config.loadConfig(repoRoot)
     expect(loaded.file).toBe(path.join(repoRoot, 'elt.config.ts'))
     expect(loaded.config.models.project).toBe(modelsProject)
-    // its two sources: the source database and the sample CSV next to init.sql
+    // its sources: the source database, the sample CSV next to init.sql, and the sample mongoexport of CCB contracts
     expect(loaded.config.sources).toEqual({
       postgres: { kind: 'postgres', schemas: ['public'], targetSchema: 'raw' },
       ticket_sales: { kind: 'csv', path: path.join(repoRoot, 'source_db_init/ticket_sales.csv'), table: 'ticket_sales', targetSchema: 'raw' },
+      ccb: { kind: 'mongodb-export', path: path.join(repoRoot, 'source_db_init/ccb_contratos.jsonl'), mapping: 'ccb_contracts', targetSchema: 'ccb' },
     })
     expect(cliConfig.defineConfig).toBe(config.defineConfig)
   })

@@ -41,7 +41,7 @@ function resolveSources(config: z.output<typeof eltConfigSchema>, dir: string): 
   return Object.fromEntries(
     Object.entries(config.sources).map(([name, source]) => {
       const targetSchema = source.targetSchema ?? 'raw'
-      return [name, source.kind === 'csv' ? { ...source, targetSchema, path: path.resolve(dir, source.path) } : { ...source, targetSchema }]
+      return [name, source.kind === 'csv' || source.kind === 'mongodb-export' ? { ...source, targetSchema, path: path.resolve(dir, source.path) } : { ...source, targetSchema }]
     }),
   )
 }

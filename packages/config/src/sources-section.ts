@@ -67,7 +67,42 @@ export const csvSourceSection = configSection(
   'a CSV source { kind: "csv", path, table, targetSchema?, delimiter?, quote?, escape?, encoding?, columns?, inferRows?, onError? }',
 )
 
-const sourceKinds = { postgres: postgresSourceSection, csv: csvSourceSection } as const
+/** `mapping`, `targetSchema`, `maxRejectedRatio`: what both document kinds share (`@elt/documents`). */
+const documentKeys = {
+  /** A document mapping (`defineDocumentMapping`) exported under this name by the models project (`models.project`). */
+  mapping: nonEmptyText('the name of a document mapping exported by the models project, such as "ccb_contracts"'),
+  targetSchema,
+  /** Rejected documents / documents read above this fails the load (exit 1); default 0.05. */
+  maxRejectedRatio: z.number({ error: 'a number from 0 to 1 such as 0.05' }).min(0, { error: 'a number from 0 to 1 such as 0.05' }).max(1, { error: 'a number from 0 to 1 such as 0.05' }).optional(),
+}
+
+export const mongodbSourceSection = configSection(
+  {
+    kind: z.literal('mongodb'),
+    /** `mongodb://` or `mongodb+srv://` connection string. */
+    uri: nonEmptyText('a mongodb:// connection string').regex(/^mongodb(\+srv)?:\/\//, { error: 'a mongodb:// or mongodb+srv:// connection string' }),
+    database: nonEmptyText('a database name'),
+    collection: nonEmptyText('a collection name such as "contratos_ccb"'),
+    /** A MongoDB query filter, e.g. `{ status: "ativo" }`. */
+    filter: z.record(z.string(), z.unknown(), { error: 'a MongoDB query filter object such as { status: "ativo" }' }).optional(),
+    /** Only documents whose `field` is newer than the last run's high-water mark (kept in `_elt.document_marks`). */
+    incremental: configSection({ field: nonEmptyText('a date field such as "atualizado_em"') }, 'an incremental setting { field: "atualizado_em" }').optional(),
+    ...documentKeys,
+  },
+  'a MongoDB source { kind: "mongodb", uri, database, collection, mapping, filter?, incremental?, targetSchema?, maxRejectedRatio? }',
+)
+
+export const mongodbExportSourceSection = configSection(
+  {
+    kind: z.literal('mongodb-export'),
+    /** mongoexport JSON (Lines or an array) or mongodump `.bson` files: a file or a glob relative to the config file; `.gz` is gunzipped. */
+    path: nonEmptyText('a file path or glob such as "exports/contratos.jsonl" or "dump/credito/*.bson.gz"'),
+    ...documentKeys,
+  },
+  'a MongoDB export source { kind: "mongodb-export", path, mapping, targetSchema?, maxRejectedRatio? }',
+)
+
+const sourceKinds = { postgres: postgresSourceSection, csv: csvSourceSection, mongodb: mongodbSourceSection, 'mongodb-export': mongodbExportSourceSection } as const
 
 /** One source: the section of its `kind`; an unknown kind names the known ones. */
 export const sourceSection = z.unknown().check((ctx) => {
@@ -80,7 +115,7 @@ export const sourceSection = z.unknown().check((ctx) => {
     path: typeof value === 'object' && value !== null ? ['kind'] : [],
     message: `a source kind: ${Object.keys(sourceKinds).map((k) => `"${k}"`).join(' or ')}`,
   })
-}).pipe(z.discriminatedUnion('kind', [postgresSourceSection, csvSourceSection]))
+}).pipe(z.discriminatedUnion('kind', [postgresSourceSection, csvSourceSection, mongodbSourceSection, mongodbExportSourceSection]))
 
 /** Source names: letters, digits, `_` and `-`, starting with a letter (they name folders and selectors). */
 const sourceNameExpected = 'a source name of letters, digits, "_" or "-", starting with a letter'
@@ -92,3 +127,8 @@ export const sourcesSection = z.record(sourceName, sourceSection, {
 
 export type PostgresSourceConfig = z.output<typeof postgresSourceSection>
 export type CsvSourceConfig = z.output<typeof csvSourceSection>
+export type MongodbSourceConfig = z.output<typeof mongodbSourceSection>
+export type MongodbExportSourceConfig = z.output<typeof mongodbExportSourceSection>
+
+/** The kinds whose sources are documents, loaded by `@elt/documents` (upserted, not swapped). */
+export const documentSourceKinds: readonly string[] = ['mongodb', 'mongodb-export']

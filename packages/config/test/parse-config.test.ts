@@ -97,14 +97,20 @@ describe('parseConfig', () => {
   })
 
   it.each([
-    [{ sources: { x: { kind: 'mongo' } } }, 'sources.x.kind: expected a source kind: "postgres" or "csv", got "mongo"'],
-    [{ sources: { x: 'csv' } }, 'sources.x: expected a source kind: "postgres" or "csv", got "csv"'],
+    [{ sources: { x: { kind: 'mongo' } } }, 'sources.x.kind: expected a source kind: "postgres" or "csv" or "mongodb" or "mongodb-export", got "mongo"'],
+    [{ sources: { x: 'csv' } }, 'sources.x: expected a source kind: "postgres" or "csv" or "mongodb" or "mongodb-export", got "csv"'],
     [{ sources: { x: { kind: 'csv', path: 'a.csv' } } }, 'sources.x.table: expected a table name such as "order_details", got nothing'],
     [{ sources: { '1bad': { kind: 'postgres' } } }, 'sources["1bad"]: expected a source name of letters, digits, "_" or "-", starting with a letter, got "1bad"'],
     [{ sources: { c: { kind: 'csv', path: 'a.csv', table: 't', columns: { a: 'integer; drop table x' } } } }, 'sources.c.columns.a: expected a PostgreSQL type such as "integer", "numeric(12,2)" or "timestamptz", got "integer; drop table x"'],
     [{ sources: { c: { kind: 'csv', path: 'a.csv', table: 't', onError: 'skip' } } }, 'sources.c.onError: expected "fail" or "quarantine", got "skip"'],
     [{ sources: { a: { kind: 'csv', path: 'a.csv', table: 't' }, b: { kind: 'csv', path: 'b.csv', table: 't' } } }, 'sources.b.table: expected a table no other source writes (sources.a writes raw.t too), got "t"'],
     [{ sources: { a: { kind: 'postgres' } }, replicate: { schemas: ['public'] } }, 'replicate.schemas: expected nothing here once "sources" is set: put schemas on the postgres source in "sources", got ["public"]'],
+    [{ sources: { m: { kind: 'mongodb', uri: 'postgres://h', database: 'd', collection: 'c', mapping: 'm' } } }, 'sources.m.uri: expected a mongodb:// or mongodb+srv:// connection string, got "postgres://h"'],
+    [{ sources: { m: { kind: 'mongodb', uri: 'mongodb://h', database: 'd', mapping: 'm' } } }, 'sources.m.collection: expected a collection name such as "contratos_ccb", got nothing'],
+    [{ sources: { m: { kind: 'mongodb', uri: 'mongodb://h', database: 'd', collection: 'c', mapping: 'm', incremental: { field: '' } } } }, 'sources.m.incremental.field: expected a date field such as "atualizado_em", got ""'],
+    [{ sources: { m: { kind: 'mongodb-export', path: 'a.jsonl' } } }, 'sources.m.mapping: expected the name of a document mapping exported by the models project, such as "ccb_contracts", got nothing'],
+    [{ sources: { m: { kind: 'mongodb-export', path: 'a.jsonl', mapping: 'm', maxRejectedRatio: 5 } } }, 'sources.m.maxRejectedRatio: expected a number from 0 to 1 such as 0.05, got 5'],
+    [{ sources: { m: { kind: 'mongodb-export', path: 'a.jsonl', mapping: 'm', table: 't' } } }, 'sources.m.table: unknown key (known keys: kind, path, mapping, targetSchema, maxRejectedRatio)'],
     [{ stage: { dir: 'data/stage', keepDays: 0 } }, 'stage.keepDays: expected a whole number ≥ 1, got 0'],
     [{ timezone: 'Nowhere' }, 'timezone: expected an IANA time zone such as "UTC" or "America/Sao_Paulo", got "Nowhere"'],
     [{ schedules: [{ name: 'n', cron: '61 * * * *', command: 'run' }] }, 'schedules[0].cron: expected a cron expression of 5 or 6 fields such as "0 2 * * *" (minute hour day month weekday, seconds first when 6), got "61 * * * *"'],
@@ -132,6 +138,19 @@ describe('parseConfig', () => {
       csv: { kind: 'csv', path: '/project/data/*.csv.gz', table: 'orders', targetSchema: 'raw' },
     })
     expect(config.stage).toEqual({ dir: '/project/stage', keepDays: 7, compression: 'none' })
+    const documents = parseConfig(
+      {
+        sources: {
+          ccb: { kind: 'mongodb-export', path: 'source_db_init/ccb_contratos.jsonl', mapping: 'ccb_contracts', targetSchema: 'ccb' },
+          live: { kind: 'mongodb', uri: 'mongodb://h:27017', database: 'credito', collection: 'contratos_ccb', filter: { status: 'ativo' }, incremental: { field: 'atualizado_em' }, mapping: 'ccb_contracts', maxRejectedRatio: 0.01 },
+        },
+      },
+      { dir: '/project' },
+    )
+    expect(documents.sources).toEqual({
+      ccb: { kind: 'mongodb-export', path: '/project/source_db_init/ccb_contratos.jsonl', mapping: 'ccb_contracts', targetSchema: 'ccb' },
+      live: { kind: 'mongodb', uri: 'mongodb://h:27017', database: 'credito', collection: 'contratos_ccb', filter: { status: 'ativo' }, incremental: { field: 'atualizado_em' }, mapping: 'ccb_contracts', maxRejectedRatio: 0.01, targetSchema: 'raw' },
+    })
     expect(config.schedules).toEqual([
       { name: 'nightly', cron: '0 2 * * *', timezone: 'America/Sao_Paulo', command: 'run', retries: 2, retryDelaySeconds: 60, retryBackoff: 'fixed', catchup: false },
     ])

@@ -87,6 +87,7 @@ export async function loadDocuments<Config>(options: LoadDocumentsOptions<Config
     documents: 0, loaded: 0, rejected: 0, batches: 0, seconds: 0, tables: [...totals.values()],
   }
   const lockKey = `elt:documents:${source.targetSchema}`
+  let applying: Promise<void> | undefined
   let locked = false
   try {
     await migrateDocuments(client)
@@ -115,16 +116,21 @@ export async function loadDocuments<Config>(options: LoadDocumentsOptions<Config
     const since = source.incremental
       ? (await client.query<{ mark: Date }>('select mark from _elt.document_marks where source = $1 and field = $2', [source.name, source.incremental.field])).rows[0]?.mark
       : undefined
-    const batch = new Batch()
+    let batch = new Batch()
+    // one batch is applied by the server while the next one is read and prepared here (2 in memory at most)
     const flush = async () => {
       if (batch.documents === 0) return
-      await commitBatch(client, options, mapping, runId, batch, totals)
-      summary.documents += batch.documents
-      summary.rejected += batch.rejected.length
-      summary.loaded += batch.documents - batch.rejected.length
-      summary.batches++
-      batch.clear()
-      options.onBatch?.({ source: source.name, documents: summary.documents, rejected: summary.rejected, batches: summary.batches })
+      const ready = batch
+      batch = new Batch()
+      await applying
+      applying = commitBatch(client, options, mapping, runId, ready, totals).then(() => {
+        summary.documents += ready.documents
+        summary.rejected += ready.rejected.length
+        summary.loaded += ready.documents - ready.rejected.length
+        summary.batches++
+        options.onBatch?.({ source: source.name, documents: summary.documents, rejected: summary.rejected, batches: summary.batches })
+      })
+      applying.catch(() => {}) // awaited by the next flush or at the end
     }
     for await (const document of source.reader.read(source.config, { since, baseDir: options.baseDir, signal: options.signal })) {
       const prepared = prepareDocument(mapping, document, batch.documents)
@@ -141,6 +147,7 @@ export async function loadDocuments<Config>(options: LoadDocumentsOptions<Config
       }
     }
     await flush()
+    await applying
     const ratio = summary.documents === 0 ? 0 : summary.rejected / summary.documents
     if (ratio > maxRatio) {
       summary.status = 'error'
@@ -153,6 +160,7 @@ export async function loadDocuments<Config>(options: LoadDocumentsOptions<Config
     logger.debug(`documents ${source.name}: ${summary.documents} read, ${summary.rejected} rejected, ${summary.batches} batches in ${summary.seconds.toFixed(2)} s`)
     return summary
   } catch (error) {
+    await applying?.catch(() => {})
     await client.query('rollback').catch(() => {})
     await client
       .query(`update _elt.document_loads set status = 'error', finished_at = now(), message = $3 where run_id = $1 and source = $2`, [runId, source.name, error instanceof Error ? error.message : String(error)])
@@ -169,12 +177,6 @@ class Batch {
   lines = new Map<string, string[]>()
   rejected: Extract<ReturnType<typeof prepareDocument>, { ok: false }>[] = []
   mark: Date | undefined
-  clear(): void {
-    this.documents = 0
-    this.lines = new Map()
-    this.rejected = []
-    this.mark = undefined
-  }
 }
 
 /** One transaction: the batch's rows applied, its rejections, the counts and the high-water mark recorded. */

@@ -21,6 +21,10 @@ export function sourceLoadersOf(config: Pick<ResolvedConfig, 'sources'>, project
       const from = relative.startsWith('..') || path.isAbsolute(relative) ? source.path : relative.split(path.sep).join('/')
       return { name, kind: source.kind, targetSchema: source.targetSchema, table: source.table, from }
     }
+    if (source.kind === 'mongodb' || source.kind === 'mongodb-export') {
+      // a document source writes its mapping's tables, all in targetSchema: `from` reads mapping.table
+      return { name, kind: source.kind, schemas: [{ from: source.mapping, to: source.targetSchema }] }
+    }
     const schemas = (source.schemas ?? ['public']).map((schema) => ({ from: schema, to: mapSchema(schema, source.targetSchema) }))
     const patterns = { ...(source.include ? { include: source.include } : {}), ...(source.exclude ? { exclude: source.exclude } : {}) }
     // the same include/exclude matching as replication's

@@ -1,7 +1,9 @@
 import { configuredSources, loadSources, type LoadSourcesSummary } from '@elt/extract-load'
+import type { DocumentLoadSummary } from '@elt/documents'
 import type { CommandContext } from '../context.ts'
 import { createProgress } from '../output/progress.ts'
 import { renderTableEvent } from '../output/replication-summary.ts'
+import { documentSelected, documentsTask, splitSources } from './documents-task.ts'
 
 export interface ReplicateTaskOptions {
   /** Tables in parallel; default `replicate.jobs` of the config, else the number of cores. */
@@ -26,12 +28,24 @@ export interface ReplicateTaskOptions {
  * const summary = await replicateTask(context, { jobs: 4, verify: true, runId, select: ['source:ticket_sales'] })
  * ```
  */
-export async function replicateTask(context: CommandContext, options: ReplicateTaskOptions = {}): Promise<LoadSourcesSummary> {
+export async function replicateTask(context: CommandContext, options: ReplicateTaskOptions = {}): Promise<LoadSourcesSummary & { documents?: DocumentLoadSummary[] }> {
+  // document sources (mongodb, mongodb-export) are upserted through their mapping after the table sources
+  const { tables, documents } = splitSources(context.config.sources)
+  const chosen = Object.fromEntries(Object.entries(documents).filter(([name]) => documentSelected(name, options.select, options.exclude)))
+  const withoutDocuments = (list?: readonly string[]) => list?.filter((s) => !Object.hasOwn(documents, s.replace(/^source:/, '').split('.')[0]!))
+  const select = withoutDocuments(options.select)
+  const summary = Object.keys(tables).length === 0 || (options.select?.length && !select?.length) ? undefined : await loadTableSources(context, { ...options, select, exclude: withoutDocuments(options.exclude) }, tables)
+  const loaded = await documentsTask(context, chosen, options.runId ?? summary?.runId)
+  const base = summary ?? { runId: options.runId ?? loaded[0]?.runId ?? '', status: 'success' as const, seconds: 0, sources: [], tables: [] }
+  return loaded.length ? { ...base, documents: loaded } : base
+}
+
+async function loadTableSources(context: CommandContext, options: ReplicateTaskOptions, sources: typeof context.config.sources): Promise<LoadSourcesSummary> {
   const databases = await context.databases()
   const progress = createProgress(context.io)
   try {
     return await loadSources({
-      sources: configuredSources(context.config.sources, databases),
+      sources: configuredSources(sources, databases),
       destination: databases.destination,
       ...(options.select ? { select: options.select } : {}),
       ...(options.exclude ? { exclude: options.exclude } : {}),

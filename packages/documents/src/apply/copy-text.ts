@@ -21,27 +21,30 @@ export function copyText(value: CellValue | undefined, type: string): string {
  * Why a value does not fit its column, checked before it reaches PostgreSQL so that one bad
  * document is rejected instead of failing its batch: a missing value in a NOT NULL column, text
  * longer than `char(n)`/`varchar(n)`, a number too large for `numeric(p,s)` or `int`, not a
- * number in a numeric column, an invalid Date. `undefined`: it fits.
+ * number in a numeric column, an invalid Date. The returned check gives `undefined` when it fits.
+ *
+ * ```ts
+ * cellCheck({ type: 'char(2)' })('SPX') // '"SPX" is longer than 2 characters'
+ * ```
  */
-export function cellProblem(value: CellValue | undefined, def: ColumnDef): string | undefined {
-  if (value === null || value === undefined) return def.notNull ? 'is missing' : undefined
+export function cellCheck(def: ColumnDef): (value: CellValue | undefined) => string | undefined {
   const type = def.type.toLowerCase()
-  if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'is not a valid date' : undefined
   const length = /^(?:char|character|varchar|character varying)\((\d+)\)$/.exec(type)
-  if (length && String(value).length > Number(length[1])) return `${JSON.stringify(String(value))} is longer than ${length[1]} characters`
   const numeric = /^(?:numeric|decimal)(?:\((\d+)(?:,\s*(\d+))?\))?$/.exec(type)
   const integer = /^(?:int|integer|int4|smallint|int2|bigint|int8)$/.test(type)
-  if (!numeric && !integer) return undefined
-  const text = String(value)
-  if (!/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(text)) return `${JSON.stringify(text)} is not a number`
-  const number = Number(text)
-  if (integer) {
-    const max = type.includes('small') || type === 'int2' ? 32767 : type.includes('big') || type === 'int8' ? Number.MAX_SAFE_INTEGER : 2147483647
-    return Number.isInteger(number) && Math.abs(number) <= max ? undefined : `${text} is not a whole number within ${def.type}`
+  const maxInteger = type.includes('small') || type === 'int2' ? 32767 : type.includes('big') || type === 'int8' ? Number.MAX_SAFE_INTEGER : 2147483647
+  const maxLength = length ? Number(length[1]) : undefined
+  const limit = numeric?.[1] ? 10 ** (Number(numeric[1]) - Number(numeric[2] ?? 0)) : undefined
+  return (value) => {
+    if (value === null || value === undefined) return def.notNull ? 'is missing' : undefined
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? 'is not a valid date' : undefined
+    if (maxLength !== undefined && String(value).length > maxLength) return `${JSON.stringify(String(value))} is longer than ${maxLength} characters`
+    if (!numeric && !integer) return undefined
+    const text = String(value)
+    if (!/^-?\d+(\.\d+)?([eE][+-]?\d+)?$/.test(text)) return `${JSON.stringify(text)} is not a number`
+    const number = Number(text)
+    if (integer) return Number.isInteger(number) && Math.abs(number) <= maxInteger ? undefined : `${text} is not a whole number within ${def.type}`
+    if (limit !== undefined && Math.abs(number) >= limit) return `${text} does not fit ${def.type}`
+    return undefined
   }
-  if (numeric?.[1]) {
-    const digits = Number(numeric[1]) - Number(numeric[2] ?? 0)
-    if (Math.abs(number) >= 10 ** digits) return `${text} does not fit ${def.type}`
-  }
-  return undefined
 }

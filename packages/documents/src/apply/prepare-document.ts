@@ -1,7 +1,7 @@
 import { EJSON } from 'bson'
-import type { DocumentMapping } from '../mapping/define-document-mapping.ts'
+import type { CellValue, DocumentMapping, TableMapping } from '../mapping/define-document-mapping.ts'
 import type { SourceDocument } from '../readers/document-reader.ts'
-import { cellProblem, copyText } from './copy-text.ts'
+import { cellCheck, copyText } from './copy-text.ts'
 
 /** A document turned into COPY lines per table (ordinal appended), or rejected with its reasons. */
 export type PreparedDocument =
@@ -28,19 +28,21 @@ export function prepareDocument(mapping: DocumentMapping<unknown>, document: Sou
   const lines = new Map<string, string[]>()
   if (reasons.length === 0) {
     try {
-      for (const [name, table] of Object.entries(mapping.tables)) {
-        const columns = Object.entries(table.columns)
+      for (const { name, table, columns, key } of planOf(mapping)) {
         const keys = new Set<string>()
         const out: string[] = []
         for (const row of table.rows(document)) {
-          for (const [column, def] of columns) {
-            const problem = cellProblem(row[column], def)
-            if (problem) reasons.push(`${name}.${column} ${problem}`)
+          let line = ''
+          for (const column of columns) {
+            const value = row[column.name]
+            const problem = column.check(value)
+            if (problem) reasons.push(`${name}.${column.name} ${problem}`)
+            line += copyText(value, column.type) + '\t'
           }
-          const key = table.primaryKey.map((k) => copyText(row[k], table.columns[k]!.type)).join('\t')
-          if (keys.has(key)) reasons.push(`${name}: two rows with the key (${key.replace(/\t/g, ', ')})`)
-          keys.add(key)
-          out.push(columns.map(([column, def]) => copyText(row[column], def.type)).join('\t') + '\t' + ordinal)
+          const rowKey = key.map((k) => copyText(row[k.name], k.type)).join('\t')
+          if (keys.has(rowKey)) reasons.push(`${name}: two rows with the key (${rowKey.replace(/\t/g, ', ')})`)
+          keys.add(rowKey)
+          out.push(line + ordinal)
         }
         lines.set(name, out)
       }
@@ -63,4 +65,25 @@ export function prepareDocument(mapping: DocumentMapping<unknown>, document: Sou
     businessKey: safe(() => mapping.businessKey(document)),
     json: safe(() => EJSON.stringify(document, { relaxed: true })) ?? JSON.stringify({ unserializable: String(document) }),
   }
+}
+
+interface PlannedColumn {
+  name: string
+  type: string
+  check: (value: CellValue | undefined) => string | undefined
+}
+
+const plans = new WeakMap<DocumentMapping<unknown>, { name: string; table: TableMapping<unknown>; columns: PlannedColumn[]; key: PlannedColumn[] }[]>()
+
+/** The mapping's tables with each column's check compiled once (not per document). */
+function planOf(mapping: DocumentMapping<unknown>) {
+  let plan = plans.get(mapping)
+  if (!plan) {
+    plan = Object.entries(mapping.tables).map(([name, table]) => {
+      const columns = Object.entries(table.columns).map(([column, def]) => ({ name: column, type: def.type, check: cellCheck(def) }))
+      return { name, table, columns, key: table.primaryKey.map((k) => columns.find((c) => c.name === k)!) }
+    })
+    plans.set(mapping, plan)
+  }
+  return plan
 }

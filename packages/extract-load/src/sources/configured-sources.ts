@@ -8,6 +8,9 @@ import type { SourceReader } from './source-reader.ts'
 /** The reader of each source kind (`kind` in `sources.<name>` of elt.config.ts). A new kind adds its reader here. */
 export const sourceReaders: Readonly<Record<string, SourceReader<never>>> = { postgres: postgresReader, csv: csvReader }
 
+/** Kinds loaded by `@elt/documents` through a document mapping (validated, upserted): not table sources, left out here. */
+const documentKinds: ReadonlySet<string> = new Set(['mongodb', 'mongodb-export'])
+
 /**
  * The configured sources (`config.sources` of the resolved config, in config order) as
  * `loadSources` takes them: each with the reader of its kind, its own settings as the reader's
@@ -20,7 +23,8 @@ export const sourceReaders: Readonly<Record<string, SourceReader<never>>> = { po
  * ```
  */
 export function configuredSources(sources: Readonly<Record<string, StageSourceConfig>>, databases: { source: DatabaseTarget; destination: DatabaseTarget }): SourceToLoad[] {
-  return Object.entries(sources).map(([name, config]) => {
+  // document sources (mongodb, mongodb-export) are upserted by @elt/documents, not read as tables
+  return Object.entries(sources).filter(([, config]) => !documentKinds.has(config.kind)).map(([name, config]) => {
     const reader = sourceReaders[config.kind]
     if (!reader) {
       throw new EltError(`Source "${name}" is of kind "${config.kind}", which has no reader.`, {
