@@ -50,6 +50,6 @@ export * from './lineage/index.ts'
 export { readColumns, type CatalogColumn, type ColumnSelection } from './catalog/read-columns.ts'
 // codegen
 export { introspectTables, type IntrospectedTable, type IntrospectedColumn } from './codegen/introspect-tables.ts'
-export { renderRawTypes, tsTypeOf, typeNameOf } from './codegen/render-raw-types.ts'
+export { renderRawTypes, sourceColumnsFrom, tsTypeOf, typeNameOf, type RawColumnLists } from './codegen/render-raw-types.ts'
 export * from './define/data-test.ts'
 export * from './test/index.ts'

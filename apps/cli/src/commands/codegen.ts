@@ -2,6 +2,7 @@ import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { connectClient, EltError, ExitCode } from '@elt/core'
 import type { Command } from '../command.ts'
+import { rawSchemaModule } from '../config/raw-columns.ts'
 
 /** `pnpm elt codegen [--schema raw] [--out file]`: row types of the destination's raw tables, as kysely-codegen writes them. */
 export const codegenCommand: Command = {
@@ -16,7 +17,7 @@ export const codegenCommand: Command = {
     // Loaded on use, so `elt --help` and the other commands start fast.
     const { introspectTables, renderRawTypes } = await import('@elt/runner')
     const schema = (parsed.values.schema as string | undefined) ?? context.config.replicate.targetSchema ?? 'raw'
-    const out = path.resolve(context.projectDir, (parsed.values.out as string | undefined) ?? 'packages/models/src/generated/raw-schema.ts')
+    const out = path.resolve(context.projectDir, (parsed.values.out as string | undefined) ?? rawSchemaModule)
     const databases = await context.databases()
     const client = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
     let text: string

@@ -64,3 +64,16 @@ export interface RawSchema {
   ticket_sales: RawTicketSales
   users: RawUsers
 }
+
+/** Column names of every table of "raw", in order (column lineage reads them: `select *`, unqualified references). */
+export const rawColumns = {
+  schema: "raw",
+  tables: {
+    actors: ["actor_id", "actor_name"],
+    film_actors: ["film_id", "actor_id"],
+    film_category: ["category_id", "film_id", "category_name"],
+    films: ["film_id", "title", "release_date", "price", "rating", "user_rating"],
+    ticket_sales: ["sale_id", "film_id", "user_id", "cinema", "seat", "showing_date", "sold_at", "tickets", "unit_price", "payment", "promo_code", "note"],
+    users: ["id", "first_name", "last_name", "email", "date_of_birth"],
+  },
+} as const

@@ -43,7 +43,14 @@ const key = (name: string) => (identifier.test(name) ? name : JSON.stringify(nam
 
 /**
  * Renders the row types of a schema's tables as a TypeScript module (what `pnpm elt codegen`
- * writes), in the spirit of kysely-codegen: one interface per table and a `RawSchema` map.
+ * writes), in the spirit of kysely-codegen: one interface per table, a `RawSchema` map, and
+ * `rawColumns`, every table's column names in order (column lineage expands `selectAll()` and
+ * resolves unqualified references with them: {@link sourceColumnsFrom}).
+ *
+ * ```ts
+ * renderRawTypes([{ schema: 'raw', name: 'films', columns: [{ name: 'film_id', type: 'int4', … }] }], { schema: 'raw', command: 'pnpm elt codegen' })
+ * // … export interface RawFilms { film_id: number } … export const rawColumns = { schema: "raw", tables: { films: ["film_id"] } } as const
+ * ```
  */
 export function renderRawTypes(tables: readonly IntrospectedTable[], options: { schema: string; command: string }): string {
   const lines = [
@@ -59,5 +66,26 @@ export function renderRawTypes(tables: readonly IntrospectedTable[], options: { 
   lines.push(`/** Every table of "${options.schema}", by name. */`, 'export interface RawSchema {')
   for (const table of tables) lines.push(`  ${key(table.name)}: ${typeNameOf(table.name)}`)
   lines.push('}', '')
+  lines.push(`/** Column names of every table of "${options.schema}", in order (column lineage reads them: \`select *\`, unqualified references). */`)
+  lines.push('export const rawColumns = {', `  schema: ${JSON.stringify(options.schema)},`, '  tables: {')
+  for (const table of tables) lines.push(`    ${key(table.name)}: [${table.columns.map((c) => JSON.stringify(c.name)).join(', ')}],`)
+  lines.push('  },', '} as const', '')
   return lines.join('\n')
+}
+
+/** What codegen's `rawColumns` export holds. */
+export interface RawColumnLists {
+  schema: string
+  tables: Readonly<Record<string, readonly string[]>>
+}
+
+/**
+ * The column lists of one or more generated modules' `rawColumns`, as column lineage reads them.
+ *
+ * ```ts
+ * sourceColumnsFrom([rawColumns])('raw', 'films') // ['film_id', 'title', …]
+ * ```
+ */
+export function sourceColumnsFrom(lists: readonly RawColumnLists[]): (schema: string, name: string) => readonly string[] | undefined {
+  return (schema, name) => lists.find((list) => list.schema === schema && Object.hasOwn(list.tables, name))?.tables[name]
 }

@@ -5,3 +5,15 @@ export { QueryLineageVisitor, type LineageBase } from './query-lineage-visitor.t
 export { ColumnGraph, type ColumnRef, type ColumnUse, type LineageEntry } from './column-graph.ts'
 export { upstreamTree, downstreamTree, columnPath, impactedNodes, type LineageTree, type ColumnOrigin, type ColumnPathEdge, type TraceOptions } from './trace-column.ts'
 export { parseColumnRef } from './parse-column-ref.ts'
+export {
+  openLineageEvents,
+  transformationOf,
+  openLineageProducer,
+  openLineageSchemaURL,
+  type OpenLineageRunEvent,
+  type OpenLineageDataset,
+  type OpenLineageInputField,
+  type OpenLineageTransformation,
+  type OpenLineageOptions,
+} from './openlineage-events.ts'
+export { postOpenLineageEvents, type PostOpenLineageOptions, type PostOpenLineageResult } from './post-openlineage.ts'
