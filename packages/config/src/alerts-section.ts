@@ -1,16 +1,9 @@
 import { z } from 'zod'
 import { configSection } from './config-section.ts'
-import { nonEmptyText, seconds, wholeNumber } from './config-values.ts'
+import { httpUrl, nonEmptyText, seconds, wholeNumber } from './config-values.ts'
 
 export const alertEvents = ['failure', 'test_failure', 'freshness', 'recovered'] as const
 
-const httpUrl = z.string({ error: 'an http(s):// URL' }).refine((url) => {
-  try {
-    return ['http:', 'https:'].includes(new URL(url).protocol)
-  } catch {
-    return false
-  }
-}, { error: 'an http(s):// URL' })
 
 const webhookSection = configSection(
   {

@@ -15,3 +15,12 @@ export const seconds = z.number({ error: 'a number of seconds > 0' }).positive({
 export const tablePatterns = z.array(nonEmptyText('a table pattern such as "films", "public.film_*" or "sales.*"'), {
   error: 'a list of table patterns such as ["films", "public.film_*"]',
 })
+
+/** An http:// or https:// URL (webhooks, the OpenLineage collector). */
+export const httpUrl = z.string({ error: 'an http(s):// URL' }).refine((url) => {
+  try {
+    return ['http:', 'https:'].includes(new URL(url).protocol)
+  } catch {
+    return false
+  }
+}, { error: 'an http(s):// URL' })

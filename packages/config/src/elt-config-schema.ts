@@ -5,6 +5,7 @@ import { alertsSection } from './alerts-section.ts'
 import { schedulesSection } from './schedules-section.ts'
 import { sourcesSection } from './sources-section.ts'
 import { stageSection } from './stage-section.ts'
+import { openLineageSection } from './openlineage-section.ts'
 import { timeZone } from './time-zone.ts'
 
 /**
@@ -73,6 +74,8 @@ const eltConfigSchemaBase = configSection(
     schedules: schedulesSection.default([]),
     /** Where `pnpm elt serve` reports incidents. */
     alerts: alertsSection.default([]),
+    /** Where each run sends OpenLineage events with column lineage (none when absent). */
+    openlineage: openLineageSection.optional(),
     /** `pnpm elt serve` settings. */
     serve: configSection(
       {

@@ -45,7 +45,7 @@ describe('parseConfig', () => {
       '  replicate.jbos: unknown key (did you mean "jobs"?)',
       '  targets["my target"].grant: unknown key (known keys: schema)',
       '  replicat: unknown key (did you mean "replicate"?)',
-      '  colour: unknown key (known keys: replicate, models, targets, defaultTarget, sources, stage, timezone, schedules, alerts, serve)',
+      '  colour: unknown key (known keys: replicate, models, targets, defaultTarget, sources, stage, timezone, schedules, alerts, openlineage, serve)',
     ])
   })
 
@@ -154,5 +154,21 @@ describe('parseConfig', () => {
     expect(config.schedules).toEqual([
       { name: 'nightly', cron: '0 2 * * *', timezone: 'America/Sao_Paulo', command: 'run', retries: 2, retryDelaySeconds: 60, retryBackoff: 'fixed', catchup: false },
     ])
+  })
+})
+
+describe('openlineage', () => {
+  it('takes a collector URL, with namespace and timeout defaults', () => {
+    const config = parseConfig({ openlineage: { url: 'http://marquez:5000/api/v1/lineage' } }, { dir: '/project', file })
+    expect(config.openlineage).toEqual({ url: 'http://marquez:5000/api/v1/lineage', namespace: 'elt', timeoutSeconds: 5 })
+    expect(parseConfig({}, { dir: '/project', file }).openlineage).toBeUndefined()
+  })
+
+  it.each([
+    [{ openlineage: { url: 'marquez:5000' } }, 'openlineage.url: expected an http(s):// URL, got "marquez:5000"'],
+    [{ openlineage: { url: 'http://m/api', timeoutSeconds: 0 } }, 'openlineage.timeoutSeconds: expected a number of seconds > 0, got 0'],
+    [{ openlineage: {} }, 'openlineage.url: expected an http(s):// URL, got nothing'],
+  ])('rejects %j naming the field', (value, line) => {
+    expect(problems(value).lines[1]).toBe(`  ${line}`)
   })
 })
