@@ -30,7 +30,7 @@ export const buildOptions: Record<string, OptionSpec> = {
 
 /** `--select`, `--exclude`, `--target`: shared by build, compile, ls (and test/run). */
 export const selectionOptions: Record<string, OptionSpec> = {
-  select: { type: 'string', short: 's', multiple: true, valueName: 'selector', description: "nodes to use, dbt syntax: name, +name, name+, 2+name+1, @name, tag:x, source:raw.films+, source:<configured source>[.<table>]+ (repeatable; spaces = union)" },
+  select: { type: 'string', short: 's', multiple: true, valueName: 'selector', description: "nodes to use, dbt syntax: name, +name, name+, 2+name+1, @name, tag:x, source:raw.films+, source:<configured source>[.<table>]+, column:raw.films.user_rating+ (repeatable; spaces = union)" },
   exclude: { type: 'string', multiple: true, valueName: 'selector', description: 'nodes to leave out (same syntax)' },
   target: { type: 'string', short: 't', valueName: 'name', description: 'target to build into: prod (analytics) or dev (analytics_<user>); see targets in elt.config.ts' },
 }

@@ -14,7 +14,7 @@ export const compileCommand: Command = {
     const { buildManifest, writeArtifact } = await import('@elt/runner')
     const { planModels } = await import('../tasks/build-task.ts')
     const plan = await planModels(context, parsed)
-    const manifest = buildManifest(plan.project, plan.graph, plan.compiled, plan.target, [], plan.sources)
+    const manifest = buildManifest(plan.project, plan.graph, plan.compiled, plan.target, [], plan.sources, plan.lineage)
     await writeArtifact(path.join(context.projectDir, 'target'), 'manifest.json', manifest)
     const models = plan.selected
       .filter((id) => plan.project.models.has(id))

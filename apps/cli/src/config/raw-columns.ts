@@ -7,16 +7,19 @@ import { sourceColumnsFrom, type RawColumnLists, type SourceColumns } from '@elt
 export const rawSchemaModule = 'packages/models/src/generated/raw-schema.ts'
 
 /**
- * The raw tables' column names from codegen's module (its `rawColumns` export), for column lineage;
- * undefined when the module is absent or older than the column lists.
+ * The raw tables' column names from codegen's module (its `rawColumns` export), for column lineage:
+ * the module codegen writes by default, else `generated/raw-schema.ts` next to the models project;
+ * undefined when there is none or it is older than the column lists.
  *
  * ```ts
- * (await rawColumnsOf('/repo'))?.('raw', 'films') // ['film_id', 'title', 'release_date', 'price', 'rating', 'user_rating']
+ * (await rawColumnsOf('/repo', '/repo/packages/models/src/index.ts'))?.('raw', 'films') // ['film_id', 'title', 'release_date', 'price', 'rating', 'user_rating']
  * ```
  */
-export async function rawColumnsOf(projectDir: string): Promise<SourceColumns | undefined> {
-  const file = path.resolve(projectDir, rawSchemaModule)
-  if (!(await access(file).then(() => true, () => false))) return undefined
+export async function rawColumnsOf(projectDir: string, modelsProject: string): Promise<SourceColumns | undefined> {
+  const candidates = [path.resolve(projectDir, rawSchemaModule), path.join(path.dirname(modelsProject), 'generated', 'raw-schema.ts')]
+  let file: string | undefined
+  for (const candidate of candidates) if (file === undefined && (await access(candidate).then(() => true, () => false))) file = candidate
+  if (file === undefined) return undefined
   const exports = (await importModule(file)) as { rawColumns?: RawColumnLists }
   return exports.rawColumns ? sourceColumnsFrom([exports.rawColumns]) : undefined
 }

@@ -45,7 +45,7 @@ export function resolveTarget(context: CommandContext, name?: string): BuildTarg
 export async function planModels(context: CommandContext, parsed: ParsedArgs): Promise<ProjectPlan> {
   const project = await loadProject(context.config.models.project)
   const target = resolveTarget(context, parsed.values.target as string | undefined)
-  const sourceColumns = await rawColumnsOf(context.projectDir)
+  const sourceColumns = await rawColumnsOf(context.projectDir, context.config.models.project)
   return planProject(project, target, { ...selectionFrom(context, parsed), ...(sourceColumns ? { sourceColumns } : {}) })
 }
 

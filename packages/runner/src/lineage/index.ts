@@ -17,3 +17,4 @@ export {
   type OpenLineageOptions,
 } from './openlineage-events.ts'
 export { postOpenLineageEvents, type PostOpenLineageOptions, type PostOpenLineageResult } from './post-openlineage.ts'
+export { diffLineage, type LineageManifest, type ModelLineageChange } from './lineage-diff.ts'
