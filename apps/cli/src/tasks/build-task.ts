@@ -15,6 +15,7 @@ import {
 import type { ParsedArgs } from '../command.ts'
 import { sourceLoadersOf } from '../config/source-loaders.ts'
 import { rawColumnsOf } from '../config/raw-columns.ts'
+import { emitOpenLineage } from './emit-openlineage.ts'
 import type { CommandContext } from '../context.ts'
 import { formatSeconds, renderTable } from '../output/format.ts'
 import { createProgress } from '../output/progress.ts'
@@ -97,7 +98,7 @@ export interface BuildTaskResult {
 /**
  * Builds the planned models into the destination under `runId` (the caller starts and finishes
  * the run in `_elt.runs`), showing one progress line per model, and writes target/manifest.json
- * and target/run_results.json. Reused by `build` and `run`.
+ * and target/run_results.json; sends OpenLineage events when `openlineage.url` is configured. Reused by `build` and `run`.
  */
 export async function buildTask(context: CommandContext, options: BuildTaskOptions, runId: string): Promise<BuildTaskResult> {
   const databases = await context.databases()
@@ -134,6 +135,7 @@ export async function buildTask(context: CommandContext, options: BuildTaskOptio
         progress.done(r.id, `${counter} ${label} ${(r.materialized ?? '').padEnd(11)} ${r.name}${detail}`)
       },
     })
+    await emitOpenLineage(context, outcome.manifest, outcome.results)
     const models = outcome.results.map((r) => ({
       name: r.name,
       materialized: r.materialized,
