@@ -234,6 +234,53 @@ describe("this repository's project, replicated, built and tested", () => {
     await shot(page, '09-project-film-ratings.png')
   })
 
+  it("clicking a column of film_ratings highlights its column lineage back to the source table", async () => {
+    const highlights = () => page.evaluate(() => window.__dashboard.columnHighlights)
+    const before = await highlights()
+    await page.click('#node-panel button[data-column="avg_actor_rating"]')
+    await page.waitForFunction((n) => window.__dashboard.columnHighlights > n, before)
+    const status = await page.textContent('#column-status')
+    expect(status).toContain('column film_ratings.avg_actor_rating:')
+    // the whole path: film_ratings ← int_actor_ratings ← stg_films ← raw.films ← public.films, and what uses it downstream
+    const path = await page.evaluate(async () => {
+      const response = await fetch('/api/columns/model.film_ratings/avg_actor_rating/lineage?direction=up')
+      return (await response.json()) as { columns: { node: string; column: string }[]; edges: { from: { node: string }; to: { node: string }; kind: string }[] }
+    })
+    expect(path.columns.map((c) => `${c.node}.${c.column}`)).toEqual([
+      'model.film_ratings.avg_actor_rating',
+      'model.int_actor_ratings.avg_user_rating',
+      'model.stg_films.user_rating',
+      'source.raw.films.user_rating',
+      'upstream.public.films.user_rating',
+    ])
+    expect(path.edges.map((e) => e.kind)).toEqual(['derived', 'derived', 'direct', 'direct'])
+    // the path's nodes come into view (the focused view shows one level), then the rows are drawn inside them
+    if (await page.$('#show-column-path')) {
+      const shown = await highlights()
+      await page.click('#show-column-path')
+      await page.waitForFunction((n) => window.__dashboard.columnHighlights > n, shown)
+    }
+    expect(await page.textContent('#column-status')).not.toContain('not in this view')
+    expect(await page.getAttribute('#node-panel tr.column-highlighted button', 'data-column')).toBe('avg_actor_rating')
+    expect(page.url()).toContain('column=avg_actor_rating')
+    // drawn: the highlighted row's fill inside film_ratings
+    const box = (await page.evaluate(() => window.__dashboard.canvas!.screenRect('model.film_ratings')))!
+    const colours = await page.evaluate(
+      ([x, y, w, h]) => {
+        const canvas = document.querySelector('canvas')!
+        const rect = canvas.getBoundingClientRect()
+        const ratio = canvas.width / rect.width
+        const data = canvas.getContext('2d')!.getImageData(Math.round((x! - rect.left) * ratio), Math.round((y! - rect.top) * ratio), Math.round(w! * ratio), Math.round(h! * ratio)).data
+        const found = new Set<string>()
+        for (let i = 0; i < data.length; i += 4) found.add('#' + [data[i], data[i + 1], data[i + 2]].map((v) => v!.toString(16).padStart(2, '0')).join(''))
+        return [...found]
+      },
+      [box.x, box.y + box.height, box.width, box.height * 2],
+    )
+    expect(colours).toContain('#bae6fd') // the clicked column's row
+    await shot(page, '16-project-column-lineage.png')
+  })
+
   it('lists its tests and draws its build as a timeline', async () => {
     await page.click('a[data-nav="tests"]')
     await page.waitForSelector('#tests-table tbody tr[data-test-id]')
@@ -341,6 +388,57 @@ describe('scale: 2,000 models and 5,000 edges', () => {
     expect(page.url()).toContain('select=5%2Bmodel_1000%2B5')
     Object.assign(measured, { focus200ApplyToDrawn: round(large.totalMs), focus200Nodes: large.nodes })
     await shot(page, '13-scale-focus-200.png')
+  })
+
+  it("highlights a column's full lineage on the whole graph (measured, not asserted)", async () => {
+    // model_1999's panel open over the whole graph: focus it, then show every node
+    await page.goto(url + '/?node=model.model_1999')
+    await waitForRenders(page, 1)
+    const all = await renders(page)
+    await page.click('#show-all')
+    await waitForRenders(page, all + 1)
+    await page.waitForSelector('#node-panel button[data-column="col_07"]')
+    const timings: number[] = []
+    let last: { columns: number; edges: number; fetchMs: number; totalMs: number } | undefined
+    for (const column of ['col_07', 'col_03', 'col_11', 'col_07']) {
+      const before = await page.evaluate(() => window.__dashboard.columnHighlights)
+      await page.click(`#node-panel button[data-column="${column}"]`)
+      await page.waitForFunction((n) => window.__dashboard.columnHighlights > n, before)
+      last = await page.evaluate(() => window.__dashboard.lastColumnHighlight!)
+      timings.push(last.totalMs)
+    }
+    expect(last!.columns).toBeGreaterThan(1)
+    expect(await page.textContent('#column-status')).toContain('column model_1999.col_07:')
+    Object.assign(measured, {
+      columnHighlightClickToDrawn: timings.map(round),
+      columnHighlightFetch: round(last!.fetchMs),
+      columnHighlightColumns: last!.columns,
+      columnHighlightEdges: last!.edges,
+    })
+    await shot(page, '16-scale-column-lineage.png')
+    // zoomed in on the clicked column: its rows inside the nodes
+    const box = (await page.evaluate(() => window.__dashboard.canvas!.screenRect('model.model_1999')))!
+    for (let i = 0; i < 6; i++) await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2), await page.mouse.wheel(0, -400)
+    await page.waitForTimeout(300)
+    await shot(page, '17-scale-column-lineage-zoomed.png')
+    // a raw column many models read: its impact reaches far downstream
+    await page.goto(url + '/?node=raw.table_05')
+    await waitForRenders(page, 1)
+    const whole = await renders(page)
+    await page.click('#show-all')
+    await waitForRenders(page, whole + 1)
+    const wide: number[] = []
+    let large: { columns: number; edges: number } | undefined
+    for (let i = 0; i < 3; i++) {
+      const before = await page.evaluate(() => window.__dashboard.columnHighlights)
+      await page.click('#node-panel button[data-column="id"]')
+      await page.waitForFunction((n) => window.__dashboard.columnHighlights > n, before)
+      const highlight = await page.evaluate(() => window.__dashboard.lastColumnHighlight!)
+      wide.push(highlight.totalMs)
+      large = highlight
+    }
+    Object.assign(measured, { columnHighlightLargeClickToDrawn: wide.map(round), columnHighlightLargeColumns: large!.columns, columnHighlightLargeEdges: large!.edges })
+    await shot(page, '18-scale-column-lineage-raw-impact.png')
   })
 
   it('searches on every keystroke', async () => {

@@ -57,6 +57,37 @@ const get = async (pathAndQuery: string) => {
   return { status: response.status, body: (await response.json()) as any }
 }
 
+describe('GET /api/columns/:node/:column/lineage', () => {
+  it('upstream: a column back to the source table it was replicated from, edge by edge', async () => {
+    const { status, body } = await get('/api/columns/model.film_ratings/rating_category/lineage?direction=up')
+    expect(status).toBe(200)
+    expect(body).toMatchObject({ node: 'model.film_ratings', column: 'rating_category', direction: 'up', depth: null })
+    expect(body.edges).toEqual([
+      { from: { node: 'model.stg_films', column: 'user_rating' }, to: { node: 'model.film_ratings', column: 'rating_category' }, kind: 'derived' },
+      { from: { node: 'source.raw.films', column: 'user_rating' }, to: { node: 'model.stg_films', column: 'user_rating' }, kind: 'direct' },
+      { from: { node: 'upstream.public.films', column: 'user_rating' }, to: { node: 'source.raw.films', column: 'user_rating' }, kind: 'direct' },
+    ])
+  })
+
+  it('downstream with a depth: the columns computed from it and the models it filters, one hop', async () => {
+    const { status, body } = await get('/api/columns/model.stg_film_actors/film_id/lineage?direction=down&depth=1')
+    expect(status).toBe(200)
+    const edges = body.edges.map((e: { to: { node: string; column: string | null }; kind: string }) => `${e.to.node}.${e.to.column ?? '*'} ${e.kind}`)
+    // film_ratings only joins and groups on it
+    expect(edges).toContain('model.film_ratings.* filter')
+    expect(edges.every((e: string) => !e.startsWith('model.film_ratings.film_id'))).toBe(true)
+  })
+
+  it('a bad direction or depth is 400, an unknown node or column 404', async () => {
+    expect((await get('/api/columns/model.film_ratings/title/lineage?direction=sideways')).status).toBe(400)
+    expect((await get('/api/columns/model.film_ratings/title/lineage?depth=0')).status).toBe(400)
+    expect((await get('/api/columns/model.nope/title/lineage')).status).toBe(404)
+    const missing = await get('/api/columns/model.film_ratings/nope/lineage')
+    expect(missing.status).toBe(404)
+    expect(missing.body.error).toContain('column "nope" of model.film_ratings')
+  })
+})
+
 describe('the dashboard over a replicated, built and tested project', () => {
   it('ran it', () => {
     expect(project.exitCodes.run).toBe(0)

@@ -23,5 +23,8 @@ describe('fuzzy search', () => {
     expect(search('staging')).toEqual([expect.objectContaining({ node: expect.objectContaining({ name: 'stg_films' }), matched: 'tag: staging' })])
     expect(search('rating_category')[0]).toMatchObject({ node: { name: 'film_ratings' }, matched: 'column: rating_category' })
     expect(search('actor_id').map((hit) => hit.node.name)).toEqual(['actor_filmography'])
+    // a column hit names the column; `<node>.<column>` finds it by its node
+    expect(search('rating_category')[0]).toMatchObject({ column: 'rating_category' })
+    expect(search('film_ratings.rating_cat')[0]).toMatchObject({ node: { name: 'film_ratings' }, matched: 'column: rating_category', column: 'rating_category' })
   })
 })

@@ -1,4 +1,4 @@
-import type { SourceLoader } from '@elt/runner'
+import type { ColumnDependency, FilterDependency, SourceLoader } from '@elt/runner'
 
 /**
  * What the dashboard shows, and the one small interface it reads it through.
@@ -13,6 +13,8 @@ export interface ColumnInfo {
   name: string
   type?: string
   description?: string
+  /** Column lineage: the parent columns this one is computed from (manifest `depends_on`; a raw column: its source column). */
+  dependsOn?: ColumnDependency[]
 }
 
 export interface LineageNode {
@@ -32,6 +34,8 @@ export interface LineageNode {
   parents: string[]
   /** A raw table and its `source` node: the configured source that loads it (`{ source: 'ticket_sales', kind: 'csv', from: 'source_db_init/ticket_sales.csv' }`). */
   loader?: SourceLoader
+  /** Column lineage: the parent columns that filter, join, group or order the rows (manifest `depends_on_columns`). */
+  columnFilters?: FilterDependency[]
 }
 
 export type TestSeverity = 'error' | 'warn'

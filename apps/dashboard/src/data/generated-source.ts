@@ -23,7 +23,8 @@ export interface GeneratedProjectOptions {
 /**
  * A deterministic synthetic project for scale work and demos (`pnpm dashboard --demo`):
  * by default 20 source tables → 20 raw tables → 2,000 models joined by 5,000 edges in all,
- * a test per model (plus relationships tests), and a few simulated runs on 4 workers.
+ * 20 columns per model with column lineage, a test per model (plus relationships tests), and a
+ * few simulated runs on 4 workers.
  *
  * ```ts
  * const source = generatedSource({ models: 2000, edges: 5000 })
@@ -104,6 +105,8 @@ function generateProject(options: GeneratedProjectOptions): GeneratedProject {
     edges++
   }
 
+  addColumnLineage(nodes, mulberry32((options.seed ?? 42) + 1))
+
   const tests: TestDefinition[] = []
   for (const [i, node] of models.entries()) {
     tests.push({ id: `unique_${node.name}_id`, type: 'unique', nodeId: node.id, column: 'id', severity: 'error', tags: node.tags, sql: `select "id" from "analytics"."${node.name}" where "id" is not null group by "id" having count(*) > 1` })
@@ -179,5 +182,32 @@ function mulberry32(seed: number): () => number {
     t = Math.imul(t ^ (t >>> 15), t | 1)
     t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
+  }
+}
+
+/**
+ * Column lineage for the generated project (its own random stream, so the rest stays as it was):
+ * a raw column is its source's; a model has 20 columns, `id` passed through from its first parent,
+ * each other column read from one or two columns of its parents (direct or derived); the `id` of
+ * every other parent joins.
+ */
+function addColumnLineage(nodes: LineageNode[], random: () => number): void {
+  const byId = new Map(nodes.map((node) => [node.id, node]))
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!
+  for (const node of nodes) {
+    if (node.kind === 'raw') node.columns = node.columns.map((column) => ({ ...column, dependsOn: [{ node: node.parents[0]!, column: column.name, kind: 'direct' }] }))
+    if (node.kind !== 'model') continue
+    const parents = node.parents.map((id) => byId.get(id)!).filter((parent) => parent.columns.length > 0)
+    const extra = Array.from({ length: 17 }, (_, i) => ({ name: `col_${String(i + 1).padStart(2, '0')}`, type: i % 3 === 0 ? 'numeric' : 'text' }))
+    node.columns = [...node.columns, ...extra].map((column, i) => {
+      if (i === 0) return { ...column, dependsOn: [{ node: parents[0]!.id, column: 'id', kind: 'direct' }] }
+      const count = random() < 0.7 ? 1 : 2
+      const dependsOn = Array.from({ length: count }, () => {
+        const parent = pick(parents)
+        return { node: parent.id, column: pick(parent.columns).name, kind: count === 1 && random() < 0.6 ? ('direct' as const) : ('derived' as const) }
+      })
+      return { ...column, dependsOn }
+    })
+    node.columnFilters = parents.slice(1).map((parent) => ({ node: parent.id, column: 'id', kind: 'filter', clause: 'join' }))
   }
 }

@@ -41,10 +41,13 @@ export function fromRunnerManifest(manifest: Manifest, extras: ManifestExtras): 
     // Where a raw table comes from: the manifest's loader (the configured source), else the load records.
     const loader = node.kind === 'source' ? node.loader : undefined
     const from = loader?.from ?? (qualified && node.kind === 'source' ? extras.loadedFrom.get(qualified) : undefined)
+    let columns = mergeColumns(qualified ? extras.columns.get(qualified) : undefined, node.columns)
     if (from) {
       const id = upstreamId(from)
-      if (!upstream.has(id)) upstream.set(id, { ...upstreamNode(id, from, loader), columns: extras.columns.get(qualified!) ?? [] })
+      if (!upstream.has(id)) upstream.set(id, { ...upstreamNode(id, from, loader), columns: columns.map(({ name, type }) => ({ name, ...(type ? { type } : {}) })) })
       parents.push(id)
+      // a raw column is its source column, loaded as it is
+      columns = columns.map((column) => ({ ...column, dependsOn: [{ node: id, column: column.name, kind: 'direct' }] }))
     }
     nodes.push({
       id: node.id,
@@ -54,11 +57,12 @@ export function fromRunnerManifest(manifest: Manifest, extras: ManifestExtras): 
       materialized: node.materialized ?? undefined,
       description: node.description ?? undefined,
       tags: [...node.tags],
-      columns: mergeColumns(qualified ? extras.columns.get(qualified) : undefined, node.columns),
+      columns,
       filePath: node.file ?? undefined,
       compiledSql: node.sql ?? undefined,
       parents,
       ...(loader ? { loader: { ...loader } } : {}),
+      ...(node.depends_on_columns ? { columnFilters: node.depends_on_columns } : {}),
     })
   }
   const recorded = new Map(extras.recordedTests.map((test) => [test.id, test]))
@@ -99,9 +103,11 @@ function attachCustomTest(test: TestDefinition, nodes: ManifestNode[]): void {
   if (match) test.nodeId = match.id
 }
 
+/** The catalog's columns in table order (else the manifest's), with the manifest's descriptions and column lineage. */
 function mergeColumns(catalog: ColumnInfo[] | undefined, declared: ManifestNode['columns']): ColumnInfo[] {
-  const columns: ColumnInfo[] = (catalog ?? []).map((column) => ({ ...column, description: declared[column.name]?.description ?? column.description }))
-  for (const [name, spec] of Object.entries(declared)) if (!columns.some((c) => c.name === name)) columns.push({ name, description: spec.description })
+  const lineage = (name: string) => (declared[name]?.depends_on ? { dependsOn: declared[name].depends_on } : {})
+  const columns: ColumnInfo[] = (catalog ?? []).map((column) => ({ ...column, description: declared[column.name]?.description ?? column.description, ...lineage(column.name) }))
+  for (const [name, spec] of Object.entries(declared)) if (!columns.some((c) => c.name === name)) columns.push({ name, description: spec.description, ...lineage(name) })
   return columns
 }
 

@@ -56,6 +56,7 @@ export async function startDashboardServer(options: DashboardServerOptions): Pro
     [/^\/api\/manifest$/, () => api.manifest()],
     [/^\/api\/lineage$/, (_m, q) => api.lineage(q.get('select') ?? '', q.get('exclude') ?? '')],
     [/^\/api\/nodes\/([^/]+)$/, (m) => api.node(decode(m[1]!))],
+    [/^\/api\/columns\/([^/]+)\/([^/]+)\/lineage$/, (m, q) => api.columnLineage(decode(m[1]!), decode(m[2]!), q.get('direction') ?? 'up', q.get('depth') ?? undefined)],
     [/^\/api\/tests$/, (_m, q) => api.tests(parseTestFilter(q))],
     [/^\/api\/tests\/([^/]+)$/, (m) => api.test(decode(m[1]!))],
     [/^\/api\/runs$/, (_m, q) => api.runs(Number(q.get('limit') ?? 50))],

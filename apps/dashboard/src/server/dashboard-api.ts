@@ -1,4 +1,5 @@
 import { describeError, EltError, ExitCode } from '@elt/core'
+import { ColumnGraph, columnPath, type ColumnPathEdge, type ColumnRef } from '@elt/runner'
 import type { DashboardSource, LineageNode, NodeRunInfo, RunSummary, TestFailureDetail } from '../data/dashboard-source.ts'
 import type { Layout } from '../lineage/layered-layout.ts'
 import { lineageGraph, type LineageGraph } from '../lineage/lineage-graph.ts'
@@ -19,6 +20,16 @@ export interface NodeDetail {
   history: NodeRunInfo[]
 }
 
+/** `GET /api/columns/:node/:column/lineage`: every column on the path and the edges between them (`to.column` null: the column filters that node). */
+export interface ColumnLineage {
+  node: string
+  column: string
+  direction: 'up' | 'down' | 'both'
+  depth: number | null
+  columns: ColumnRef[]
+  edges: ColumnPathEdge[]
+}
+
 export interface TestDetail {
   test: TestRow
   sql?: string
@@ -34,6 +45,7 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  */
 export class DashboardApi {
   private graph: LineageGraph | undefined
+  private columns: { version: string; graph: ColumnGraph } | undefined
   private readonly layouts = new Map<string, { ids: Set<string>; layout: Layout }>()
 
   constructor(
@@ -95,6 +107,26 @@ export class DashboardApi {
       lastRun: history[0],
       history,
     }
+  }
+
+  /**
+   * `GET /api/columns/:node/:column/lineage?direction=up|down|both&depth=n`: a column's lineage
+   * (default upstream, every hop), from the manifest's column lineage.
+   */
+  async columnLineage(node: string, column: string, direction: string, depth: string | undefined): Promise<ColumnLineage> {
+    if (direction !== 'up' && direction !== 'down' && direction !== 'both') throw new HttpError(400, `direction must be up, down or both, got "${direction}".`)
+    const hops = depth === undefined || depth === '' ? Infinity : Number(depth)
+    if (!(hops === Infinity || (Number.isInteger(hops) && hops >= 1))) throw new HttpError(400, `depth must be a whole number ≥ 1, got "${depth}".`)
+    const graph = await this.lineageGraph()
+    const found = graph.byId.get(node)
+    if (!found) throw notFound(`node "${node}" in the manifest`)
+    if (!found.columns.some((c) => c.name === column)) throw notFound(`column "${column}" of ${node}`)
+    if (this.columns?.version !== graph.manifest.version) {
+      const entries = graph.manifest.nodes.map((n) => ({ node: n.id, columns: n.columns.map((c): [string, typeof c.dependsOn] => [c.name, c.dependsOn]), filters: n.columnFilters ?? [] }))
+      this.columns = { version: graph.manifest.version, graph: new ColumnGraph(entries) }
+    }
+    const path = columnPath(this.columns.graph, { node, column }, direction, hops)
+    return { node, column, direction, depth: hops === Infinity ? null : hops, ...path }
   }
 
   /** `GET /api/tests?status=…&model=…&column=…&type=…&tag=…` */

@@ -1,6 +1,6 @@
 /** Typed fetches of the dashboard's own JSON API. */
 export type { LineageView, LineageViewNode, LineageViewEdge } from '../lineage/lineage-view.ts'
-export type { NodeDetail, TestDetail } from '../server/dashboard-api.ts'
+export type { ColumnLineage, NodeDetail, TestDetail } from '../server/dashboard-api.ts'
 export type { TestList, TestRow } from '../tests/test-overview.ts'
 export type { RunTimeline, TimelineStep } from '../runs/run-timeline.ts'
 export type { RunSummary, LineageNode, TestDefinition } from '../data/dashboard-source.ts'

@@ -4,12 +4,14 @@ export interface SearchHit {
   node: Pick<LineageNode, 'id' | 'name' | 'kind'>
   /** What matched: the name, `tag: x` or `column: y`. */
   matched: string
+  /** The column, when a column matched (choosing the hit highlights its lineage). */
+  column?: string
   score: number
 }
 
 interface Entry {
   node: SearchHit['node']
-  fields: { text: string; lower: string; label: string; weight: number }[]
+  fields: { text: string; lower: string; label: string; weight: number; column?: string; dotted?: boolean }[]
 }
 
 /**
@@ -27,18 +29,22 @@ export function searchIndex(nodes: readonly Omit<LineageNode, 'compiledSql'>[]):
     fields: [
       { text: node.name, lower: node.name.toLowerCase(), label: node.name, weight: 3 },
       ...node.tags.map((tag) => ({ text: tag, lower: tag.toLowerCase(), label: `tag: ${tag}`, weight: 2 })),
-      ...node.columns.map((column) => ({ text: column.name, lower: column.name.toLowerCase(), label: `column: ${column.name}`, weight: 1 })),
+      ...node.columns.map((column) => ({ text: column.name, lower: column.name.toLowerCase(), label: `column: ${column.name}`, weight: 1, column: column.name })),
+      // `film_ratings.title`: a column by its node (only for queries with a dot)
+      ...node.columns.map((column) => ({ text: `${node.name}.${column.name}`, lower: `${node.name}.${column.name}`.toLowerCase(), label: `column: ${column.name}`, weight: 3, column: column.name, dotted: true })),
     ],
   }))
   return (query, limit = 20) => {
     const q = query.trim().toLowerCase()
     if (!q) return []
+    const dotted = q.includes('.')
     const hits: SearchHit[] = []
     for (const entry of entries) {
       let best: SearchHit | undefined
       for (const field of entry.fields) {
+        if (field.dotted && !dotted) continue
         const score = fuzzyScore(q, field.lower)
-        if (score > 0 && (!best || score * field.weight > best.score)) best = { node: entry.node, matched: field.label, score: score * field.weight }
+        if (score > 0 && (!best || score * field.weight > best.score)) best = { node: entry.node, matched: field.label, ...(field.column ? { column: field.column } : {}), score: score * field.weight }
       }
       if (best) hits.push(best)
     }

@@ -1,4 +1,4 @@
-import type { LineageView, LineageViewNode } from './api-client.ts'
+import type { ColumnLineage, LineageView, LineageViewNode } from './api-client.ts'
 import { colourOf, testStatusColour, type ColourMode } from './colours.ts'
 
 /**
@@ -26,6 +26,9 @@ export class GraphCanvas {
   private settle: ReturnType<typeof setTimeout> | undefined
   /** Set while the next view loads: the old one is not redrawn (a whole-graph frame costs ~60 ms). */
   private frozen = false
+  /** A highlighted column's lineage: per node on it (in the view), its columns on the path in table order. */
+  private columnPath: { path: ColumnLineage; rows: Map<string, string[]> } | undefined
+  private columnOrder: (node: string, column: string) => number = () => 0
 
   constructor(
     private readonly container: HTMLElement,
@@ -47,6 +50,42 @@ export class GraphCanvas {
     this.fit()
     this.onDrawn = whenDrawn
     this.requestDraw()
+  }
+
+  /** How a node orders its columns (the manifest's order), for the rows drawn inside it. */
+  setColumnOrder(order: (node: string, column: string) => number): void {
+    this.columnOrder = order
+  }
+
+  /**
+   * Highlights a column's lineage: its columns drawn inside the nodes on the path (in this view),
+   * edges between them (`direct` solid, `derived` dashed, `filter` dotted to the node it filters).
+   * Returns the ids of the path's nodes this view shows; `whenDrawn` runs after the frame.
+   */
+  setColumnPath(path: ColumnLineage | undefined, whenDrawn?: () => void): Set<string> {
+    const shown = new Set<string>()
+    if (!path) {
+      this.columnPath = undefined
+      this.requestDraw()
+      return shown
+    }
+    const rows = new Map<string, string[]>()
+    for (const { node, column } of path.columns) {
+      if (!this.byId.has(node)) continue
+      shown.add(node)
+      const list = rows.get(node)
+      if (list) list.push(column)
+      else rows.set(node, [column])
+    }
+    for (const edge of path.edges) if (edge.to.column === null && this.byId.has(edge.to.node)) shown.add(edge.to.node)
+    for (const [node, list] of rows) list.sort((a, b) => this.columnOrder(node, a) - this.columnOrder(node, b))
+    this.columnPath = { path, rows }
+    if (whenDrawn) {
+      const previous = this.onDrawn
+      this.onDrawn = () => (previous?.(), whenDrawn())
+    }
+    this.requestDraw()
+    return shown
   }
 
   setColourMode(mode: ColourMode): void {
@@ -231,11 +270,89 @@ export class GraphCanvas {
         ctx.strokeStyle = '#111827'
         ctx.strokeRect(node.x, node.y, w, h)
       }
+      if (this.columnPath) this.drawColumnPath(ctx, false)
       return
     }
     ctx.font = '600 13px system-ui, sans-serif'
     ctx.textBaseline = 'middle'
     for (const node of nodes) this.drawNode(ctx, node, w, h)
+    if (this.columnPath) this.drawColumnPath(ctx, true)
+  }
+
+  /** Where a column's row sits inside its node (drawn below the node's title), in world coordinates. */
+  private rowY(node: LineageViewNode, index: number): number {
+    return node.y + this.view!.nodeHeight + 4 + index * columnRow + columnRow / 2
+  }
+
+  /**
+   * The highlighted column lineage on top of the graph. Zoomed in: each node on the path grows a
+   * list of its path columns, and edges join the rows; zoomed out: node to node, same dash styles.
+   */
+  private drawColumnPath(ctx: CanvasRenderingContext2D, detailed: boolean): void {
+    const { path, rows } = this.columnPath!
+    const { nodeWidth: w, nodeHeight: h } = this.view!
+    const px = 1 / this.scale
+    const anchor = (node: string, column: string | null, side: 'in' | 'out'): [number, number] | undefined => {
+      const n = this.byId.get(node)
+      if (!n) return undefined
+      const x = side === 'out' ? n.x + w : n.x
+      if (!detailed || column === null) return [x, n.y + h / 2]
+      const index = rows.get(node)?.indexOf(column) ?? -1
+      return index === -1 ? [x, n.y + h / 2] : [x, this.rowY(n, index)]
+    }
+    const styles = {
+      direct: { colour: '#0284c7', dash: [] as number[] },
+      derived: { colour: '#ea580c', dash: [7, 4] },
+      filter: { colour: '#64748b', dash: [2, 3] },
+    }
+    for (const kind of ['filter', 'derived', 'direct'] as const) {
+      const line = new Path2D()
+      for (const edge of path.edges) {
+        if (edge.kind !== kind) continue
+        const from = anchor(edge.from.node, edge.from.column, 'out')
+        const to = anchor(edge.to.node, edge.to.column, 'in')
+        if (!from || !to) continue
+        line.moveTo(from[0], from[1])
+        const bend = Math.max(30, Math.abs(to[0] - from[0]) / 2)
+        if (to[0] > from[0]) line.bezierCurveTo(from[0] + bend, from[1], to[0] - bend, to[1], to[0], to[1])
+        else line.bezierCurveTo(from[0] + 40, from[1], to[0] - 40, to[1], to[0], to[1])
+      }
+      const style = styles[kind]
+      ctx.strokeStyle = style.colour
+      ctx.lineWidth = detailed ? Math.max(1.5, 2 * px) : 2 * px
+      ctx.setLineDash(style.dash.map((d) => d * Math.max(1, detailed ? 1 : px)))
+      ctx.stroke(line)
+    }
+    ctx.setLineDash([])
+    const root = `${path.node}\u0000${path.column}`
+    for (const [id, columns] of rows) {
+      const node = this.byId.get(id)!
+      ctx.lineWidth = detailed ? 2.5 : 3 * px
+      ctx.strokeStyle = '#0284c7'
+      if (!detailed) {
+        ctx.strokeRect(node.x, node.y, w, h)
+        continue
+      }
+      const height = columns.length * columnRow + 8
+      ctx.beginPath()
+      ctx.roundRect(node.x, node.y, w, h + height, 6)
+      ctx.stroke()
+      ctx.fillStyle = '#f0f9ff'
+      ctx.fillRect(node.x + 1, node.y + h, w - 2, height - 1)
+      ctx.font = '12px ui-monospace, monospace'
+      ctx.textBaseline = 'middle'
+      columns.forEach((column, i) => {
+        const y = this.rowY(node, i)
+        const isRoot = `${id}\u0000${column}` === root
+        if (isRoot) {
+          ctx.fillStyle = '#bae6fd'
+          ctx.fillRect(node.x + 2, y - columnRow / 2, w - 4, columnRow)
+        }
+        ctx.fillStyle = '#0c4a6e'
+        ctx.fillText(truncate(ctx, column, w - 20), node.x + 10, y)
+      })
+      ctx.font = '600 13px system-ui, sans-serif'
+    }
   }
 
   private drawEdges(ctx: CanvasRenderingContext2D, detailed: boolean, left: number, top: number, right: number, bottom: number): void {
@@ -282,7 +399,8 @@ export class GraphCanvas {
   private drawNode(ctx: CanvasRenderingContext2D, node: LineageViewNode, w: number, h: number): void {
     const colour = colourOf(this.colourMode, node)
     const selected = node.id === this.selected
-    const dimmed = this.selected !== undefined && !selected && !this.neighbours.has(node.id)
+    const onPath = this.columnPath?.rows.has(node.id) ?? false
+    const dimmed = this.columnPath ? !onPath && !selected : this.selected !== undefined && !selected && !this.neighbours.has(node.id)
     ctx.globalAlpha = dimmed ? 0.55 : 1
     ctx.beginPath()
     ctx.roundRect(node.x, node.y, w, h, 6)
@@ -313,6 +431,9 @@ export class GraphCanvas {
     ctx.globalAlpha = 1
   }
 }
+
+/** Height of one column's row inside a node on a highlighted column path. */
+const columnRow = 16
 
 const truncateCache = new Map<string, string>()
 

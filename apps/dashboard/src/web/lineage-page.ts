@@ -1,4 +1,4 @@
-import { getJson, type LineageNode, type LineageView } from './api-client.ts'
+import { getJson, type ColumnLineage, type LineageNode, type LineageView } from './api-client.ts'
 import { legend, palettes, type ColourMode } from './colours.ts'
 import { h } from './dom.ts'
 import { searchIndex, type SearchHit } from './fuzzy-search.ts'
@@ -14,6 +14,8 @@ interface LineageState {
   colour: ColourMode
   /** The node whose panel is open and whose neighbourhood the depth controls widen. */
   node?: string
+  /** The column whose lineage is highlighted (`<node id>` + column). */
+  column?: { node: string; column: string }
   up: number
   down: number
 }
@@ -30,6 +32,7 @@ export async function lineagePage(root: HTMLElement): Promise<void> {
     exclude: params.get('exclude') ?? '',
     colour: colour === 'run' || colour === 'test' ? colour : 'kind',
     node: params.get('node') ?? undefined,
+    column: params.get('node') && params.get('column') ? { node: params.get('node')!, column: params.get('column')! } : undefined,
     up: 1,
     down: 1,
   }
@@ -47,6 +50,7 @@ export async function lineagePage(root: HTMLElement): Promise<void> {
   const downLabel = h('span', { id: 'depth-down' }, String(state.down))
   const colourSelect = h('select', { id: 'colour-mode', 'aria-label': 'Colour by' }, ...(Object.keys(palettes) as ColourMode[]).map((mode) => h('option', { value: mode, selected: mode === state.colour }, `Colour: ${palettes[mode].label}`)))
   const status = h('div', { class: 'status-line', id: 'lineage-status' })
+  const columnStatus = h('div', { class: 'status-line column-status', id: 'column-status', hidden: true })
   const legendHost = h('div', { class: 'legend-host' }, legend(state.colour))
   const canvasHost = h('div', { class: 'canvas-host' })
   const panel = h('aside', { class: 'panel', id: 'node-panel', hidden: true })
@@ -78,6 +82,7 @@ export async function lineagePage(root: HTMLElement): Promise<void> {
         h('button', { type: 'button', id: 'show-all', onclick: () => showAll() }, 'All nodes'),
       ),
       status,
+      columnStatus,
       h('div', { class: 'graph-area' }, canvasHost, panel),
       legendHost,
     ),
@@ -97,6 +102,7 @@ export async function lineagePage(root: HTMLElement): Promise<void> {
   const search = searchIndex(manifest.nodes)
   let interactionStart = 0
   const canvas = new GraphCanvas(canvasHost, (node) => focus(node.id))
+  canvas.setColumnOrder((node, column) => byId.get(node)?.columns.findIndex((c) => c.name === column) ?? 0)
 
   /** `push`: a new selection, so Back returns to the previous one; otherwise the entry is updated in place. */
   function writeUrl(push = false): void {
@@ -105,6 +111,7 @@ export async function lineagePage(root: HTMLElement): Promise<void> {
     if (state.exclude) query.set('exclude', state.exclude)
     if (state.colour !== 'kind') query.set('color', state.colour)
     if (state.node) query.set('node', state.node)
+    if (state.column && state.column.node === state.node) query.set('column', state.column.column)
     const target = query.size > 0 ? `/?${query}` : '/'
     if (push && target !== location.pathname + location.search) history.pushState(null, '', target)
     else history.replaceState(null, '', target)
@@ -135,6 +142,59 @@ export async function lineagePage(root: HTMLElement): Promise<void> {
     })
     const shown = view.nodes.length === view.total ? `all ${view.total} nodes` : `${view.nodes.length} of ${view.total} nodes`
     status.textContent = `${shown}, ${view.edges.length} edges${state.select ? ` · select: ${state.select}` : ''}${state.exclude ? ` · exclude: ${state.exclude}` : ''}`
+    if (state.column) void highlightColumn(state.column.node, state.column.column)
+  }
+
+  /**
+   * Highlights a column's lineage (both ways, every hop) on the graph: the API gives its columns and
+   * edges, the canvas draws them inside the nodes on the path. Timed from the click to the frame.
+   */
+  async function highlightColumn(node: string, column: string, started = performance.now()): Promise<void> {
+    state.column = { node, column }
+    writeUrl()
+    let path: ColumnLineage
+    try {
+      path = await getJson<ColumnLineage>(`/api/columns/${encodeURIComponent(node)}/${encodeURIComponent(column)}/lineage`, { direction: 'both' })
+    } catch (error) {
+      status.textContent = (error as Error).message
+      status.className = 'status-line error'
+      return
+    }
+    if (state.column?.node !== node || state.column.column !== column) return
+    const fetched = performance.now()
+    const inView = canvas.setColumnPath(path, () => {
+      metrics.lastColumnHighlight = { node, column, columns: path.columns.length, edges: path.edges.length, fetchMs: fetched - started, totalMs: performance.now() - started }
+      metrics.columnHighlights++
+      document.body.dataset.columnHighlights = String(metrics.columnHighlights)
+    })
+    const onPath = new Set(path.columns.map((c) => c.node))
+    const missing = [...onPath].filter((id) => !inView.has(id))
+    columnStatus.replaceChildren(
+      `column ${byId.get(node)?.name ?? node}.${column}: ${path.columns.length} columns on ${onPath.size} nodes`,
+      missing.length ? ` (${missing.length} not in this view) ` : ' ',
+      missing.length ? h('button', { type: 'button', id: 'show-column-path', onclick: () => showPath(onPath) }, 'Show the whole path') : '',
+      h('button', { type: 'button', id: 'clear-column', onclick: () => clearColumn() }, 'Clear'),
+      h('span', { class: 'legend-line direct' }, 'direct'),
+      h('span', { class: 'legend-line derived' }, 'derived'),
+      h('span', { class: 'legend-line filter' }, 'filter'),
+    )
+    columnStatus.hidden = false
+    if (state.node === node) void renderNodePanel(panel, node, panelActions, column)
+  }
+
+  function showPath(nodes: Set<string>): void {
+    interactionStart = performance.now()
+    state.select = [...nodes].map((id) => term(byId.get(id)!)).join(' ')
+    syncInputs()
+    void load()
+  }
+
+  function clearColumn(): void {
+    state.column = undefined
+    canvas.setColumnPath(undefined)
+    columnStatus.hidden = true
+    writeUrl()
+    if (state.node) void renderNodePanel(panel, state.node, panelActions)
   }
 
   function openPanel(): void {
@@ -142,8 +202,10 @@ export async function lineagePage(root: HTMLElement): Promise<void> {
       panel.hidden = true
       return
     }
-    void renderNodePanel(panel, state.node, { focus, close })
+    void renderNodePanel(panel, state.node, panelActions, state.column?.node === state.node ? state.column.column : undefined)
   }
+
+  const panelActions = { focus, close, column: (node: string, column: string) => void highlightColumn(node, column) }
 
   function focus(id: string): void {
     interactionStart = performance.now()
@@ -155,6 +217,11 @@ export async function lineagePage(root: HTMLElement): Promise<void> {
       state.down = 1
     }
     state.node = id
+    if (state.column && state.column.node !== id) {
+      state.column = undefined
+      canvas.setColumnPath(undefined)
+      columnStatus.hidden = true
+    }
     state.select = `${state.up}+${term(node)}+${state.down}`
     syncInputs()
     openPanel()
@@ -236,9 +303,10 @@ export async function lineagePage(root: HTMLElement): Promise<void> {
     results.hidden = hits.length === 0
   }
   const choose = (hit: SearchHit) => {
-    searchInput.value = hit.node.name
+    searchInput.value = hit.column ? `${hit.node.name}.${hit.column}` : hit.node.name
     hits = []
     renderHits()
+    if (hit.column) state.column = { node: hit.node.id, column: hit.column }
     focus(hit.node.id)
   }
   searchInput.addEventListener('input', () => {

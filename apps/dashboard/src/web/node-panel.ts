@@ -3,10 +3,16 @@ import { append, h, formatSeconds, formatTime, statusChip, svg } from './dom.ts'
 import { palettes } from './colours.ts'
 
 /**
- * The side panel of one node: what it is, its columns and their tests with the last result,
+ * The side panel of one node: what it is, its columns (click one: its column lineage is highlighted
+ * on the graph) and their tests with the last result,
  * its last build, a chart of its recent builds, where its Kysely module lives and its compiled SQL.
  */
-export async function renderNodePanel(panel: HTMLElement, id: string, actions: { focus(id: string): void; close(): void }): Promise<void> {
+export async function renderNodePanel(
+  panel: HTMLElement,
+  id: string,
+  actions: { focus(id: string): void; close(): void; column(node: string, column: string): void },
+  highlighted?: string,
+): Promise<void> {
   panel.replaceChildren(h('p', { class: 'muted' }, 'Loading…'))
   panel.hidden = false
   let detail: NodeDetail
@@ -67,7 +73,17 @@ export async function renderNodePanel(panel: HTMLElement, id: string, actions: {
         'tbody',
         {},
         ...node.columns.map((column) =>
-          h('tr', {}, h('td', { title: column.description ?? '' }, column.name), h('td', { class: 'muted' }, column.type ?? ''), h('td', {}, ...testChips(testsByColumn.get(column.name)))),
+          h(
+            'tr',
+            { class: column.name === highlighted ? 'column-highlighted' : undefined },
+            h(
+              'td',
+              { title: column.description ?? '' },
+              h('button', { type: 'button', class: 'column-link', 'data-column': column.name, title: 'Highlight its column lineage', onclick: () => actions.column(node.id, column.name) }, column.name),
+            ),
+            h('td', { class: 'muted' }, column.type ?? ''),
+            h('td', {}, ...testChips(testsByColumn.get(column.name))),
+          ),
         ),
       ),
     ),

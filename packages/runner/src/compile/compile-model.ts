@@ -1,4 +1,4 @@
-import { CommonTableExpressionNameNode, CommonTableExpressionNode, type OperationNode, type RootOperationNode } from 'kysely'
+import { CommonTableExpressionNameNode, CommonTableExpressionNode, type OperationNode, type RootOperationNode, type SelectQueryNode } from 'kysely'
 import type { ModelRelation } from '../define/relation.ts'
 import { compileSelect } from './compile-select.ts'
 import type { TableTarget } from './resolve-tables-transformer.ts'
@@ -20,6 +20,8 @@ export interface CompiledModelQuery {
   sql: string
   /** The resolved tree (kept to inline ephemeral models into their dependents). */
   tree: RootOperationNode
+  /** The model's own query tree, for column lineage. */
+  query: SelectQueryNode
 }
 
 /**

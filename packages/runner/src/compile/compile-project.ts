@@ -1,4 +1,4 @@
-import type { OperationNode } from 'kysely'
+import type { OperationNode, SelectQueryNode } from 'kysely'
 import { EltError, ExitCode, stateSchema } from '@elt/core'
 import type { Project } from '../define/project.ts'
 import { topologicalOrder, type ModelGraph } from '../graph/build-graph.ts'
@@ -18,6 +18,8 @@ export interface CompiledNode {
   relation: { schema: string; name: string }
   /** Compiled SQL of a model's select; undefined for sources. */
   sql?: string
+  /** A model's own query tree (before its tables are resolved), which column lineage walks. */
+  query?: SelectQueryNode
 }
 
 /** Every node of the project with its compiled SQL for one target. */
@@ -60,9 +62,9 @@ export function compileProject(project: Project, graph: ModelGraph, target: Buil
   for (const id of topologicalOrder(graph)) {
     const model = project.models.get(id)
     if (!model) continue
-    const { sql, tree } = compileModel(model, { locate, ephemeralTrees })
+    const { sql, tree, query } = compileModel(model, { locate, ephemeralTrees })
     if (model.materialized === 'ephemeral') ephemeralTrees.set(id, tree)
-    compiled.set(id, { id, relation: { schema: target.schema, name: model.name }, sql })
+    compiled.set(id, { id, relation: { schema: target.schema, name: model.name }, sql, query })
   }
   return compiled
 }

@@ -42,6 +42,8 @@ export interface CompiledSelect {
   sql: string
   /** The resolved tree (kept to inline ephemeral models into their dependents). */
   tree: SelectQueryNode
+  /** The query's own tree as the user built it (declared `from` keys, no CTEs added): what column lineage walks. */
+  query: SelectQueryNode
 }
 
 /**
@@ -98,7 +100,7 @@ export function compileSelect(source: SelectSource): CompiledSelect {
     throw bindParameterError(subject, `${error instanceof Error ? error.message : String(error)}`)
   }
   if (compiled.parameters.length) throw bindParameterError(subject, `${compiled.parameters.length} value(s) left as bind parameters`)
-  return { sql: compiled.sql, tree }
+  return { sql: compiled.sql, tree, query: root }
 }
 
 function bindParameterError(subject: string, detail: string): EltError {

@@ -31,7 +31,7 @@ export interface ProjectPlan {
 export function planProject(project: Project, target: BuildTarget, selection: SelectOptions = {}): ProjectPlan {
   const graph = buildGraph(project)
   const compiled = compileProject(project, graph, target)
-  const lineage = computeLineage(project, graph, selection.sourceColumns)
+  const lineage = computeLineage(project, graph, selection.sourceColumns, (id) => compiled.get(id)?.query)
   const selected = selectNodes(graph, { ...selection, lineage })
   return { project, target, graph, compiled, selected, lineage, ...(selection.sources ? { sources: selection.sources } : {}) }
 }

@@ -19,12 +19,11 @@ export type SourceColumns = (schema: string, name: string) => readonly string[] 
  * // [{ node: 'source.raw.films', column: 'title', kind: 'direct' }]
  * ```
  */
-export function modelLineage(model: ModelRelation<any, any>, columnsOf: (id: string) => readonly string[] | undefined): ModelLineage {
+export function modelLineage(model: ModelRelation<any, any>, columnsOf: (id: string) => readonly string[] | undefined, query?: OperationNode): ModelLineage {
   const bases = new Map<string, LineageBase>()
   for (const [key, dep] of Object.entries(model.from as Record<string, { id: string }>)) bases.set(key, { node: dep.id, names: columnsOf(dep.id) })
   const visitor = new QueryLineageVisitor(model.id, bases)
-  const built = model.query(compileOnlyDb) as { toOperationNode(): OperationNode }
-  const tree = built.toOperationNode()
+  const tree = query ?? (model.query(compileOnlyDb) as { toOperationNode(): OperationNode }).toOperationNode()
   const columns = SelectQueryNode.is(tree) ? visitor.query(tree) : new Map()
   return { columns, filters: uniqueDependencies(visitor.filters) }
 }
@@ -32,7 +31,8 @@ export function modelLineage(model: ModelRelation<any, any>, columnsOf: (id: str
 /**
  * Column lineage of every model, in dependency order, so that each model's `select *` and
  * unqualified references see its parents' columns: a model's own output columns, a source's from
- * `sourceColumns` (codegen's lists).
+ * `sourceColumns` (codegen's lists). `queryOf` gives a model's tree already built by the compile
+ * step (`CompiledNode.query`), so the query is not built twice.
  *
  * ```ts
  * const lineage = computeLineage(project, graph, (schema, name) => rawColumns.tables[name])
@@ -40,7 +40,12 @@ export function modelLineage(model: ModelRelation<any, any>, columnsOf: (id: str
  * // [{ node: 'model.stg_films', column: 'title', kind: 'direct' }]
  * ```
  */
-export function computeLineage(project: Project, graph: ModelGraph, sourceColumns: SourceColumns = () => undefined): ProjectLineage {
+export function computeLineage(
+  project: Project,
+  graph: ModelGraph,
+  sourceColumns: SourceColumns = () => undefined,
+  queryOf: (id: string) => OperationNode | undefined = () => undefined,
+): ProjectLineage {
   const known = new Map<string, readonly string[]>()
   const sources = new Map<string, readonly string[]>()
   for (const source of project.sources.values()) {
@@ -54,7 +59,7 @@ export function computeLineage(project: Project, graph: ModelGraph, sourceColumn
   for (const id of topologicalOrder(graph)) {
     const model = project.models.get(id)
     if (!model) continue
-    const lineage = modelLineage(model, (dep) => known.get(dep))
+    const lineage = modelLineage(model, (dep) => known.get(dep), queryOf(id))
     models.set(id, lineage)
     if (!lineage.columns.has('*')) known.set(id, [...lineage.columns.keys()])
   }

@@ -78,49 +78,60 @@ export interface ColumnPathEdge {
 }
 
 /**
- * Every column on a column's lineage, both ways, as a flat set of edges (each visited once): what
- * the dashboard highlights. Linear in the edges it reaches, however many paths join.
+ * Every column on a column's lineage (inputs, uses, or both), up to `depth` hops, as a flat set of
+ * columns and edges, each visited once: what the dashboard highlights and the API returns. Linear
+ * in the edges it reaches, however many paths join.
  *
  * ```ts
- * columnPath(graph, { node: 'model.film_ratings', column: 'avg_actor_rating' }).edges.length // 6
+ * columnPath(graph, { node: 'model.film_ratings', column: 'avg_actor_rating' }, 'up').edges
+ * // [{ from: { node: 'model.int_actor_ratings', column: 'avg_user_rating' }, to: { node: 'model.film_ratings', … }, kind: 'derived' }, …]
  * ```
  */
-export function columnPath(graph: ColumnGraph, ref: ColumnRef, direction: 'up' | 'down' | 'both' = 'both'): { columns: ColumnRef[]; edges: ColumnPathEdge[] } {
-  const seen = new Set<string>()
-  const columns: ColumnRef[] = []
+export function columnPath(graph: ColumnGraph, ref: ColumnRef, direction: 'up' | 'down' | 'both' = 'both', depth = Infinity): { columns: ColumnRef[]; edges: ColumnPathEdge[] } {
+  const seen = new Set<string>([`${ref.node}\u0000${ref.column}`])
+  const columns: ColumnRef[] = [ref]
   const edges: ColumnPathEdge[] = []
-  const walk = (start: ColumnRef, way: 'up' | 'down') => {
-    const stack = [start]
-    const visited = new Set<string>()
-    while (stack.length) {
-      const current = stack.pop()!
-      const id = `${current.node}\u0000${current.column}`
-      if (visited.has(id)) continue
-      visited.add(id)
+  const walk = (way: 'up' | 'down') => {
+    const done = new Set<string>()
+    const add = (column: ColumnRef, next: ColumnRef[]) => {
+      const id = `${column.node}\u0000${column.column}`
       if (!seen.has(id)) {
         seen.add(id)
-        columns.push(current)
+        columns.push(column)
       }
-      if (way === 'up') {
-        for (const dep of graph.up(current.node, current.column)) {
-          if (dep.kind === 'opaque') continue
-          edges.push({ from: { node: dep.node, column: dep.column }, to: current, kind: dep.kind })
-          stack.push({ node: dep.node, column: dep.column })
-        }
-      } else {
-        for (const use of graph.down(current.node, current.column)) {
-          if (use.column === null) {
-            edges.push({ from: current, to: { node: use.node, column: null }, kind: 'filter' })
-            continue
+      if (!done.has(id)) next.push(column)
+    }
+    let frontier = [ref]
+    for (let hop = 0; hop < depth && frontier.length; hop++) {
+      const next: ColumnRef[] = []
+      for (const current of frontier) {
+        const id = `${current.node}\u0000${current.column}`
+        if (done.has(id)) continue
+        done.add(id)
+        if (way === 'up') {
+          for (const dep of graph.up(current.node, current.column)) {
+            if (dep.kind === 'opaque') continue
+            const from = { node: dep.node, column: dep.column }
+            edges.push({ from, to: current, kind: dep.kind })
+            add(from, next)
           }
-          edges.push({ from: current, to: { node: use.node, column: use.column }, kind: use.kind === 'filter' ? 'filter' : use.kind })
-          stack.push({ node: use.node, column: use.column })
+        } else {
+          for (const use of graph.down(current.node, current.column)) {
+            if (use.column === null) {
+              edges.push({ from: current, to: { node: use.node, column: null }, kind: 'filter' })
+              continue
+            }
+            const to = { node: use.node, column: use.column }
+            edges.push({ from: current, to, kind: use.kind === 'filter' ? 'filter' : use.kind })
+            add(to, next)
+          }
         }
       }
+      frontier = next
     }
   }
-  if (direction !== 'down') walk(ref, 'up')
-  if (direction !== 'up') walk(ref, 'down')
+  if (direction !== 'down') walk('up')
+  if (direction !== 'up') walk('down')
   return { columns, edges }
 }
 
