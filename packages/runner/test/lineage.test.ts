@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
-import { buildGraph, computeLineage, type ColumnDependency } from '../src/index.ts'
+import { buildGraph, computeLineage, planProject, type ColumnDependency } from '../src/index.ts'
 import { build } from './db-helpers.ts'
 import { lineageProject, lineageRawColumns, lineageRawDdl } from './fixtures/lineage-project.ts'
 
@@ -82,6 +82,29 @@ describe('column lineage, edge by edge', () => {
   it('without codegen columns, select * from a source is one unknown `*` column', () => {
     const unknown = computeLineage(project, buildGraph(project))
     expect(Object.fromEntries(unknown.models.get('model.stg_films')!.columns)).toEqual({ '*': [direct('source.raw.films', '*')] })
+  })
+})
+
+describe('column: selector', () => {
+  const select = (selector: string) =>
+    planProject(project, { name: 'prod', schema: 'analytics' }, { select: [selector], sourceColumns: (schema, name) => (schema === 'raw' ? lineageRawColumns[name] : undefined) }).selected
+
+  it('column:<col>+ adds the models a change to it affects: computed from it, or everything below a model it filters', () => {
+    // title: stg_films.title → film_facts.name, shout, title_ref → film_facts_copy (select *)
+    expect(select('column:raw.films.title+')).toEqual(['source.raw.films', 'model.stg_films', 'model.film_facts', 'model.film_facts_copy'])
+    // actor_name filters stg_actors (WHERE): every node below stg_actors, cast_stats included
+    expect(select('column:raw.actors.actor_name+')).toEqual(['source.raw.actors', 'model.stg_actors', 'model.cast_stats', 'model.film_facts', 'model.film_facts_copy'])
+    // one hop: only the models reading it directly
+    expect(select('column:raw.films.title+1')).toEqual(['source.raw.films', 'model.stg_films'])
+  })
+
+  it('without +, the node holding the column; +column: adds where its value comes from', () => {
+    expect(select('column:film_facts.grade')).toEqual(['model.film_facts'])
+    expect(select('+column:film_facts_copy.actor_count')).toEqual(['source.raw.actors', 'model.stg_actors', 'model.cast_stats', 'model.film_facts', 'model.film_facts_copy'])
+  })
+
+  it('an unknown column is a usage error naming the node\'s columns', () => {
+    expect(() => select('column:stg_films.nope+')).toThrow('model.stg_films has no column "nope".')
   })
 })
 
