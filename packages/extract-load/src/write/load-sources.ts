@@ -247,7 +247,10 @@ function chooseSources(options: LoadSourcesOptions): ChosenSource[] {
     out.push({ source, ...(only ? { only } : {}), named: include.length > 0 ? mine.map((s) => ({ text: s.text, pattern: tablePattern(s)! })) : [] })
   }
   if (out.length === 0) {
-    throw new EltError(`--select/--exclude leave no source to load.`, { hint: `Sources in the config: ${names.join(', ')}.`, exitCode: ExitCode.usage })
+    throw new EltError(names.length === 0 ? 'There is no source to load.' : '--select/--exclude leave no source to load.', {
+      hint: names.length === 0 ? 'Add a source under sources in elt.config.ts.' : `Sources in the config: ${names.join(', ')}.`,
+      exitCode: ExitCode.usage,
+    })
   }
   return out
 }
