@@ -1,9 +1,10 @@
 import type {} from '@elt/core/testing/global-setup' // declares inject('pgAdminUrl')
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { EltError } from '@elt/core'
+import { createTestDatabase } from '@elt/core/testing'
 import { csvReader, loadSources, postgresReader, type LoadSourcesOptions, type SourceToLoad } from '../src/index.ts'
 import { csvDir, type CsvDir } from './csv-helpers.ts'
-import { createPair, type Pair } from './helpers.ts'
+import { createPair, terminateSessions, type Pair } from './helpers.ts'
 
 let pair: Pair
 let files: CsvDir
@@ -120,6 +121,24 @@ describe('loadSources with CSV sources', () => {
     expect(await pair.destination.query(`select count(*)::int as n from raw.many`)).toEqual([{ n: 1250 }])
   })
 
+  it('retries a CSV table whose destination backend was terminated mid-COPY, reading the file again from its start', async () => {
+    const rows = 400_000
+    const file = await files.write('big.csv.gz', `id,label\n${Array.from({ length: rows }, (_, i) => `${i},label number ${i}`).join('\n')}\n`)
+    let killing: Promise<number> | undefined
+    const events: string[] = []
+    const summary = await load([csv('big', { path: file, table: 'big' })], {
+      jobs: 1,
+      onEvent: (e) => {
+        if (e.type === 'table-retried') events.push(`retried ${e.source} attempt ${e.attempt}`)
+        if (e.type === 'table-progress' && killing === undefined) killing = terminateSessions(pair.destination, 'elt-replicate-load', 'COPY')
+      },
+    })
+    expect(await killing).toBe(1)
+    expect(events).toEqual(['retried big.big attempt 1'])
+    expect(summary.tables).toEqual([expect.objectContaining({ target: 'raw.big', rows })])
+    expect(await pair.destination.query(`select count(*)::int as n, count(distinct id)::int as ids, max(id) as last from raw.big`)).toEqual([{ n: rows, ids: rows, last: rows - 1 }])
+  })
+
   it('widens an inferred column when a value after the inferred rows does not fit, and loads again', async () => {
     const file = await files.write('late.csv', 'id,amount\n1,10\n2,20\n3,30.5\n')
     const summary = await load([csv('late', { path: file, table: 'late', inferRows: 2 })])
@@ -173,5 +192,36 @@ describe('loadSources with several sources', () => {
     const none = await failure(load([postgres(), csv('only', { path: file, table: 'only' })], { select: ['source:postgres.nope'] }))
     expect(none.message).toBe('--select source:postgres.nope: source "postgres" has no such table.')
     expect(none.exitCode).toBe(2)
+  })
+})
+
+describe('loadSources row counts', () => {
+  it("fails a quarantined CSV table whose destination COPY loaded fewer rows than Node sent, and keeps the previous copy", async () => {
+    const destination = await createTestDatabase(inject('pgAdminUrl'), 'load_sources_count')
+    try {
+      const file = await files.write('counted.csv', 'id,skip_odd\n1,0\n2,0\nthree,0\n4,0\n')
+      const source = csv('counted', { path: file, table: 'counted', columns: { id: 'integer' }, onError: 'quarantine' })
+      const run = () => loadSources({ sources: [source], destination: { label: 'destination', url: destination.url }, jobs: 1, retry: { maxRetries: 0, delaySeconds: 0 } })
+      await run()
+      // A destination trigger (added to each new table with a skip_odd column, as the shadow table is) drops odd ids.
+      await destination.query(`
+        create function public.skip_odd() returns trigger language plpgsql as $$
+          begin if new.id % 2 = 1 then return null; end if; return new; end $$;
+        create function public.add_skip_odd() returns event_trigger language plpgsql as $$
+          declare r record;
+          begin
+            for r in select * from pg_event_trigger_ddl_commands() where command_tag = 'CREATE TABLE' loop
+              if exists (select 1 from pg_attribute where attrelid = r.objid and attname = 'skip_odd') then
+                execute format('create trigger skip_odd before insert on %s for each row execute function public.skip_odd()', r.object_identity);
+              end if;
+            end loop;
+          end $$;
+        create event trigger add_skip_odd on ddl_command_end when tag in ('CREATE TABLE') execute function public.add_skip_odd();`)
+      const error = await failure(run())
+      expect(error.message).toBe('Row count mismatch for counted.counted: 3 rows read from the source, 2 written to raw.counted.')
+      expect(await destination.query(`select id from raw.counted order by id`)).toEqual([{ id: 1 }, { id: 2 }, { id: 4 }])
+    } finally {
+      await destination.drop()
+    }
   })
 })

@@ -66,7 +66,7 @@ export const csvReader: SourceReader<CsvReaderConfig> = {
           }).catch((error: unknown) => {
             throw explainFileError(error, file) ?? error
           })
-          const tablePart: TablePart = { label: file, stream: part.stream, format: part.format, rowsSent: () => undefined }
+          const tablePart: TablePart = { label: file, stream: part.stream, format: part.format, rowsSent: part.rowsSent }
           opened.set(tablePart, part)
           yield tablePart
         }

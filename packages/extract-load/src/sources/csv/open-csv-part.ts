@@ -18,6 +18,8 @@ export interface CsvPart {
   format: CopyFormat
   /** Bytes of the file passed on so far (uncompressed, after the BOM). */
   bytes(): number
+  /** Rows sent, once the stream has ended, when Node counted them (the quarantine path); undefined when PostgreSQL parses the file. */
+  rowsSent(): number | undefined
   /** The failure in the file's terms (file, line, column: a {@link CsvInputError}), or `undefined` when it is not about the file (connection lost). */
   explain(error: unknown): Promise<CsvInputError | undefined>
 }
@@ -48,6 +50,7 @@ export async function openCsvPart(
     stream,
     format: quarantine ? { kind: 'text' } : csvCopyFormat(dialect),
     bytes: opened.bytes,
+    rowsSent: () => quarantine?.rows(),
     async explain(error) {
       if (error instanceof EndOfDataLine) return endOfDataError(file, error.offset)
       if (error instanceof CsvInputError) return error

@@ -16,6 +16,8 @@ export interface QuarantineStream {
   stream: Readable
   /** The file line of the `copyLine`-th row sent (1-based, as COPY's error CONTEXT counts), if known. */
   fileLine(copyLine: number): number | undefined
+  /** Good rows sent so far (all of them once the stream has ended): what COPY must report loading. */
+  rows(): number
 }
 
 /**
@@ -71,7 +73,12 @@ class LineMap {
  */
 export function quarantineCsvRows(input: Readable, options: QuarantineOptions): QuarantineStream {
   const lines = new LineMap()
-  return { stream: Readable.from(goodRows(input, options, lines), { objectMode: false }), fileLine: (row) => lines.lineOf(row) }
+  const counted = { rows: 0 }
+  return {
+    stream: Readable.from(goodRows(input, options, lines, counted), { objectMode: false }),
+    fileLine: (row) => lines.lineOf(row),
+    rows: () => counted.rows,
+  }
 }
 
 interface QuarantineOptions {
@@ -81,7 +88,7 @@ interface QuarantineOptions {
   onRejected: (row: RejectedCsvRow) => void | Promise<void>
 }
 
-async function* goodRows(input: Readable, { file, columns, dialect, onRejected }: QuarantineOptions, lines: LineMap): AsyncGenerator<string> {
+async function* goodRows(input: Readable, { file, columns, dialect, onRejected }: QuarantineOptions, lines: LineMap, counted: { rows: number }): AsyncGenerator<string> {
   const skipped: RejectedCsvRow[] = []
   let fatal: Error | undefined
   const parser = createCsvParser(dialect, {
@@ -136,6 +143,7 @@ async function* goodRows(input: Readable, { file, columns, dialect, onRejected }
       }
       batch += copyTextRow(values)
       lines.record(++sent, line)
+      counted.rows = sent
       if (batch.length >= batchChars) {
         yield batch
         batch = ''
