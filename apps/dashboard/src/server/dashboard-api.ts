@@ -86,6 +86,8 @@ export class DashboardApi {
       this.layouts.set(key, entry)
     }
     const [lastRuns, results] = await Promise.all([this.source.lastNodeRuns(), this.source.testResults(1)])
+    // once the page has its graph, index the column lineage so the first column click does not wait for it
+    if (this.columns?.version !== graph.manifest.version) setTimeout(() => this.columnGraph(graph), 0).unref()
     return lineageView(graph, entry.ids, entry.layout, lastRuns, worstTestStatus(graph, results))
   }
 
@@ -121,12 +123,17 @@ export class DashboardApi {
     const found = graph.byId.get(node)
     if (!found) throw notFound(`node "${node}" in the manifest`)
     if (!found.columns.some((c) => c.name === column)) throw notFound(`column "${column}" of ${node}`)
+    const path = columnPath(this.columnGraph(graph), { node, column }, direction, hops)
+    return { node, column, direction, depth: hops === Infinity ? null : hops, ...path }
+  }
+
+  /** The manifest's column lineage as a graph, built once per manifest version. */
+  private columnGraph(graph: LineageGraph): ColumnGraph {
     if (this.columns?.version !== graph.manifest.version) {
       const entries = graph.manifest.nodes.map((n) => ({ node: n.id, columns: n.columns.map((c): [string, typeof c.dependsOn] => [c.name, c.dependsOn]), filters: n.columnFilters ?? [] }))
       this.columns = { version: graph.manifest.version, graph: new ColumnGraph(entries) }
     }
-    const path = columnPath(this.columns.graph, { node, column }, direction, hops)
-    return { node, column, direction, depth: hops === Infinity ? null : hops, ...path }
+    return this.columns.graph
   }
 
   /** `GET /api/tests?status=…&model=…&column=…&type=…&tag=…` */

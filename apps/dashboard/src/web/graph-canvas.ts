@@ -270,13 +270,13 @@ export class GraphCanvas {
         ctx.strokeStyle = '#111827'
         ctx.strokeRect(node.x, node.y, w, h)
       }
-      if (this.columnPath) this.drawColumnPath(ctx, false)
+      if (this.columnPath) this.drawColumnPath(ctx, false, visible)
       return
     }
     ctx.font = '600 13px system-ui, sans-serif'
     ctx.textBaseline = 'middle'
     for (const node of nodes) this.drawNode(ctx, node, w, h)
-    if (this.columnPath) this.drawColumnPath(ctx, true)
+    if (this.columnPath) this.drawColumnPath(ctx, true, visible)
   }
 
   /** Where a column's row sits inside its node (drawn below the node's title), in world coordinates. */
@@ -288,7 +288,7 @@ export class GraphCanvas {
    * The highlighted column lineage on top of the graph. Zoomed in: each node on the path grows a
    * list of its path columns, and edges join the rows; zoomed out: node to node, same dash styles.
    */
-  private drawColumnPath(ctx: CanvasRenderingContext2D, detailed: boolean): void {
+  private drawColumnPath(ctx: CanvasRenderingContext2D, detailed: boolean, visible: (x: number, y: number) => boolean): void {
     const { path, rows } = this.columnPath!
     const { nodeWidth: w, nodeHeight: h } = this.view!
     const px = 1 / this.scale
@@ -313,9 +313,13 @@ export class GraphCanvas {
         const to = anchor(edge.to.node, edge.to.column, 'in')
         if (!from || !to) continue
         line.moveTo(from[0], from[1])
-        const bend = Math.max(30, Math.abs(to[0] - from[0]) / 2)
-        if (to[0] > from[0]) line.bezierCurveTo(from[0] + bend, from[1], to[0] - bend, to[1], to[0], to[1])
-        else line.bezierCurveTo(from[0] + 40, from[1], to[0] - 40, to[1], to[0], to[1])
+        // zoomed out: straight lines, as the graph's own edges (thousands stay cheap)
+        if (!detailed) line.lineTo(to[0], to[1])
+        else {
+          const bend = Math.max(30, Math.abs(to[0] - from[0]) / 2)
+          if (to[0] > from[0]) line.bezierCurveTo(from[0] + bend, from[1], to[0] - bend, to[1], to[0], to[1])
+          else line.bezierCurveTo(from[0] + 40, from[1], to[0] - 40, to[1], to[0], to[1])
+        }
       }
       const style = styles[kind]
       ctx.strokeStyle = style.colour
@@ -325,14 +329,21 @@ export class GraphCanvas {
     }
     ctx.setLineDash([])
     const root = `${path.node}\u0000${path.column}`
+    ctx.strokeStyle = '#0284c7'
+    if (!detailed) {
+      const outlines = new Path2D()
+      for (const id of rows.keys()) {
+        const node = this.byId.get(id)!
+        outlines.rect(node.x, node.y, w, h)
+      }
+      ctx.lineWidth = 3 * px
+      ctx.stroke(outlines)
+      return
+    }
     for (const [id, columns] of rows) {
       const node = this.byId.get(id)!
-      ctx.lineWidth = detailed ? 2.5 : 3 * px
-      ctx.strokeStyle = '#0284c7'
-      if (!detailed) {
-        ctx.strokeRect(node.x, node.y, w, h)
-        continue
-      }
+      if (!visible(node.x, node.y)) continue
+      ctx.lineWidth = 2.5
       const height = columns.length * columnRow + 8
       ctx.beginPath()
       ctx.roundRect(node.x, node.y, w, h + height, 6)
