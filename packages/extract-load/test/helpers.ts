@@ -112,3 +112,23 @@ export async function terminateSessions(db: TestDatabase, application: string, s
   )
   return rows.filter((r) => r.ok).length
 }
+
+/**
+ * A destination trigger that drops odd ids, added to each new table with a `skip_odd` column (as
+ * the writer's shadow table is): the destination's COPY then reports fewer rows than were sent.
+ */
+export async function dropOddRowsOnLoad(db: TestDatabase): Promise<void> {
+  await db.query(`
+    create function public.skip_odd() returns trigger language plpgsql as $$
+      begin if new.id % 2 = 1 then return null; end if; return new; end $$;
+    create function public.add_skip_odd() returns event_trigger language plpgsql as $$
+      declare r record;
+      begin
+        for r in select * from pg_event_trigger_ddl_commands() where command_tag = 'CREATE TABLE' loop
+          if exists (select 1 from pg_attribute where attrelid = r.objid and attname = 'skip_odd') then
+            execute format('create trigger skip_odd before insert on %s for each row execute function public.skip_odd()', r.object_identity);
+          end if;
+        end loop;
+      end $$;
+    create event trigger add_skip_odd on ddl_command_end when tag in ('CREATE TABLE') execute function public.add_skip_odd();`)
+}

@@ -4,7 +4,7 @@ import { EltError } from '@elt/core'
 import { createTestDatabase } from '@elt/core/testing'
 import { csvReader, loadSources, postgresReader, type LoadSourcesOptions, type SourceToLoad } from '../src/index.ts'
 import { csvDir, type CsvDir } from './csv-helpers.ts'
-import { createPair, terminateSessions, type Pair } from './helpers.ts'
+import { createPair, dropOddRowsOnLoad, terminateSessions, type Pair } from './helpers.ts'
 
 let pair: Pair
 let files: CsvDir
@@ -204,19 +204,7 @@ describe('loadSources row counts', () => {
       const run = () => loadSources({ sources: [source], destination: { label: 'destination', url: destination.url }, jobs: 1, retry: { maxRetries: 0, delaySeconds: 0 } })
       await run()
       // A destination trigger (added to each new table with a skip_odd column, as the shadow table is) drops odd ids.
-      await destination.query(`
-        create function public.skip_odd() returns trigger language plpgsql as $$
-          begin if new.id % 2 = 1 then return null; end if; return new; end $$;
-        create function public.add_skip_odd() returns event_trigger language plpgsql as $$
-          declare r record;
-          begin
-            for r in select * from pg_event_trigger_ddl_commands() where command_tag = 'CREATE TABLE' loop
-              if exists (select 1 from pg_attribute where attrelid = r.objid and attname = 'skip_odd') then
-                execute format('create trigger skip_odd before insert on %s for each row execute function public.skip_odd()', r.object_identity);
-              end if;
-            end loop;
-          end $$;
-        create event trigger add_skip_odd on ddl_command_end when tag in ('CREATE TABLE') execute function public.add_skip_odd();`)
+      await dropOddRowsOnLoad(destination)
       const error = await failure(run())
       expect(error.message).toBe('Row count mismatch for counted.counted: 3 rows read from the source, 2 written to raw.counted.')
       expect(await destination.query(`select id from raw.counted order by id`)).toEqual([{ id: 1 }, { id: 2 }, { id: 4 }])

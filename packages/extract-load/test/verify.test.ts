@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { EltError, connectClient, describeError } from '@elt/core'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import { contentHash } from '../src/verify/content-hash.ts'
-import { createPair, queryIn, replicatePair } from './helpers.ts'
+import { createPair, dropOddRowsOnLoad, queryIn, replicatePair } from './helpers.ts'
 
 let db: TestDatabase
 beforeAll(async () => {
@@ -41,21 +41,8 @@ describe('row counts', () => {
         insert into other select generate_series(1, 10);`)
       await replicatePair(pair, { jobs: 1 })
       await pair.source.query(`insert into counted select g, false from generate_series(1001, 1100) g`)
-      // A destination trigger (added to each new table with a skip_odd column, as the shadow table is)
-      // drops odd rows: the destination's COPY then reports fewer rows than the source's.
-      await pair.destination.query(`
-        create function public.skip_odd() returns trigger language plpgsql as $$
-          begin if new.id % 2 = 1 then return null; end if; return new; end $$;
-        create function public.add_skip_odd() returns event_trigger language plpgsql as $$
-          declare r record;
-          begin
-            for r in select * from pg_event_trigger_ddl_commands() where command_tag = 'CREATE TABLE' loop
-              if exists (select 1 from pg_attribute where attrelid = r.objid and attname = 'skip_odd') then
-                execute format('create trigger skip_odd before insert on %s for each row execute function public.skip_odd()', r.object_identity);
-              end if;
-            end loop;
-          end $$;
-        create event trigger add_skip_odd on ddl_command_end when tag in ('CREATE TABLE') execute function public.add_skip_odd();`)
+      // a destination trigger drops odd rows: the destination's COPY then reports fewer rows than the source's
+      await dropOddRowsOnLoad(pair.destination)
       const error = await replicatePair(pair, { jobs: 1 }).catch((e: unknown) => e)
       expect(error).toBeInstanceOf(EltError)
       expect(describeError(error)).toContain('Row count mismatch for public.counted: 1100 rows read from the source, 550 written to raw.counted')
