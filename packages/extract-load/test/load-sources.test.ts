@@ -139,6 +139,22 @@ describe('loadSources with CSV sources', () => {
     expect(await pair.destination.query(`select count(*)::int as n, count(distinct id)::int as ids, max(id) as last from raw.big`)).toEqual([{ n: rows, ids: rows, last: rows - 1 }])
   })
 
+  it('climbs the whole ladder in one load: quarantine after a bad declared value, then a late value widens an inferred column in the Node path', async () => {
+    const file = await files.write('ladder.csv', 'id,qty,price\n1,1,10\n2,x,20\n3,3,30.75\n')
+    const logged: string[] = []
+    const logger = { debug: () => {}, info: (m: string) => void logged.push(m), warn: (m: string) => void logged.push(m), error: () => {} }
+    const summary = await load([csv('ladder', { path: file, table: 'ladder', columns: { qty: 'integer' }, inferRows: 1, onError: 'quarantine' })], { logger })
+    expect(summary.tables).toEqual([expect.objectContaining({ target: 'raw.ladder', rows: 2, rejected: 1 })])
+    expect(logged).toEqual([
+      'ladder.ladder: bad rows: parsing in Node to quarantine them — loading it again',
+      'ladder.ladder: column "price": integer → numeric — loading it again',
+    ])
+    expect(await pair.destination.query(`select id, qty, price::text from raw.ladder order by id`)).toEqual([
+      { id: 1, qty: 1, price: '10' },
+      { id: 3, qty: 3, price: '30.75' },
+    ])
+  })
+
   it('widens an inferred column when a value after the inferred rows does not fit, and loads again', async () => {
     const file = await files.write('late.csv', 'id,amount\n1,10\n2,20\n3,30.5\n')
     const summary = await load([csv('late', { path: file, table: 'late', inferRows: 2 })])
