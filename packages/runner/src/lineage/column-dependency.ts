@@ -64,7 +64,14 @@ export function dependencyKey(dep: ColumnDependency | FilterDependency): string 
 
 /** `list` without repeats, in first-seen order. */
 export function uniqueDependencies<T extends ColumnDependency | FilterDependency>(list: readonly T[]): T[] {
-  const seen = new Map<string, T>()
-  for (const dep of list) if (!seen.has(dependencyKey(dep))) seen.set(dependencyKey(dep), dep)
-  return [...seen.values()]
+  if (list.length < 2) return [...list]
+  const seen = new Set<string>()
+  const unique: T[] = []
+  for (const dep of list) {
+    const key = dependencyKey(dep)
+    if (seen.has(key)) continue
+    seen.add(key)
+    unique.push(dep)
+  }
+  return unique
 }

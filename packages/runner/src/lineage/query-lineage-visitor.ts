@@ -34,6 +34,14 @@ interface OutputNames {
   first: boolean
 }
 
+/** Walk contexts, shared (the walk visits every node of every model: no allocation per node). */
+const derived: WalkContext = { direct: false }
+const under: Record<ColumnEdgeVia, WalkContext> = {
+  aggregate: { direct: false, via: 'aggregate' },
+  window: { direct: false, via: 'window' },
+  condition: { direct: false, via: 'condition' },
+}
+
 /** A SQL literal (`'Unrated'`, `0`, `4.5`, `true`, `null`, optionally `::type`): raw text that reads no column. */
 const literal = /^\s*(?:'(?:[^']|'')*'|[-+]?\d+(?:\.\d+)?(?:e[-+]?\d+)?|true|false|null)(?:\s*::\s*"?[a-z_][a-z0-9_ ]*"?(?:\(\d+(?:,\s*\d+)?\))?(?:\[\])?)?\s*$/i
 
@@ -133,8 +141,7 @@ export class QueryLineageVisitor {
   }
 
   #walk(node: OperationNode, scope: QueryScope, context: WalkContext, out: ColumnDependency[], outputs?: OutputNames): void {
-    const computed = { direct: false, ...(context.via ? { via: context.via } : {}) }
-    const under = (via: ColumnEdgeVia) => ({ direct: false, via })
+    const computed = context.via ? under[context.via] : derived
     switch (node.kind) {
       case 'ReferenceNode': {
         const ref = node as ReferenceNode
@@ -156,19 +163,19 @@ export class QueryLineageVisitor {
       }
       case 'AggregateFunctionNode': {
         const agg = node as AggregateFunctionNode
-        for (const item of agg.aggregated) this.#walk(item, scope, under('aggregate'), out)
-        this.#walkOrderBy(agg.orderBy, scope, under('aggregate'), out)
-        this.#walkOrderBy(agg.withinGroup, scope, under('aggregate'), out)
-        if (agg.filter) this.#walk(agg.filter.where, scope, under('condition'), out)
-        for (const item of agg.over?.partitionBy?.items ?? []) this.#walk(item.partitionBy, scope, under('window'), out)
-        this.#walkOrderBy(agg.over?.orderBy, scope, under('window'), out)
+        for (const item of agg.aggregated) this.#walk(item, scope, under.aggregate, out)
+        this.#walkOrderBy(agg.orderBy, scope, under.aggregate, out)
+        this.#walkOrderBy(agg.withinGroup, scope, under.aggregate, out)
+        if (agg.filter) this.#walk(agg.filter.where, scope, under.condition, out)
+        for (const item of agg.over?.partitionBy?.items ?? []) this.#walk(item.partitionBy, scope, under.window, out)
+        this.#walkOrderBy(agg.over?.orderBy, scope, under.window, out)
         return
       }
       case 'CaseNode': {
         const node_ = node as CaseNode
-        if (node_.value) this.#walk(node_.value, scope, under('condition'), out)
+        if (node_.value) this.#walk(node_.value, scope, under.condition, out)
         for (const when of node_.when ?? []) {
-          this.#walk(when.condition, scope, under('condition'), out)
+          this.#walk(when.condition, scope, under.condition, out)
           if (when.result) this.#walk(when.result, scope, computed, out)
         }
         if (node_.else) this.#walk(node_.else, scope, computed, out)
