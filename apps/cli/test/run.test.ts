@@ -9,10 +9,14 @@ import { emptyProject, runElt } from './replicate-helpers.ts'
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url))
 const seedFile = path.join(repo, 'source_db_init', 'init.sql')
-// The project's two sources, as in the repository's elt.config.ts: the source database and the CSV file.
+// The project's sources, as in the repository's elt.config.ts: the source database, the CSV file and the CCB export.
 const modelsConfig = `export default ${JSON.stringify({
   models: { project: path.join(repo, 'packages/models/src/index.ts') },
-  sources: { postgres: { kind: 'postgres' }, ticket_sales: { kind: 'csv', path: path.join(repo, 'source_db_init/ticket_sales.csv'), table: 'ticket_sales' } },
+  sources: {
+    postgres: { kind: 'postgres' },
+    ticket_sales: { kind: 'csv', path: path.join(repo, 'source_db_init/ticket_sales.csv'), table: 'ticket_sales' },
+    ccb: { kind: 'mongodb-export', path: path.join(repo, 'source_db_init/ccb_contratos.jsonl'), mapping: 'ccb_contracts', targetSchema: 'ccb' },
+  },
 })}\n`
 
 interface RunJson {

@@ -22,6 +22,8 @@ describe('elt extract / load / run --date', () => {
       sources: {
         postgres: { kind: 'postgres' },
         ticket_sales: { kind: 'csv', path: path.join(repo, 'source_db_init', 'ticket_sales.csv'), table: 'ticket_sales' },
+        // not staged: upserted after the day's tables (the ccb_carteira model reads it)
+        ccb: { kind: 'mongodb-export', path: path.join(repo, 'source_db_init', 'ccb_contratos.jsonl'), mapping: 'ccb_contracts', targetSchema: 'ccb' },
       },
       stage: { dir: 'stage', compression: 'gzip' },
       models: { project: path.join(repo, 'packages/models/src/index.ts') },

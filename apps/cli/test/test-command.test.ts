@@ -41,7 +41,12 @@ beforeAll(async () => {
   await source.query(await readFile(new URL('../../../source_db_init/init.sql', import.meta.url), 'utf8'))
   env = { SOURCE_DATABASE_URL: source.url, DESTINATION_DATABASE_URL: destination.url }
   const ticketSales = new URL('../../../source_db_init/ticket_sales.csv', import.meta.url).pathname
-  const sources = { postgres: { kind: 'postgres' }, ticket_sales: { kind: 'csv', path: ticketSales, table: 'ticket_sales' } }
+  const ccbExport = new URL('../../../source_db_init/ccb_contratos.jsonl', import.meta.url).pathname
+  const sources = {
+    postgres: { kind: 'postgres' },
+    ticket_sales: { kind: 'csv', path: ticketSales, table: 'ticket_sales' },
+    ccb: { kind: 'mongodb-export', path: ccbExport, mapping: 'ccb_contracts', targetSchema: 'ccb' },
+  }
   cwd = await emptyProject(`export default ${JSON.stringify({ models: { project: modelsProject }, sources })}\n`)
   expect((await runElt(['replicate'], env, cwd)).code).toBe(0)
   const build = await runElt(['build'], env, cwd)
@@ -136,6 +141,7 @@ describe('pnpm models test', () => {
   it('selects tests by test_type, by model (with its tests) and excludes', async () => {
     const relationships = await test('--json', '--select', 'test_type:relationships')
     expect(relationships.json!.tests.map((t) => t.id).sort()).toEqual([
+      'relationships_ccb_carteira_cpf__cpf__ccb_clientes',
       'relationships_film_sales_film_id__film_id__film_ratings',
       'relationships_stg_film_actors_actor_id__actor_id__stg_actors',
       'relationships_stg_film_actors_film_id__film_id__stg_films',
@@ -183,6 +189,7 @@ describe('pnpm models test', () => {
       relationships_stg_ticket_sales_film_id__film_id__stg_films: ['fail', expected!.sales_rows],
       relationships_stg_ticket_sales_user_id__user_id__stg_users: ['pass', 0],
       relationships_film_sales_film_id__film_id__film_ratings: ['pass', 0],
+      relationships_ccb_carteira_cpf__cpf__ccb_clientes: ['pass', 0],
     })
     expect(expected!.sales_rows).toBeGreaterThan(0)
     expect(expected!.cast_rows).toBe(8)
@@ -193,7 +200,7 @@ describe('pnpm models test', () => {
       `reproduce: select "t".* from "analytics"."stg_film_actors" as "t" where ("t"."film_id" is not null and not exists (select 1 as "one" from "analytics"."stg_films" as "p" where "p"."film_id" = "t"."film_id"))`,
     )
     expect(text.stdout).toContain(`8 failing row(s) kept in _elt_audit.test_failures (test_id = 'relationships_stg_film_actors_film_id__film_id__stg_films')`)
-    expect(text.stdout).toMatch(/Failed: 3 passed, 0 warned, 3 failed, 0 errored \(6 tests\)\./)
+    expect(text.stdout).toMatch(/Failed: 4 passed, 0 warned, 3 failed, 0 errored \(7 tests\)\./)
     const sample = await destination.query<{ row: { film_id: number } }>(
       `select "row" from _elt_audit.test_failures where test_id = 'relationships_stg_film_actors_film_id__film_id__stg_films' order by ordinal`,
     )

@@ -195,7 +195,8 @@ export function* generateCcbDocuments(options: { contracts: number; seed?: numbe
     const city = c.city
     const cep = `${city[2]}${digits(3)}${digits(3)}`
     const document: Ccb = {
-      _id: ObjectId.createFromTime(Math.floor(emissao / 1000) + n),
+      // the issue time, then the contract number: unique across the whole input, like a collection's _id
+      _id: ObjectId.createFromHexString(Math.floor(emissao / 1000).toString(16).padStart(8, '0') + n.toString(16).padStart(16, '0')),
       numero_ccb: `CCB-${new Date(emissao).getUTCFullYear()}-${String(n).padStart(6, '0')}`,
       data_emissao: new Date(emissao),
       atualizado_em: new Date(Math.max(emissao, Math.min(ccbReferenceDay, ccbReferenceDay - Math.floor(rand() * 60) * dayMs))),

@@ -135,7 +135,7 @@ export async function loadDocuments<Config>(options: LoadDocumentsOptions<Config
     for await (const document of source.reader.read(source.config, { since, baseDir: options.baseDir, signal: options.signal })) {
       const prepared = prepareDocument(mapping, document, batch.documents)
       batch.documents++
-      if (prepared.ok) for (const [table, lines] of prepared.lines) batch.lines.get(table)?.push(...lines) ?? batch.lines.set(table, [...lines])
+      if (prepared.ok) for (const [table, text] of prepared.lines) batch.lines.get(table)?.push(text) ?? batch.lines.set(table, [text])
       else batch.rejected.push(prepared)
       if (source.incremental) {
         const value = dateValue(document[source.incremental.field])

@@ -7,17 +7,21 @@ import { startRun } from '@elt/core'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import { copyCsvFile, csvTableDdl, describeCsvSource } from '@elt/extract-load/csv'
 import { buildProject, collectProject, planProject, type BuildProjectResult, type SelectOptions } from '@elt/runner'
+import { loadDocuments, mongodbExportReader } from '@elt/documents'
 import * as models from '../src/index.ts'
 
 const initSql = new URL('../../../source_db_init/init.sql', import.meta.url)
 /** The project's CSV source (elt.config.ts `sources.ticket_sales`). */
 export const ticketSalesCsv = fileURLToPath(new URL('../../../source_db_init/ticket_sales.csv', import.meta.url))
+/** The project's document source (elt.config.ts `sources.ccb`): a mongoexport of CCB contracts. */
+export const ccbExport = fileURLToPath(new URL('../../../source_db_init/ccb_contratos.jsonl', import.meta.url))
 
 /**
  * A test database whose `raw` schema holds the five seed tables of source_db_init/init.sql
  * (run as-is, then `public` renamed to `raw`), as replication would leave them, and
  * `raw.ticket_sales` loaded from source_db_init/ticket_sales.csv with the CSV source's own
- * inference and COPY (as `pnpm elt replicate` loads it).
+ * inference and COPY (as `pnpm elt replicate` loads it), and the `ccb` schema loaded from
+ * source_db_init/ccb_contratos.jsonl by the document source.
  */
 export async function fixtureDatabase(adminUrl: string, prefix: string): Promise<TestDatabase> {
   const db = await createTestDatabase(adminUrl, prefix)
@@ -34,6 +38,11 @@ export async function fixtureDatabase(adminUrl: string, prefix: string): Promise
   } finally {
     await client.end()
   }
+  // the `ccb` schema as the document source leaves it (validated contracts upserted by the ccb_contracts mapping)
+  await loadDocuments({
+    destination: { label: 'fixture', url: db.url },
+    source: { name: 'ccb', reader: mongodbExportReader, config: { kind: 'mongodb-export', path: ccbExport }, mapping: models.ccb_contracts, targetSchema: 'ccb' },
+  })
   return db
 }
 

@@ -13,6 +13,7 @@ describe('the project', () => {
     const outcome = await buildModels(db)
     expect(outcome.status).toBe('success')
     expect(outcome.results.map((r) => [r.name, r.materialized, r.status])).toEqual([
+      ['ccb_carteira', 'table', 'success'],
       ['stg_actors', 'view', 'success'],
       ['stg_film_actors', 'view', 'success'],
       ['stg_film_category', 'view', 'success'],
@@ -32,6 +33,7 @@ describe('the project', () => {
     expect(relations.map((r) => `${r.relname}:${r.relkind}`)).toEqual([
       'actor_filmography:r',
       'category_stats:v',
+      'ccb_carteira:r',
       'film_ratings:r',
       'film_sales:r',
       'stg_actors:v',

@@ -3,9 +3,9 @@ import type { CellValue, DocumentMapping, TableMapping } from '../mapping/define
 import type { SourceDocument } from '../readers/document-reader.ts'
 import { cellCheck, copyText } from './copy-text.ts'
 
-/** A document turned into COPY lines per table (ordinal appended), or rejected with its reasons. */
+/** A document turned into COPY text per table (its rows' lines, the ordinal last on each), or rejected with its reasons. */
 export type PreparedDocument =
-  | { ok: true; lines: Map<string, string[]> }
+  | { ok: true; lines: Map<string, string> }
   | { ok: false; reasons: string[]; documentId: string | null; businessKey: string | null; json: string }
 
 /**
@@ -15,7 +15,7 @@ export type PreparedDocument =
  *
  * ```ts
  * prepareDocument(ccb_contracts, document, 17)
- * // { ok: true, lines: Map { 'clientes' => ['52998224725\tMaria …\t17'], 'parcelas' => [ … ], … } }
+ * // { ok: true, lines: Map { 'clientes' => '52998224725\tMaria …\t17', 'parcelas' => 'CCB-2024-000123\t1\t…\t17\nCCB-2024-000123\t2\t…', … } }
  * ```
  */
 export function prepareDocument(mapping: DocumentMapping<unknown>, document: SourceDocument, ordinal: number): PreparedDocument {
@@ -25,7 +25,7 @@ export function prepareDocument(mapping: DocumentMapping<unknown>, document: Sou
   } catch (error) {
     reasons = [`the validator failed: ${error instanceof Error ? error.message : String(error)}`]
   }
-  const lines = new Map<string, string[]>()
+  const lines = new Map<string, string>()
   if (reasons.length === 0) {
     try {
       for (const { name, table, columns, key } of planOf(mapping)) {
@@ -44,7 +44,8 @@ export function prepareDocument(mapping: DocumentMapping<unknown>, document: Sou
           keys.add(rowKey)
           out.push(line + ordinal)
         }
-        lines.set(name, out)
+        // one flat string per table and document: the row strings die young instead of living in the batch
+        if (out.length > 0) lines.set(name, out.join('\n'))
       }
     } catch (error) {
       reasons.push(`could not be mapped to rows: ${error instanceof Error ? error.message : String(error)}`)

@@ -8,8 +8,9 @@ import type { SourceReader } from './source-reader.ts'
 /** The reader of each source kind (`kind` in `sources.<name>` of elt.config.ts). A new kind adds its reader here. */
 export const sourceReaders: Readonly<Record<string, SourceReader<never>>> = { postgres: postgresReader, csv: csvReader }
 
-/** Kinds loaded by `@elt/documents` through a document mapping (validated, upserted): not table sources, left out here. */
+/** Kinds loaded by `@elt/documents` through a document mapping (validated, upserted): not table sources, neither read nor staged here. */
 const documentKinds: ReadonlySet<string> = new Set(['mongodb', 'mongodb-export'])
+export const isDocumentSourceKind = (kind: string): boolean => documentKinds.has(kind)
 
 /**
  * The configured sources (`config.sources` of the resolved config, in config order) as
@@ -24,7 +25,7 @@ const documentKinds: ReadonlySet<string> = new Set(['mongodb', 'mongodb-export']
  */
 export function configuredSources(sources: Readonly<Record<string, StageSourceConfig>>, databases: { source: DatabaseTarget; destination: DatabaseTarget }): SourceToLoad[] {
   // document sources (mongodb, mongodb-export) are upserted by @elt/documents, not read as tables
-  return Object.entries(sources).filter(([, config]) => !documentKinds.has(config.kind)).map(([name, config]) => {
+  return Object.entries(sources).filter(([, config]) => !isDocumentSourceKind(config.kind)).map(([name, config]) => {
     const reader = sourceReaders[config.kind]
     if (!reader) {
       throw new EltError(`Source "${name}" is of kind "${config.kind}", which has no reader.`, {

@@ -7,6 +7,7 @@ import { resolveStagedTables } from './resolve-staged-tables.ts'
 import { requireStage, type StageRunConfig } from './stage-config.ts'
 import { stageReader } from './stage-reader.ts'
 import { parseStageSelectors, selectedSources } from './stage-selection.ts'
+import { isDocumentSourceKind } from '../sources/configured-sources.ts'
 
 export interface LoadOptions {
   config: StageRunConfig
@@ -39,7 +40,7 @@ export type LoadSummary = LoadSourcesSummary & { date: string }
  */
 export async function stagedDayFor(config: StageRunConfig, date: string, select: readonly string[] = []): Promise<StagedSourceDay[]> {
   const stage = requireStage(config, 'load')
-  const names = Object.keys(config.sources)
+  const names = Object.entries(config.sources).filter(([, source]) => !isDocumentSourceKind(source.kind)).map(([name]) => name)
   const selectors = parseStageSelectors(select, names)
   const wanted = await resolveStagedTables(stage.dir, date, selectedSources(selectors, names), selectors)
   return checkStagedDay(stage.dir, date, wanted)

@@ -97,11 +97,15 @@ function validateOperacao(operacao: Obj, fail: (reason: string) => void, date: (
   if (!Array.isArray(operacao.parcelas)) fail('operacao.parcelas is not a list')
   const parcelas = list(operacao.parcelas)
   if (prazoOk) {
-    const numbers = parcelas.map((p) => numberValue(p.numero))
-    const expected = Array.from({ length: prazo }, (_, i) => i + 1)
-    const sorted = [...numbers].sort((a, b) => (a ?? 0) - (b ?? 0))
-    if (sorted.length !== prazo || sorted.some((n, i) => n !== expected[i])) {
-      fail(`operacao.parcelas must be numbered 1..${prazo} once each (prazo_meses ${prazo}; got ${parcelas.length} parcelas numbered ${numbers.map((n) => n ?? '?').join(', ')})`)
+    const seen = new Map<number | undefined, number>()
+    for (const p of parcelas) seen.set(numberValue(p.numero), (seen.get(numberValue(p.numero)) ?? 0) + 1)
+    const missing = Array.from({ length: prazo }, (_, i) => i + 1).filter((n) => !seen.has(n))
+    const twice = [...seen].filter(([, count]) => count > 1).map(([n]) => n ?? '?')
+    const outside = [...seen.keys()].filter((n) => n === undefined || !Number.isInteger(n) || n < 1 || n > prazo).map((n) => n ?? '?')
+    const some = (items: readonly unknown[]) => items.slice(0, 10).join(', ') + (items.length > 10 ? `, … (${items.length})` : '')
+    if (parcelas.length !== prazo || missing.length || twice.length || outside.length) {
+      const problems = [missing.length ? `missing ${some(missing)}` : '', twice.length ? `more than once ${some(twice)}` : '', outside.length ? `outside 1..${prazo} ${some(outside)}` : '']
+      fail(`operacao.parcelas must be numbered 1..${prazo} once each (prazo_meses ${prazo}; got ${parcelas.length} parcelas${problems.filter(Boolean).map((p) => `, ${p}`).join('')})`)
     }
   }
   for (const p of parcelas) {
