@@ -78,6 +78,23 @@ describe('column: selector', () => {
   })
 })
 
+describe('document sources', () => {
+  const ccbExport = fileURLToPath(new URL('../../../source_db_init/ccb_contratos.jsonl', import.meta.url))
+  const documentsConfig =
+    `export default { models: { project: ${JSON.stringify(modelsProject)} }, sources: { postgres: { kind: 'postgres', schemas: ['public'] }, ` +
+    `ccb: { kind: 'mongodb-export', path: ${JSON.stringify(ccbExport)}, mapping: 'ccb_contracts', targetSchema: 'ccb' } } }\n`
+
+  it("know their tables' columns from the document mapping, and where each table's rows come from", async () => {
+    const cwd = await emptyProject(documentsConfig)
+    const missing = await runElt(['ls', '--select', 'column:ccb.operacoes.nope+'], env, cwd)
+    expect(missing.code).toBe(2)
+    expect(missing.stderr).toContain('source.ccb.operacoes has no column "nope". Its columns: numero_ccb, cpf,')
+    const { code, stdout } = await runElt(['lineage', 'ccb_carteira.contratos'], env, cwd)
+    expect(code).toBe(0)
+    expect(stdout).toContain('← ccb.operacoes.numero_ccb (derived, aggregate)  ⇐ ccb (mongodb-export): ccb_contracts.operacoes.numero_ccb')
+  })
+})
+
 describe('elt diff --state', () => {
   it('lists the models whose column lineage differs from a saved manifest', async () => {
     const cwd = await emptyProject(modelsConfig)

@@ -14,7 +14,7 @@ import {
 } from '@elt/runner'
 import type { ParsedArgs } from '../command.ts'
 import { sourceLoadersOf } from '../config/source-loaders.ts'
-import { rawColumnsOf } from '../config/raw-columns.ts'
+import { sourceColumnsOf } from '../config/raw-columns.ts'
 import { emitOpenLineage } from './emit-openlineage.ts'
 import type { CommandContext } from '../context.ts'
 import { formatSeconds, renderTable } from '../output/format.ts'
@@ -42,11 +42,11 @@ export function resolveTarget(context: CommandContext, name?: string): BuildTarg
   return { name: chosen, schema: spec.schema.replaceAll('{user}', user) }
 }
 
-/** Loads the models project (`models.project` of the config, an absolute path once loaded) and plans it, with codegen's raw column lists for column lineage. */
+/** Loads the models project (`models.project` of the config, an absolute path once loaded) and plans it, with the source tables' column lists (codegen, document mappings) for column lineage. */
 export async function planModels(context: CommandContext, parsed: ParsedArgs): Promise<ProjectPlan> {
   const project = await loadProject(context.config.models.project)
   const target = resolveTarget(context, parsed.values.target as string | undefined)
-  const sourceColumns = await rawColumnsOf(context.projectDir, context.config.models.project)
+  const sourceColumns = await sourceColumnsOf(context.projectDir, context.config)
   return planProject(project, target, { ...selectionFrom(context, parsed), ...(sourceColumns ? { sourceColumns } : {}) })
 }
 
