@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
-import { buildGraph, computeLineage, planProject, type ColumnDependency } from '../src/index.ts'
+import { buildGraph, computeLineage, planProject, selectTests, type ColumnDependency, type CompiledTest } from '../src/index.ts'
 import { build } from './db-helpers.ts'
 import { lineageProject, lineageRawColumns, lineageRawDdl } from './fixtures/lineage-project.ts'
 
@@ -101,6 +101,14 @@ describe('column: selector', () => {
   it('without +, the node holding the column; +column: adds where its value comes from', () => {
     expect(select('column:film_facts.grade')).toEqual(['model.film_facts'])
     expect(select('+column:film_facts_copy.actor_count')).toEqual(['source.raw.actors', 'model.stg_actors', 'model.cast_stats', 'model.film_facts', 'model.film_facts_copy'])
+  })
+
+  it('selects data tests too: those of the affected models', () => {
+    const plan = planProject(project, { name: 'prod', schema: 'analytics' }, { sourceColumns: (schema, name) => (schema === 'raw' ? lineageRawColumns[name] : undefined) })
+    const test = (id: string, nodeId: string) => ({ id, type: 'not_null', nodeId, tags: [], parents: [nodeId] }) as unknown as CompiledTest
+    const tests = [test('not_null_stg_actors_actor_id', 'model.stg_actors'), test('not_null_film_facts_name', 'model.film_facts'), test('not_null_stg_films_title', 'model.stg_films')]
+    const chosen = selectTests(plan.graph, tests, { select: ['column:raw.films.title+'], lineage: plan.lineage })
+    expect(chosen.map((t) => t.id)).toEqual(['not_null_film_facts_name', 'not_null_stg_films_title'])
   })
 
   it('an unknown column is a usage error naming the node\'s columns', () => {

@@ -34,7 +34,7 @@ export async function compileAllTests(context: CommandContext, plan: ProjectPlan
 export async function selectProjectTests(context: CommandContext, parsed: ParsedArgs): Promise<{ plan: ProjectPlan; tests: CompiledTest[] }> {
   const plan = await planModels(context, { values: { target: parsed.values.target }, positionals: [] })
   const all = await compileAllTests(context, plan, wholeNumberOption(parsed.values['sample-size'], 'sample-size', 0))
-  const selection = selectionFrom(context, parsed)
+  const selection = { ...selectionFrom(context, parsed), lineage: plan.lineage }
   return { plan, tests: selectTests(plan.graph, all, selection) }
 }
 

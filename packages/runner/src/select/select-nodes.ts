@@ -59,7 +59,10 @@ export function selectNodes(graph: ModelGraph, options: SelectOptions = {}): str
   let columns: ColumnGraph | undefined
   const context: SelectContext = {
     ...(options.sources ? { sources: options.sources } : {}),
-    columns: () => (columns ??= ColumnGraph.fromLineage(options.lineage ?? { models: new Map(), sourceColumns: new Map() })),
+    columns: () => {
+      if (!options.lineage) throw new Error('internal: a column: selector needs the column lineage (planProject passes it in SelectOptions.lineage)')
+      return (columns ??= ColumnGraph.fromLineage(options.lineage))
+    },
   }
   const chosen = options.select?.some((s) => s.trim()) ? evaluate(graph, parseSelectors(options.select, names), methods, context) : new Set(graph.nodes())
   if (options.exclude?.some((s) => s.trim())) {

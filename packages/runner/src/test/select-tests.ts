@@ -43,7 +43,7 @@ export const testSelectorMethods: Record<string, SelectorMethod> = {
 export function selectTests(
   graph: ModelGraph,
   tests: readonly CompiledTest[],
-  selection: Pick<SelectOptions, 'select' | 'exclude' | 'sources'> = {},
+  selection: Pick<SelectOptions, 'select' | 'exclude' | 'sources' | 'lineage'> = {},
 ): CompiledTest[] {
   const withTests = graph.copy() as ModelGraph
   for (const test of tests) {
@@ -53,7 +53,7 @@ export function selectTests(
     withTests.addNode(node.id, { relation: node as unknown as AnyRelation })
     for (const parent of test.parents) if (withTests.hasNode(parent)) withTests.addDirectedEdge(parent, node.id)
   }
-  const hits = (selectors: readonly string[]) => new Set(selectNodes(withTests, { select: selectors, methods: testSelectorMethods, ...(selection.sources ? { sources: selection.sources } : {}) }))
+  const hits = (selectors: readonly string[]) => new Set(selectNodes(withTests, { select: selectors, methods: testSelectorMethods, ...(selection.sources ? { sources: selection.sources } : {}), ...(selection.lineage ? { lineage: selection.lineage } : {}) }))
   const touches = (set: Set<string>, test: CompiledTest) => set.has(testNodeId(test)) || test.parents.some((p) => set.has(p))
   const selected = selection.select?.some((s) => s.trim()) ? hits(selection.select) : undefined
   const excluded = selection.exclude?.some((s) => s.trim()) ? hits(selection.exclude) : new Set<string>()
