@@ -6,6 +6,7 @@ import { schedulesSection } from './schedules-section.ts'
 import { sourcesSection } from './sources-section.ts'
 import { stageSection } from './stage-section.ts'
 import { openLineageSection } from './openlineage-section.ts'
+import { replicationTablesSection } from './replication-tables-section.ts'
 import { timeZone } from './time-zone.ts'
 
 /**
@@ -31,8 +32,10 @@ export const replicateSection = configSection(
     targetSchema: schemaName('a schema name (text of 1 to 63 bytes)').optional(),
     /** Tables copied in parallel (default: number of CPU cores). */
     jobs: wholeNumber(1).optional(),
+    /** Per source table: `strategy` (`full` default, `incremental`, `append`, `cdc`), `cursor`, `primaryKey`, `lookback`, `deletes`. */
+    tables: replicationTablesSection.optional(),
   },
-  'the replication settings { schemas, include, exclude, targetSchema, jobs }',
+  'the replication settings { schemas, include, exclude, targetSchema, jobs, tables }',
 )
 
 export const modelsSection = configSection(
@@ -109,7 +112,7 @@ export const eltConfigSchema = eltConfigSchemaBase.superRefine((config, context)
 function crossCheckSources(config: z.output<typeof eltConfigSchemaBase>, context: z.core.$RefinementCtx): void {
   const sources = config.sources
   if (sources !== undefined) {
-    for (const key of ['schemas', 'include', 'exclude', 'targetSchema'] as const) {
+    for (const key of ['schemas', 'include', 'exclude', 'targetSchema', 'tables'] as const) {
       if (config.replicate[key] === undefined) continue
       context.addIssue({ code: 'custom', path: ['replicate', key], input: config.replicate[key], message: `nothing here once "sources" is set: put ${key} on the postgres source in "sources"` })
     }

@@ -35,8 +35,8 @@ export function parseConfig(value: unknown, options: { dir: string; file?: strin
 /** `sources` with defaults: the implicit `postgres` source when none is configured, `raw` as target schema, CSV paths absolute. */
 function resolveSources(config: z.output<typeof eltConfigSchema>, dir: string): Record<string, SourceConfig> {
   if (config.sources === undefined) {
-    const { schemas, include, exclude, targetSchema } = config.replicate
-    return { postgres: { kind: 'postgres', schemas, include, exclude, targetSchema: targetSchema ?? 'raw' } }
+    const { schemas, include, exclude, targetSchema, tables } = config.replicate
+    return { postgres: { kind: 'postgres', schemas, include, exclude, targetSchema: targetSchema ?? 'raw', ...(tables ? { tables } : {}) } }
   }
   return Object.fromEntries(
     Object.entries(config.sources).map(([name, source]) => {

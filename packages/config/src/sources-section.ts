@@ -1,6 +1,7 @@
 import { z } from 'zod'
 import { configSection } from './config-section.ts'
 import { nonEmptyText, schemaName, tablePatterns, wholeNumber } from './config-values.ts'
+import { replicationTablesSection } from './replication-tables-section.ts'
 
 /**
  * `sources`: a map of name → source. Each source's `kind` says which reader copies it; every
@@ -30,8 +31,10 @@ export const postgresSourceSection = configSection(
     include: tablePatterns.optional(),
     exclude: tablePatterns.optional(),
     targetSchema,
+    /** Per source table: `strategy` (`full` default, `incremental`, `append`, `cdc`), `cursor`, `primaryKey`, `lookback`, `deletes`. */
+    tables: replicationTablesSection.optional(),
   },
-  'a PostgreSQL source { kind: "postgres", url?, schemas?, include?, exclude?, targetSchema? }',
+  'a PostgreSQL source { kind: "postgres", url?, schemas?, include?, exclude?, targetSchema?, tables? }',
 )
 
 /** A PostgreSQL type name for a declared CSV column (`integer`, `numeric(12,2)`, `timestamptz`, `text[]`). */

@@ -29,7 +29,7 @@ describe('parseConfig', () => {
     [{ targets: { prod: {} } }, 'targets.prod.schema: expected a schema name (text of 1 to 63 bytes; {user} is replaced by the OS user name), got nothing'],
     [{ targets: ['analytics'] }, 'targets: expected a map of target names to targets such as { prod: { schema: "analytics" } }, got ["analytics"]'],
     [{ defaultTarget: 'staging' }, 'defaultTarget: expected one of the targets (prod, dev), got "staging"'],
-    [{ replicate: true }, 'replicate: expected the replication settings { schemas, include, exclude, targetSchema, jobs }, got true'],
+    [{ replicate: true }, 'replicate: expected the replication settings { schemas, include, exclude, targetSchema, jobs, tables }, got true'],
     [42, 'the config: expected a config object such as { replicate: { … }, targets: { … } }, got 42'],
     [null, 'the config: expected a config object such as { replicate: { … }, targets: { … } }, got null'],
   ])('rejects %j with exit 2, naming the field, the value and what is expected', (value, line) => {
@@ -170,5 +170,44 @@ describe('openlineage', () => {
     [{ openlineage: {} }, 'openlineage.url: expected an http(s):// URL, got nothing'],
   ])('rejects %j naming the field', (value, line) => {
     expect(problems(value).lines[1]).toBe(`  ${line}`)
+  })
+})
+
+describe('replicate.tables', () => {
+  it('takes per-table strategies on replicate and hands them to the implicit postgres source', () => {
+    const tables = {
+      'public.orders': { strategy: 'incremental', cursor: 'updated_at', primaryKey: ['order_id'], lookback: '10 minutes', deletes: 'compare-keys' },
+      'public.events': { strategy: 'append', cursor: ['event_day', 'event_id'] },
+      'public.accounts': { strategy: 'cdc' },
+      'public.films': { strategy: 'full' },
+    }
+    const config = parseConfig({ replicate: { tables } }, { dir: '/project', file })
+    expect(config.sources.postgres).toMatchObject({ kind: 'postgres', tables })
+  })
+
+  it('takes tables on a postgres source in sources', () => {
+    const config = parseConfig({ sources: { shop: { kind: 'postgres', tables: { 'public.orders': { strategy: 'append', cursor: 'id', lookback: '1 hour 30 minutes' } } } } }, { dir: '/project', file })
+    expect(config.sources.shop).toMatchObject({ tables: { 'public.orders': { strategy: 'append', cursor: 'id', lookback: '1 hour 30 minutes' } } })
+  })
+
+  it.each([
+    [{ 'public.orders': { strategy: 'incremental' } }, 'replicate.tables["public.orders"].cursor: expected a cursor column (strategy "incremental" reads the rows whose cursor grew since the last run), got nothing'],
+    [{ 'public.events': { strategy: 'append' } }, 'replicate.tables["public.events"].cursor: expected a cursor column (strategy "append" reads the rows whose cursor grew since the last run), got nothing'],
+    [{ 'public.orders': { strategy: 'merge', cursor: 'id' } }, 'replicate.tables["public.orders"].strategy: expected "full", "incremental", "append" or "cdc", got "merge"'],
+    [{ 'public.orders': { strategy: 'incremental', cursor: 'id', lookback: '10 minuets' } }, 'replicate.tables["public.orders"].lookback: expected a PostgreSQL interval such as "10 minutes", "1 hour" or "2 days", got "10 minuets"'],
+    [{ 'public.orders': { strategy: 'incremental', cursor: 'id', lookback: "1 minute'; drop table x; --" } }, 'replicate.tables["public.orders"].lookback: expected a PostgreSQL interval such as "10 minutes", "1 hour" or "2 days", got "1 minute\'; drop table x; --"'],
+    [{ 'public.orders': { strategy: 'full', cursor: 'id' } }, 'replicate.tables["public.orders"].cursor: expected nothing here with strategy "full" (only "incremental" and "append" use it), got "id"'],
+    [{ 'public.orders': { strategy: 'append', cursor: 'id', deletes: 'compare-keys' } }, 'replicate.tables["public.orders"].deletes: expected "ignore" with this strategy ("compare-keys" needs strategy "incremental"), got "compare-keys"'],
+    [{ 'public.orders': { strategy: 'incremental', cursor: 'id', primaryKey: [] } }, 'replicate.tables["public.orders"].primaryKey: expected a list of at least one column name such as ["order_id"], got []'],
+    [{ orders: { strategy: 'full' } }, 'replicate.tables.orders: expected a source table as "schema.table", such as "public.orders", got "orders"'],
+    [{ 'public.orders': { strategy: 'incremental', cursor: 'id', key: ['id'] } }, 'replicate.tables["public.orders"].key: unknown key (known keys: strategy, cursor, primaryKey, lookback, deletes)'],
+  ])('rejects %j with exit 2 naming the table and the key', (tables, line) => {
+    expect(problems({ replicate: { tables } }).lines.slice(1, -1)).toEqual([`  ${line}`])
+  })
+
+  it('refuses replicate.tables once sources is set', () => {
+    expect(problems({ replicate: { tables: {} }, sources: { postgres: { kind: 'postgres' } } }).lines.slice(1, -1)).toEqual([
+      '  replicate.tables: expected nothing here once "sources" is set: put tables on the postgres source in "sources", got {}',
+    ])
   })
 })
