@@ -61,7 +61,7 @@ describe('loadSources with CSV sources', () => {
     await files.write('sales-02.csv', Buffer.from('id,"Größe, netto",sold_on,note,ok\n3,7.25,2024-02-01,"café, crème",true\n', 'latin1'))
     const summary = await load([csv('sales', { path: `${files.dir}/sales-*.csv*`, table: 'sales' })])
     expect(summary.tables).toEqual([
-      { source: 'sales.sales', target: 'raw.sales', sourceName: 'sales', kind: 'csv', rows: 3, bytes: expect.any(Number), seconds: expect.any(Number) },
+      { source: 'sales.sales', target: 'raw.sales', sourceName: 'sales', kind: 'csv', rows: 3, bytes: expect.any(Number), seconds: expect.any(Number), strategy: 'full', inserted: 3, updated: 0, deleted: 0 },
     ])
     expect(await columnsOf('raw.sales')).toEqual([
       { name: 'id', type: 'smallint' }, // inference read the whole source

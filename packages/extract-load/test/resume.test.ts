@@ -128,8 +128,8 @@ describe('resuming an interrupted run', () => {
     const snapshotA = (await pair.destination.query<{ at: Date }>(`select snapshot_at as at from _elt.replications where run_id = $1`, [runA]))[0]?.at
     const json = JSON.parse(JSON.stringify(summary)) as { tables: Record<string, unknown>[] }
     expect(json.tables.filter((t) => t.resumed === true)).toEqual([
-      { source: 'public.small1', target: 'raw.small1', rows: 201, bytes: expect.any(Number), seconds: 0, resumed: true, resumedFrom: runA, snapshotAt: snapshotA?.toISOString() },
-      { source: 'public.small2', target: 'raw.small2', rows: 101, bytes: expect.any(Number), seconds: 0, resumed: true, resumedFrom: runA, snapshotAt: snapshotA?.toISOString() },
+      { source: 'public.small1', target: 'raw.small1', rows: 201, bytes: expect.any(Number), seconds: 0, resumed: true, resumedFrom: runA, snapshotAt: snapshotA?.toISOString(), strategy: 'full', inserted: 0, updated: 0, deleted: 0 },
+      { source: 'public.small2', target: 'raw.small2', rows: 101, bytes: expect.any(Number), seconds: 0, resumed: true, resumedFrom: runA, snapshotAt: snapshotA?.toISOString(), strategy: 'full', inserted: 0, updated: 0, deleted: 0 },
     ])
   })
 

@@ -110,6 +110,14 @@ export interface TableReader {
    * when one did. `undefined`: the reader has nothing to add, the error stands as it is.
    */
   explain?(table: TableDef, error: unknown, part?: TablePart): Promise<ExplainedFailure | undefined>
+  /**
+   * Cursor strategies (`incremental`, `append`): the `cursor` values of the newest row (by the
+   * cursor columns in order) among the rows `window` selects (all rows without one), as text, as of
+   * the same snapshot as `read` (call it after the read, before `done`); null when there is none.
+   */
+  highWaterMark?(table: TableDef, cursor: readonly string[], window: CursorWindow | undefined): Promise<string[] | null>
+  /** `deletes: 'compare-keys'`: the values of `key` of every row, as of the same snapshot as `read` (call it before `done`). */
+  readKeys?(table: TableDef, key: readonly string[], options: ReadOptions): AsyncIterable<TablePart>
   /** The table is written (or failed): release what this read held (the snapshot's transaction). */
   done(table: TableDef): Promise<void>
   close(): Promise<void>
@@ -123,8 +131,28 @@ export interface ExplainedFailure {
   error?: Error
 }
 
+/**
+ * The rows a cursor strategy reads: those whose `cursor` columns, compared as a row, are past
+ * `after` (the last run's mark), or with `lookback` those whose first cursor column is past
+ * `after[0] - lookback` (late commits, clock skew).
+ *
+ * ```sql
+ * WHERE ("updated_at") > ('2026-12-01 10:00:00+00'::timestamptz - '10 minutes'::interval)
+ * WHERE ("event_day", "event_id") > ('2026-12-01'::date, '1041'::bigint)
+ * ```
+ */
+export interface CursorWindow {
+  cursor: readonly string[]
+  /** The last mark: cursor values as text, as `highWaterMark` returned them. */
+  after: readonly string[]
+  /** A PostgreSQL interval (validated by the config). */
+  lookback?: string
+}
+
 export interface ReadOptions {
   preferred: CopyFormat['kind']
+  /** Only the rows past the last mark (cursor strategies); all rows without it. */
+  window?: CursorWindow
   /** The destination's major version: binary COPY only when the source's is the same. */
   destinationMajor?: number
   signal?: AbortSignal

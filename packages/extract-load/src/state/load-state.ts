@@ -50,6 +50,37 @@ const migrations = [
    alter table _elt.replications drop constraint replications_pkey, add primary key (run_id, source_name);
    alter table _elt.table_loads add primary key (run_id, source_name, source_table),
      add foreign key (run_id, source_name) references _elt.replications (run_id, source_name) on delete cascade`,
+  // per-table strategies (replicate.tables): what each load did, the cursor marks, and each run's changed-row window per table
+  `alter table _elt.table_loads add column strategy text not null default 'full',
+     add column inserted bigint, add column updated bigint, add column deleted bigint;
+   create table _elt.table_marks (
+     source_name text not null,
+     source_table text not null,
+     target_table text not null,
+     strategy text not null,
+     cursor_columns text[] not null,
+     mark jsonb,
+     run_id uuid not null,
+     updated_at timestamptz not null default clock_timestamp(),
+     primary key (source_name, source_table)
+   );
+   create table _elt.table_changes (
+     run_id uuid not null,
+     source_name text not null,
+     source_table text not null,
+     target_table text not null,
+     strategy text not null,
+     full_copy boolean not null,
+     from_mark jsonb,
+     to_mark jsonb,
+     rows bigint not null,
+     inserted bigint not null default 0,
+     updated bigint not null default 0,
+     deleted bigint not null default 0,
+     recorded_at timestamptz not null default clock_timestamp(),
+     primary key (run_id, source_name, source_table)
+   );
+   create index on _elt.table_changes (target_table, recorded_at)`,
 ]
 
 export async function migrateLoadState(client: pg.ClientBase): Promise<void> {
@@ -191,14 +222,20 @@ export async function recordLoad(
     attempts?: number
     resumedFrom?: string
     message?: string
+    /** The table's strategy (default `full`) and what it moved. */
+    strategy?: string
+    inserted?: number
+    updated?: number
+    deleted?: number
   },
 ): Promise<void> {
   await client.query(
-    `insert into _elt.table_loads (run_id, source_table, target_table, status, rows, bytes, seconds, worker, attempts, resumed_from, message, finished_at, source_name)
-     values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 1), $10, $11, case when $4 <> 'running' then clock_timestamp() end, $12)
+    `insert into _elt.table_loads (run_id, source_table, target_table, status, rows, bytes, seconds, worker, attempts, resumed_from, message, finished_at, source_name,
+                                   strategy, inserted, updated, deleted)
+     values ($1, $2, $3, $4, $5, $6, $7, $8, coalesce($9, 1), $10, $11, case when $4 <> 'running' then clock_timestamp() end, $12, coalesce($13, 'full'), $14, $15, $16)
      on conflict (run_id, source_name, source_table) do update set status = excluded.status, rows = excluded.rows, bytes = excluded.bytes,
        seconds = excluded.seconds, worker = excluded.worker, attempts = excluded.attempts, message = excluded.message,
-       finished_at = excluded.finished_at`,
+       finished_at = excluded.finished_at, strategy = excluded.strategy, inserted = excluded.inserted, updated = excluded.updated, deleted = excluded.deleted`,
     [
       load.runId,
       load.sourceTable,
@@ -212,6 +249,10 @@ export async function recordLoad(
       load.resumedFrom ?? null,
       load.message ?? null,
       load.sourceName,
+      load.strategy ?? null,
+      load.inserted ?? null,
+      load.updated ?? null,
+      load.deleted ?? null,
     ],
   )
 }

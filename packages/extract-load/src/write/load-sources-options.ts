@@ -2,6 +2,7 @@ import type { DatabaseTarget, LockWaitPolicy, Logger, RetryPolicy } from '@elt/c
 import type { ReplicationEvent } from '../replication-events.ts'
 import type { TableSummary } from '../replication-options.ts'
 import type { SourceReader } from '../sources/source-reader.ts'
+import type { ReplicationStrategy } from './table-strategy.ts'
 
 /** One source to load: its name in the config, the reader of its kind, and its config as the reader takes it. */
 export interface SourceToLoad {
@@ -23,6 +24,8 @@ export interface LoadRunOptions {
   verify?: boolean
   /** Ignore the state of an interrupted run and copy every table again. */
   fresh?: boolean
+  /** `--full-refresh`: copy every selected table whole, whatever its strategy, and start its cursor marks again. */
+  fullRefresh?: boolean
   retry?: RetryPolicy
   /** Bounded wait for the databases to accept connections (default 30 s). */
   connectWaitSeconds?: number
@@ -55,6 +58,14 @@ export interface LoadedTableSummary extends TableSummary {
   kind: string
   /** Rows kept out and recorded in `_elt_audit.rejected_rows` (a CSV source with `onError: 'quarantine'`). */
   rejected?: number
+  /** How the table was replicated (`replicate.tables`; default `full`). `rows`: rows read from the source this run (a full copy: the table; a cursor run: its window). */
+  strategy: ReplicationStrategy
+  /** Rows added to the raw table (a full copy: all of them). */
+  inserted: number
+  /** Rows changed in place (a cursor `incremental` run). */
+  updated: number
+  /** Rows removed (`deletes: 'compare-keys'`). */
+  deleted: number
 }
 
 /** One source of the run: what it read and as of when. */

@@ -25,7 +25,9 @@ import {
 } from '../state/load-state.ts'
 import type { StepName } from '../steps.ts'
 import type { LoadSourcesOptions, LoadSourcesSummary, LoadedTableSummary, SourceToLoad } from './load-sources-options.ts'
+import { tableStrategies } from './merge/table-strategies.ts'
 import { jobKey, runWriters, type WriteJob } from './run-writers.ts'
+import { fullStrategy } from './table-strategy.ts'
 
 /** A source opened for this run. */
 interface OpenSource {
@@ -132,6 +134,7 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
     })
     checkSelectorsMatched(chosen, opened)
     checkCollisions(opened)
+    const strategies = opened.map((o, i) => tableStrategies(o.source, o.plan, chosen[i]!.only !== undefined))
     const allTables = opened.flatMap((o) => o.plan.tables)
     keysPending = allTables
     await step('prepare', () =>
@@ -141,7 +144,8 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
     const summaries = new Map<string, LoadedTableSummary>()
     const toWrite: WriteJob[] = []
     for (const [index, o] of opened.entries()) {
-      const resumed = o.interrupted ? await takeOver(state, o, runId) : []
+      // a cursor or cdc table is never taken over: its marks make running it again exact and cheap
+      const resumed = o.interrupted && !options.fullRefresh ? await takeOver(state, o, runId, (t) => (strategies[index]!.get(sourceName(t)) ?? fullStrategy).strategy === 'full') : []
       for (const r of resumed) {
         summaries.set(`${index}:${r.source}`, r)
         emit({ type: 'table-resumed', source: r.source, target: r.target, rows: r.rows, bytes: r.bytes, fromRunId: r.resumedFrom as string, snapshotAt: r.snapshotAt ?? null })
@@ -153,7 +157,7 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
             `${resumed.map((r) => r.source).join(', ')} taken over, ${rest.length} table(s) to copy`,
         )
       }
-      toWrite.push(...rest.map((table) => ({ table, source: index })))
+      toWrite.push(...rest.map((table) => ({ table, source: index, strategy: strategies[index]!.get(sourceName(table)) ?? fullStrategy })))
     }
     toWrite.sort((a, b) => b.table.estimatedBytes - a.table.estimatedBytes) // stable: a source's own order within equal sizes
 
@@ -173,6 +177,7 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
         logger,
         signal,
         ...(options.swapLockWait ? { swapLockWait: options.swapLockWait } : {}),
+        fullRefresh: options.fullRefresh === true,
       }),
     )
     for (const job of toWrite) {
@@ -180,7 +185,20 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
       const o = opened[job.source]!
       if (!r) continue
       const rejected = o.source.reader.kind === 'csv' && (o.source.config as { onError?: string }).onError === 'quarantine' ? { rejected: r.rejected } : {}
-      summaries.set(jobKey(job), { source: sourceName(job.table), target: targetName(job.table), rows: r.rows, bytes: r.bytes, seconds: r.seconds, sourceName: o.source.name, kind: o.source.reader.kind, ...rejected })
+      summaries.set(jobKey(job), {
+        source: sourceName(job.table),
+        target: targetName(job.table),
+        rows: r.rows,
+        bytes: r.bytes,
+        seconds: r.seconds,
+        sourceName: o.source.name,
+        kind: o.source.reader.kind,
+        ...rejected,
+        strategy: r.strategy,
+        inserted: r.inserted,
+        updated: r.updated,
+        deleted: r.deleted,
+      })
     }
     const sequences = await Promise.all(opened.map((o) => o.session.finish()))
 
@@ -294,12 +312,18 @@ function checkCollisions(opened: readonly OpenSource[]): void {
  * again: they are recorded `resumed` (with the run they came from) in this run, and a later
  * run never takes them over again from this one.
  */
-async function takeOver(state: pg.ClientBase, o: Omit<OpenSource, 'interrupted'> & { interrupted?: InterruptedRun }, runId: string): Promise<LoadedTableSummary[]> {
+async function takeOver(
+  state: pg.ClientBase,
+  o: Omit<OpenSource, 'interrupted'> & { interrupted?: InterruptedRun },
+  runId: string,
+  mayTakeOver: (table: TableDef) => boolean,
+): Promise<LoadedTableSummary[]> {
   const interrupted = o.interrupted
   if (!interrupted) return []
   const out: LoadedTableSummary[] = []
   const snapshotAt = interrupted.snapshotAt?.toISOString() ?? null
   for (const table of o.plan.tables) {
+    if (!mayTakeOver(table)) continue
     const done = interrupted.tables.find((f) => f.sourceTable === sourceName(table) && f.targetTable === targetName(table))
     if (!done) continue
     const { rows } = await state.query<{ ok: boolean }>('select to_regclass($1) is not null as ok', [qualifiedName(table.targetSchema, table.name)])
@@ -316,6 +340,10 @@ async function takeOver(state: pg.ClientBase, o: Omit<OpenSource, 'interrupted'>
       snapshotAt,
       sourceName: o.source.name,
       kind: o.source.reader.kind,
+      strategy: 'full',
+      inserted: 0,
+      updated: 0,
+      deleted: 0,
     })
   }
   return out

@@ -5,13 +5,17 @@ import type { ReplicationEvent } from '../replication-events.ts'
 import type { ReaderSession, TableReader } from '../sources/source-reader.ts'
 import { recordLoad } from '../state/load-state.ts'
 import { discardClient } from './copy-part.ts'
-import { RetryTable, writeTable, type WriteTableResult } from './write-table.ts'
+import { fullStrategy, type TableStrategy } from './table-strategy.ts'
+import { tableWriters, type StrategyWriteResult } from './table-writers.ts'
+import { RetryTable } from './write-table.ts'
 
 /** A table to write and the source session that reads it. */
 export interface WriteJob {
   table: TableDef
   /** Index of its source in `sessions`. */
   source: number
+  /** Its settings in `replicate.tables` (default `{ strategy: 'full' }`): which of `tableWriters` writes it. */
+  strategy?: TableStrategy
 }
 
 export interface WriterPoolOptions {
@@ -26,6 +30,8 @@ export interface WriterPoolOptions {
   runId: string
   retry: RetryPolicy
   swapLockWait?: Partial<LockWaitPolicy>
+  /** `--full-refresh`: every table copied whole, cursor marks started again. */
+  fullRefresh?: boolean
   /** Records `running`/`error` rows in `_elt.table_loads` (the `done` row is written in the load's own transaction). */
   state: pg.ClientBase
   emit: (event: ReplicationEvent) => void
@@ -44,9 +50,9 @@ export const jobKey = (job: WriteJob): string => `${job.source}:${sourceName(job
  * stops workers from taking new tables, and the first error is thrown after the running tables finish.
  * An abort closes every connection at once.
  */
-export async function runWriters(options: WriterPoolOptions): Promise<Map<string, WriteTableResult>> {
+export async function runWriters(options: WriterPoolOptions): Promise<Map<string, StrategyWriteResult>> {
   const queue = [...options.jobs]
-  const results = new Map<string, WriteTableResult>()
+  const results = new Map<string, StrategyWriteResult>()
   let failure: { error: unknown } | undefined
   const openClients = new Set<pg.Client>()
   const openReaders = new Set<TableReader>()
@@ -93,7 +99,8 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
         const names = { source: sourceName(table), target: targetName(table) }
         try {
           await recordLoad(options.state, { runId: options.runId, sourceName: name, sourceTable: names.source, targetTable: names.target, status: 'running', worker: id })
-          let result: WriteTableResult | undefined
+          const strategy = job.strategy ?? fullStrategy
+          let result: StrategyWriteResult | undefined
           while (result === undefined) {
             try {
               result = await withRetry(
@@ -109,7 +116,9 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
                   let destinationClosed = false
                   let readerCancelled = false
                   try {
-                    return await writeTable({
+                    return await tableWriters[strategy.strategy]({
+                      strategy,
+                      fullRefresh: options.fullRefresh === true,
                       table,
                       reader,
                       sourceName: name,

@@ -8,11 +8,14 @@ import { swapTable } from '../load/swap-table.ts'
 import { RejectedRowsWriter } from '../sources/csv/rejected-rows.ts'
 import type { CopyFormat, TablePart, TableReader } from '../sources/source-reader.ts'
 import { recordLoad } from '../state/load-state.ts'
+import { recordTableChange } from '../state/table-changes.ts'
+import { dropTableMark } from '../state/table-marks.ts'
 import { contentHash } from '../verify/content-hash.ts'
 import { copyFromSql } from './copy-from-sql.ts'
 import { copyPart, type FailedEnd } from './copy-part.ts'
 import { isStatementTimeout, readTimeoutLimit, statementTimeoutError } from './explain-timeout.ts'
 import { RejectedSpool } from './rejected-spool.ts'
+import type { ReplicationStrategy } from './table-strategy.ts'
 
 export interface WriteTableInput {
   table: TableDef
@@ -34,6 +37,14 @@ export interface WriteTableInput {
   signal?: AbortSignal
   /** How long the swap waits for sessions reading the previous copy (see `withLockWait` in `@elt/core`). */
   swapLockWait?: Partial<LockWaitPolicy>
+  /** The strategy recorded in `_elt.table_loads` and `_elt.table_changes` (default `full`): a cursor strategy's first run copies the table whole too. */
+  recordStrategy?: ReplicationStrategy
+  /**
+   * Runs after every part is copied, while the reader still holds its snapshot and the load's
+   * destination transaction is open: a cursor strategy reads its high-water mark as of the copy and
+   * saves it here, so the mark commits with the data. Returns the mark recorded as `to_mark`.
+   */
+  withinSnapshot?: () => Promise<unknown>
 }
 
 export interface WriteTableResult {
@@ -121,6 +132,9 @@ export async function writeTable(input: WriteTableInput): Promise<WriteTableResu
       current = undefined
     }
     await rejected.flush()
+    const strategy = input.recordStrategy ?? 'full'
+    const toMark = input.withinSnapshot ? await input.withinSnapshot() : null
+    if (!input.withinSnapshot) await dropTableMark(destination, input.sourceName, sourceName(table)) // a whole copy: a later cursor run starts over
     const indexes = indexDdl(table)
     for (const index of indexes) await destination.query(index.sql)
     if (input.verify && reader.contentHash) {
@@ -150,6 +164,24 @@ export async function writeTable(input: WriteTableInput): Promise<WriteTableResu
       seconds,
       worker: input.worker,
       attempts: input.attempt,
+      strategy,
+      inserted: rows,
+      updated: 0,
+      deleted: 0,
+    })
+    await recordTableChange(destination, {
+      runId: input.runId,
+      sourceName: input.sourceName,
+      sourceTable: sourceName(table),
+      targetTable: targetName(table),
+      strategy,
+      fullCopy: true,
+      fromMark: null,
+      toMark,
+      rows,
+      inserted: rows,
+      updated: 0,
+      deleted: 0,
     })
     await destination.query('COMMIT')
     return { rows, bytes, seconds, rejected: rejected.count }
@@ -163,7 +195,7 @@ export async function writeTable(input: WriteTableInput): Promise<WriteTableResu
 }
 
 /** The error to report for a failed table: the destination's statement_timeout, else the reader's explanation (or retry), else as it is. */
-async function explainFailure(error: unknown, input: WriteTableInput, part: TablePart | undefined): Promise<unknown> {
+export async function explainFailure(error: unknown, input: WriteTableInput, part: TablePart | undefined): Promise<unknown> {
   if (input.signal?.aborted) return input.signal.reason
   if (isStatementTimeout(error)) {
     const limit = await readTimeoutLimit(input.destination, 'destination')

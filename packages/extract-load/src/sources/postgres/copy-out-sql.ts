@@ -14,12 +14,17 @@ export const postgresCsvFormat: CopyFormat = { kind: 'csv', header: 'match', del
  * ```sql
  * COPY "public"."films" ("film_id", "title", …) TO STDOUT (FORMAT binary)
  * COPY (SELECT "payment_id", … FROM "public"."payment") TO STDOUT (FORMAT csv, HEADER)
+ * COPY (SELECT "order_id", … FROM "public"."orders" WHERE ("updated_at") > (…)) TO STDOUT (FORMAT binary)   -- a cursor window
+ * COPY (SELECT "order_id" FROM "public"."orders") TO STDOUT (FORMAT binary)                               -- compare-keys
  * ```
  */
-export function copyOutSql(table: TableDef, format: CopyFormat['kind']): string {
-  const columns = copiedColumns(table).map(quoteIdent).join(', ')
+export function copyOutSql(table: TableDef, format: CopyFormat['kind'], options: { where?: string; columns?: readonly string[] } = {}): string {
+  const columns = (options.columns ?? copiedColumns(table)).map(quoteIdent).join(', ')
   const list = columns === '' ? '' : ` (${columns})` // a table without columns still has rows
   const source = qualifiedName(table.schema, table.name)
-  const options = format === 'csv' ? 'FORMAT csv, HEADER' : `FORMAT ${format}`
-  return table.partitionKey === null ? `COPY ${source}${list} TO STDOUT (${options})` : `COPY (SELECT ${columns} FROM ${source}) TO STDOUT (${options})`
+  const copyOptions = format === 'csv' ? 'FORMAT csv, HEADER' : `FORMAT ${format}`
+  const where = options.where ? ` ${options.where}` : ''
+  return table.partitionKey === null && where === '' && options.columns === undefined
+    ? `COPY ${source}${list} TO STDOUT (${copyOptions})`
+    : `COPY (SELECT ${columns} FROM ${source}${where}) TO STDOUT (${copyOptions})`
 }

@@ -10,6 +10,7 @@ import { discardClient } from '../../write/copy-part.ts'
 import { isStatementTimeout, readTimeoutLimit, statementTimeoutError } from '../../write/explain-timeout.ts'
 import type { CopyFormat, ReaderSession, SequenceValue, SourceReader, TableReader } from '../source-reader.ts'
 import { copyOutSql, postgresCsvFormat } from './copy-out-sql.ts'
+import { cursorWindowSql, highWaterMarkSql } from './cursor-window-sql.ts'
 
 /** A `postgres` source as configured (`sources.<name>` in elt.config.ts); its database comes in the context. */
 export interface PostgresReaderConfig {
@@ -95,8 +96,18 @@ function tableReader(client: pg.Client, snapshot: { id: string; major: number })
       const kind: CopyFormat['kind'] =
         options.preferred === 'csv' ? 'csv' : options.preferred === 'binary' && options.destinationMajor === snapshot.major && table.columns.every((c) => c.builtin) ? 'binary' : 'text'
       const format: CopyFormat = kind === 'csv' ? postgresCsvFormat : { kind }
-      const out = client.query(copyStreams.to(copyOutSql(table, kind)))
+      const out = client.query(copyStreams.to(copyOutSql(table, kind, { where: cursorWindowSql(table, options.window) })))
       yield { label: sourceName(table), stream: out, format, rowsSent: () => out.rowCount, cancel: () => discardClient(client) }
+    },
+    async highWaterMark(table, cursor, window) {
+      const { rows } = await client.query<{ mark: string[] }>(highWaterMarkSql(table, qualifiedName(table.schema, table.name), cursor, window))
+      return rows[0]?.mark ?? null
+    },
+    async *readKeys(table, key, options) {
+      const builtin = key.every((k) => table.columns.find((c) => c.name === k)?.builtin === true)
+      const kind = options.preferred === 'binary' && options.destinationMajor === snapshot.major && builtin ? 'binary' : 'text'
+      const out = client.query(copyStreams.to(copyOutSql(table, kind, { columns: key })))
+      yield { label: `${sourceName(table)} (keys)`, stream: out, format: { kind }, rowsSent: () => out.rowCount, cancel: () => discardClient(client) }
     },
     // COPY of a plain table reads only its own rows, not those of tables inheriting from it
     contentHash: (table) => contentHash(client, qualifiedName(table.schema, table.name), { only: table.partitionKey === null }),

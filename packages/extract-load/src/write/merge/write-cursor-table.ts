@@ -1,0 +1,181 @@
+import type pg from 'pg'
+import { EltError, ExitCode, qualifiedName, quoteIdent, withLockWait } from '@elt/core'
+import { copiedColumns } from '../../ddl/table-ddl.ts'
+import { sourceName, targetName } from '../../introspect/catalog.ts'
+import { setLocalSearchPath } from '../../introspect/search-path.ts'
+import type { CursorWindow, TablePart } from '../../sources/source-reader.ts'
+import { recordLoad } from '../../state/load-state.ts'
+import { recordTableChange } from '../../state/table-changes.ts'
+import { readTableMark, saveTableMark, type TableMark } from '../../state/table-marks.ts'
+import { copyFromSql } from '../copy-from-sql.ts'
+import { copyPart } from '../copy-part.ts'
+import { cursorColumns } from '../table-strategy.ts'
+import type { StrategyWriteInput, StrategyWriteResult } from '../table-writers.ts'
+import { explainFailure, writeTable } from '../write-table.ts'
+import { applySchemaChanges } from './apply-schema-changes.ts'
+import { ensureUniqueKey } from './ensure-unique-key.ts'
+import { appendSql, deleteMissingSql, upsertSql } from './merge-sql.ts'
+
+const delta = 'pg_temp.elt_delta'
+const keys = 'pg_temp.elt_keys'
+
+/**
+ * `incremental` and `append`. The first run (no mark for the table, the raw table missing, the
+ * cursor or strategy changed, or `--full-refresh`) copies the table whole through `writeTable` and
+ * saves the high-water mark of the cursor read in the same snapshot as the copy, in the copy's
+ * transaction. A later run reads only the window past the mark (minus `lookback`) into a temporary
+ * table and merges it set-based (see `mergeWindow`); the new mark commits with the merged rows, so a
+ * crash at any point leaves the previous mark with the previous rows and the rerun reads the same
+ * window again: nothing skipped, nothing applied twice.
+ */
+export async function writeCursorTable(input: StrategyWriteInput): Promise<StrategyWriteResult> {
+  const { table, strategy, reader } = input
+  const cursor = cursorColumns(strategy)
+  if (!reader.highWaterMark) {
+    throw new EltError(`${sourceName(table)} has strategy "${strategy.strategy}", which its source cannot read.`, {
+      hint: 'Cursor strategies need a PostgreSQL source; give the table strategy "full".',
+      exitCode: ExitCode.usage,
+    })
+  }
+  const previous = input.fullRefresh ? undefined : await usableMark(input.destination, input, cursor)
+  if (previous?.mark === undefined || previous.mark === null) {
+    // first run (or an empty table last time): a whole copy; the mark read in the copy's snapshot commits with it
+    const result = await writeTable({
+      ...input,
+      recordStrategy: strategy.strategy,
+      withinSnapshot: async () => {
+        const mark = await reader.highWaterMark!(table, cursor, undefined)
+        await saveTableMark(input.destination, markOf(input, cursor, mark))
+        return mark
+      },
+    })
+    return { ...result, strategy: strategy.strategy, inserted: result.rows, updated: 0, deleted: 0 }
+  }
+  return mergeWindow(input, { cursor, after: previous.mark, ...(strategy.lookback !== undefined ? { lookback: strategy.lookback } : {}) })
+}
+
+/** The table's mark when it can be continued from: same target, strategy and cursor, and the raw table still there. */
+async function usableMark(client: pg.ClientBase, input: StrategyWriteInput, cursor: readonly string[]): Promise<TableMark | undefined> {
+  const mark = await readTableMark(client, input.sourceName, sourceName(input.table))
+  if (!mark || mark.targetTable !== targetName(input.table) || mark.strategy !== input.strategy.strategy) return undefined
+  if (mark.cursorColumns.join('\u0000') !== cursor.join('\u0000')) return undefined
+  const { rows } = await client.query<{ ok: boolean }>('select to_regclass($1) is not null as ok', [qualifiedName(input.table.targetSchema, input.table.name)])
+  return rows[0]?.ok ? mark : undefined
+}
+
+const markOf = (input: StrategyWriteInput, cursor: readonly string[], mark: string[] | null): TableMark => ({
+  sourceName: input.sourceName,
+  sourceTable: sourceName(input.table),
+  targetTable: targetName(input.table),
+  strategy: input.strategy.strategy,
+  cursorColumns: [...cursor],
+  mark,
+  runId: input.runId,
+})
+
+/**
+ * A later run of a cursor table, in one destination transaction: source schema changes applied
+ * (see `applySchemaChanges`), the window streamed into a temporary table (`COPY … FROM STDIN`), its
+ * new mark and (with `deletes: 'compare-keys'`) every source key read in the same snapshot, then
+ * within a bounded lock wait the upsert (`incremental`) or insert (`append`) and the key-only
+ * anti-join delete, the mark, `_elt.table_changes` and `_elt.table_loads`. No swap: grants, views
+ * and foreign keys on the raw table stay as they are.
+ *
+ * ```sql
+ * BEGIN; SET LOCAL search_path = "raw";
+ * CREATE TEMP TABLE elt_delta ON COMMIT DROP AS SELECT "order_id", … FROM "raw"."orders" WITH NO DATA;
+ * COPY pg_temp.elt_delta (…) FROM STDIN (FORMAT binary);      -- COPY (SELECT … WHERE ("updated_at") > (…)) TO STDOUT on the source
+ * WITH merged AS (INSERT … ON CONFLICT ("order_id") DO UPDATE … RETURNING …) SELECT …;
+ * DELETE FROM "raw"."orders" t WHERE NOT EXISTS (SELECT 1 FROM pg_temp.elt_keys k WHERE …);
+ * insert into _elt.table_marks …; insert into _elt.table_changes …; insert into _elt.table_loads …; COMMIT
+ * ```
+ */
+async function mergeWindow(input: StrategyWriteInput, window: CursorWindow): Promise<StrategyWriteResult> {
+  const { table, reader, destination, strategy } = input
+  const started = performance.now()
+  const target = qualifiedName(table.targetSchema, table.name)
+  let current: TablePart | undefined
+  await destination.query('BEGIN')
+  try {
+    await setLocalSearchPath(destination, table.targetSchema)
+    await applySchemaChanges(destination, table, { sourceName: input.sourceName, ...(input.swapLockWait ? { lockWait: input.swapLockWait } : {}) })
+    const columns = copiedColumns(table)
+    const list = columns.map(quoteIdent).join(', ')
+    await destination.query(`CREATE TEMP TABLE elt_delta ON COMMIT DROP AS SELECT ${list} FROM ${target} WITH NO DATA`)
+    const read = { preferred: input.preferred, destinationMajor: input.destinationMajor, ...(input.signal ? { signal: input.signal } : {}) }
+    let rows = 0
+    let bytes = 0
+    let index = 0
+    for await (const part of reader.read(table, { ...read, window })) {
+      current = part
+      input.onPart(part, index++)
+      const copied = await copyInto(input, part, delta, columns, (r, b) => input.onProgress(rows + r, bytes + b))
+      rows += copied.rowsIn
+      bytes += copied.bytes
+      current = undefined
+    }
+    const newMark = (await reader.highWaterMark!(table, window.cursor, window)) ?? [...window.after]
+    const key = strategy.primaryKey ?? []
+    const compareKeys = strategy.strategy === 'incremental' && strategy.deletes === 'compare-keys'
+    if (compareKeys) {
+      if (!reader.readKeys) throw new EltError(`${sourceName(table)}: deletes "compare-keys" needs a source that can list its keys.`, { hint: 'Use deletes: "ignore".', exitCode: ExitCode.usage })
+      await destination.query(`CREATE TEMP TABLE elt_keys ON COMMIT DROP AS SELECT ${key.map(quoteIdent).join(', ')} FROM ${target} WITH NO DATA`)
+      for await (const part of reader.readKeys(table, key, read)) {
+        current = part
+        await copyInto(input, part, keys, key, () => {})
+        current = undefined
+      }
+      await destination.query(`ANALYZE ${keys}`)
+    }
+    await reader.done(table) // the snapshot is no longer needed
+    await destination.query(`ANALYZE ${delta}`)
+    const mergeColumns = table.columns.filter((c) => c.generated === null)
+    const counts = await withLockWait(destination, { what: `merge into ${targetName(table)}`, relations: () => [target], policy: input.swapLockWait }, async () => {
+      let inserted = 0
+      let updated = 0
+      let deleted = 0
+      if (strategy.strategy === 'incremental') {
+        await ensureUniqueKey(destination, target, key)
+        const { rows: r } = await destination.query<{ inserted: number; updated: number }>(upsertSql(target, delta, mergeColumns, key))
+        inserted = r[0]?.inserted ?? 0
+        updated = r[0]?.updated ?? 0
+      } else {
+        const result = await destination.query(appendSql(target, delta, mergeColumns, window.lookback !== undefined ? { skipPresentFrom: window.cursor[0]! } : {}))
+        inserted = result.rowCount ?? 0
+      }
+      if (compareKeys) deleted = (await destination.query(deleteMissingSql(target, keys, key))).rowCount ?? 0
+      return { inserted, updated, deleted }
+    })
+    await saveTableMark(destination, markOf(input, window.cursor, newMark))
+    const seconds = Math.round(performance.now() - started) / 1000
+    const names = { runId: input.runId, sourceName: input.sourceName, sourceTable: sourceName(table), targetTable: targetName(table) }
+    await recordTableChange(destination, { ...names, strategy: strategy.strategy, fullCopy: false, fromMark: window.after, toMark: newMark, rows, ...counts })
+    await recordLoad(destination, { ...names, status: 'done', rows, bytes, seconds, worker: input.worker, attempts: input.attempt, strategy: strategy.strategy, ...counts })
+    await destination.query('COMMIT')
+    return { rows, bytes, seconds, rejected: 0, strategy: strategy.strategy, ...counts }
+  } catch (error) {
+    await destination.query('ROLLBACK').catch(() => {})
+    await reader.done(table).catch(() => {})
+    throw await explainFailure(error, input, current)
+  }
+}
+
+/** One part into a temporary table, its row count checked against what the source sent. */
+async function copyInto(input: StrategyWriteInput, part: TablePart, into: string, columns: readonly string[], onProgress: (rows: number, bytes: number) => void) {
+  const copied = await copyPart({
+    part,
+    destination: input.destination,
+    copyInSql: copyFromSql(into, columns, part.format),
+    onProgress,
+    onFailure: input.onFailure,
+    ...(input.signal ? { signal: input.signal } : {}),
+  })
+  const sent = part.rowsSent()
+  if (sent !== undefined && sent !== copied.rowsIn) {
+    throw new EltError(`Row count mismatch for ${part.label}: ${sent} rows read from the source, ${copied.rowsIn} written to ${targetName(input.table)}'s window.`, {
+      hint: 'Nothing was merged and the mark did not move. Rerun; if it happens again, report it with the table definition.',
+    })
+  }
+  return copied
+}
+
