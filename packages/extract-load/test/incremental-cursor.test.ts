@@ -1,0 +1,181 @@
+import type {} from '@elt/core/testing/global-setup' // declares inject('pgAdminUrl')
+import pg from 'pg'
+import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
+import { EltError, ExitCode } from '@elt/core'
+import { loadSources, postgresReader, type LoadSourcesOptions, type LoadSourcesSummary } from '../src/index.ts'
+import type { TableStrategy } from '../src/write/table-strategy.ts'
+import { createPair, tableRows, type Pair } from './helpers.ts'
+
+let pair: Pair
+beforeAll(async () => {
+  pair = await createPair(inject('pgAdminUrl'), 'incremental')
+})
+afterAll(async () => {
+  await pair?.drop()
+})
+
+function load(tables: Record<string, TableStrategy>, options: Partial<LoadSourcesOptions> = {}): Promise<LoadSourcesSummary> {
+  return loadSources({
+    sources: [{ name: 'postgres', reader: postgresReader, config: { schemas: ['public'], tables }, targetSchema: 'raw', database: { label: 'source', url: pair.source.url } }],
+    destination: { label: 'destination', url: pair.destination.url },
+    jobs: 2,
+    retry: { maxRetries: 0, delaySeconds: 0.1 },
+    connectWaitSeconds: 5,
+    ...options,
+  })
+}
+
+const tableOf = (summary: LoadSourcesSummary, source: string) => summary.tables.find((t) => t.source === source)
+const markOf = async (table: string) => (await pair.destination.query<{ mark: string[] | null }>(`select mark from _elt.table_marks where source_table = $1`, [table]))[0]?.mark
+async function failure(promise: Promise<unknown>): Promise<EltError> {
+  const error = await promise.then(() => undefined, (e: unknown) => e)
+  expect(error).toBeInstanceOf(EltError)
+  return error as EltError
+}
+
+const orders: Record<string, TableStrategy> = {
+  'public.orders': { strategy: 'incremental', cursor: 'updated_at', deletes: 'compare-keys', lookback: '10 minutes' },
+}
+
+describe('incremental by cursor', () => {
+  beforeEach(async () => {
+    await pair.source.query(`drop table if exists orders; drop table if exists events;
+      create table orders (order_id int primary key, status text not null, doc json, updated_at timestamptz not null);
+      insert into orders select g, 'new', json_build_object('n', g), timestamptz '2026-12-01 10:00+00' + g * interval '1 minute' from generate_series(1, 100) g;`)
+    await pair.destination.query(`drop schema if exists raw cascade; drop schema if exists _elt cascade; drop schema if exists _elt_audit cascade`)
+  })
+
+  it('copies the table whole the first time with the mark of its snapshot, then merges only the window: updates, inserts, compare-keys deletes', async () => {
+    const first = await load(orders)
+    expect(tableOf(first, 'public.orders')).toMatchObject({ strategy: 'incremental', rows: 100, inserted: 100, updated: 0, deleted: 0 })
+    expect(await markOf('public.orders')).toEqual(['2026-12-01 11:40:00+00'])
+
+    await pair.source.query(`
+      update orders set status = 'paid', updated_at = timestamptz '2026-12-01 12:00+00' where order_id in (5, 6);
+      update orders set updated_at = timestamptz '2026-12-01 12:00+00' where order_id = 7;   -- cursor moved, nothing else: not counted
+      insert into orders values (101, 'new', '{"n":101}', timestamptz '2026-12-01 12:01+00');
+      delete from orders where order_id in (1, 2, 3);`)
+    const second = await load(orders)
+    // the window re-reads the 10 minutes before the mark (orders 91–100) and the 4 changed rows
+    expect(tableOf(second, 'public.orders')).toMatchObject({ strategy: 'incremental', rows: 14, inserted: 1, updated: 3, deleted: 3 })
+    expect(await tableRows(pair.destination, 'raw', 'orders')).toEqual(await tableRows(pair.source, 'public', 'orders'))
+    expect(await markOf('public.orders')).toEqual(['2026-12-01 12:01:00+00'])
+    const changes = await pair.destination.query(`select strategy, full_copy, from_mark, to_mark, rows::int, inserted::int, updated::int, deleted::int from _elt.table_changes order by recorded_at`)
+    expect(changes).toEqual([
+      { strategy: 'incremental', full_copy: true, from_mark: null, to_mark: ['2026-12-01 11:40:00+00'], rows: 100, inserted: 100, updated: 0, deleted: 0 },
+      { strategy: 'incremental', full_copy: false, from_mark: ['2026-12-01 11:40:00+00'], to_mark: ['2026-12-01 12:01:00+00'], rows: 14, inserted: 1, updated: 3, deleted: 3 },
+    ])
+    const loads = await pair.destination.query(`select strategy, rows::int, inserted::int, updated::int, deleted::int from _elt.table_loads where status = 'done' order by finished_at`)
+    expect(loads.at(-1)).toEqual({ strategy: 'incremental', rows: 14, inserted: 1, updated: 3, deleted: 3 })
+  })
+
+  it('picks up a late row whose cursor is before the mark but inside the lookback, and keeps grants (no swap)', async () => {
+    await load(orders)
+    await pair.destination.query(`create role incremental_reader; grant usage on schema raw to incremental_reader; grant select on raw.orders to incremental_reader`)
+    // committed after the first run with a cursor 5 minutes before its mark (a long transaction, a skewed clock)
+    await pair.source.query(`insert into orders values (500, 'late', null, timestamptz '2026-12-01 11:35+00')`)
+    const second = await load(orders)
+    expect(tableOf(second, 'public.orders')).toMatchObject({ inserted: 1, updated: 0, deleted: 0 })
+    expect(await tableRows(pair.destination, 'raw', 'orders')).toEqual(await tableRows(pair.source, 'public', 'orders'))
+    expect(await pair.destination.query(`select has_table_privilege('incremental_reader', 'raw.orders', 'select') as ok`)).toEqual([{ ok: true }])
+    await pair.destination.query(`drop owned by incremental_reader; drop role incremental_reader`)
+  })
+
+  it('a merge killed after its COPY changes nothing and leaves the mark; the rerun applies the window once', async () => {
+    await load(orders)
+    await pair.source.query(`update orders set status = 'paid', updated_at = timestamptz '2026-12-01 13:00+00' where order_id <= 10;
+                             insert into orders values (200, 'new', null, timestamptz '2026-12-01 13:01+00')`)
+    // a session holding SHARE on the raw table makes the merge wait after its COPY; its backend is terminated there
+    const blocker = new pg.Client({ connectionString: pair.destination.url })
+    await blocker.connect()
+    await blocker.query('begin; lock table raw.orders in share mode')
+    const run = load(orders, { swapLockWait: { lockTimeoutMs: 20_000, retries: 0 } })
+    let terminated = false
+    for (let i = 0; i < 200 && !terminated; i++) {
+      const rows = await pair.destination.query<{ ok: boolean }>(
+        `select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = 'elt-replicate-load' and wait_event_type = 'Lock' and query ilike 'WITH merged AS%'`,
+      )
+      terminated = rows.some((r) => r.ok)
+      if (!terminated) await new Promise((resolve) => setTimeout(resolve, 50))
+    }
+    expect(terminated).toBe(true)
+    await run.catch(() => undefined)
+    await blocker.query('rollback')
+    await blocker.end()
+    expect(await markOf('public.orders')).toEqual(['2026-12-01 11:40:00+00'])
+    expect(await pair.destination.query(`select count(*)::int as n, count(*) filter (where status = 'paid')::int as paid from raw.orders`)).toEqual([{ n: 100, paid: 0 }])
+
+    const rerun = await load(orders)
+    expect(tableOf(rerun, 'public.orders')).toMatchObject({ inserted: 1, updated: 10, deleted: 0 })
+    expect(await tableRows(pair.destination, 'raw', 'orders')).toEqual(await tableRows(pair.source, 'public', 'orders'))
+    expect(await markOf('public.orders')).toEqual(['2026-12-01 13:01:00+00'])
+  })
+
+  it('adds a column and widens a type the source gained; refuses a dropped column naming the full refresh, changing nothing', async () => {
+    await pair.source.query(`alter table orders alter column status type varchar(20)`)
+    await load(orders)
+    await pair.source.query(`alter table orders add column note text; alter table orders alter column status type varchar(50);
+                             update orders set note = 'hello', status = repeat('x', 40), updated_at = timestamptz '2026-12-01 14:00+00' where order_id = 1`)
+    await pair.destination.query(`create view public.order_status as select order_id, status from raw.orders`)
+    const second = await load(orders)
+    expect(tableOf(second, 'public.orders')).toMatchObject({ updated: 1 })
+    expect(await tableRows(pair.destination, 'raw', 'orders')).toEqual(await tableRows(pair.source, 'public', 'orders'))
+    expect(await pair.destination.query(`select format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = 'raw.orders'::regclass and attname = 'status'`)).toEqual([{ type: 'character varying(50)' }])
+    expect(await pair.destination.query(`select status from public.order_status where order_id = 1`)).toEqual([{ status: 'x'.repeat(40) }])
+
+    await pair.source.query(`alter table orders drop column doc; update orders set updated_at = timestamptz '2026-12-01 15:00+00' where order_id = 2`)
+    const before = await tableRows(pair.destination, 'raw', 'orders')
+    const error = await failure(load(orders))
+    expect(error.message).toBe('public.orders changed in a way raw.orders cannot follow by merging: column "doc" was dropped or renamed in the source.')
+    expect(error.hint).toBe('Nothing was changed. Copy the table again: pnpm elt replicate --full-refresh --select source:postgres.public.orders')
+    expect(await tableRows(pair.destination, 'raw', 'orders')).toEqual(before)
+    expect(await markOf('public.orders')).toEqual(['2026-12-01 14:00:00+00'])
+
+    // --full-refresh copies it whole again and starts the mark over
+    const refreshed = await load(orders, { fullRefresh: true })
+    expect(tableOf(refreshed, 'public.orders')).toMatchObject({ strategy: 'incremental', rows: 100, inserted: 100 })
+    expect(await tableRows(pair.destination, 'raw', 'orders')).toEqual(await tableRows(pair.source, 'public', 'orders'))
+    expect(await markOf('public.orders')).toEqual(['2026-12-01 15:00:00+00'])
+    await pair.destination.query(`drop view public.order_status`)
+  })
+
+  it('refuses a narrowed type and a changed primary key', async () => {
+    await load(orders)
+    await pair.source.query(`alter table orders alter column order_id type smallint; update orders set updated_at = now() where order_id = 1`)
+    expect((await failure(load(orders))).message).toBe('public.orders changed in a way raw.orders cannot follow by merging: column "order_id" changed type integer → smallint.')
+    await pair.source.query(`alter table orders alter column order_id type integer; alter table orders drop constraint orders_pkey, add primary key (order_id, status)`)
+    const error = await failure(load(orders))
+    expect(error.message).toBe('public.orders changed in a way raw.orders cannot follow by merging: its primary key changed (PRIMARY KEY (order_id) → PRIMARY KEY (order_id, status)).')
+    expect(await pair.destination.query(`select count(*)::int as n from raw.orders`)).toEqual([{ n: 100 }])
+  })
+
+  it('append: new rows by cursor; with a lookback the rows read again are not appended twice', async () => {
+    await pair.source.query(`create table events (event_id bigint, at timestamptz not null, payload jsonb);
+      insert into events select g, timestamptz '2026-12-01 10:00+00' + g * interval '1 second', jsonb_build_object('g', g) from generate_series(1, 50) g`)
+    const append = { 'public.events': { strategy: 'append', cursor: 'at', lookback: '1 hour' } } as const
+    expect(tableOf(await load(append), 'public.events')).toMatchObject({ strategy: 'append', rows: 50, inserted: 50 })
+    await pair.source.query(`insert into events values (51, timestamptz '2026-12-01 10:00:30+00', '{"late":true}'), (52, timestamptz '2026-12-01 11:00+00', null)`)
+    const second = await load(append)
+    expect(tableOf(second, 'public.events')).toMatchObject({ strategy: 'append', rows: 52, inserted: 2, updated: 0, deleted: 0 })
+    const third = await load(append)
+    expect(tableOf(third, 'public.events')).toMatchObject({ inserted: 0 })
+    expect(await tableRows(pair.destination, 'raw', 'events')).toEqual(await tableRows(pair.source, 'public', 'events'))
+
+    const byId = { 'public.events': { strategy: 'append', cursor: 'event_id' } } as const
+    await load(byId) // another cursor: a whole copy
+    await pair.source.query(`insert into events values (53, now(), null)`)
+    expect(tableOf(await load(byId), 'public.events')).toMatchObject({ rows: 1, inserted: 1 })
+    expect(await markOf('public.events')).toEqual(['53'])
+  })
+
+  it('names a configured table the source does not have, and an incremental table without a key (exit 2)', async () => {
+    const unknown = await failure(load({ 'public.ordres': { strategy: 'incremental', cursor: 'updated_at' } }))
+    expect(unknown.exitCode).toBe(ExitCode.usage)
+    expect(unknown.message).toBe('sources.postgres.tables names "public.ordres", which source "postgres" does not replicate.')
+    await pair.source.query(`create table nokey (id int, at timestamptz)`)
+    const nokey = await failure(load({ 'public.nokey': { strategy: 'incremental', cursor: 'at' } }))
+    expect(nokey.exitCode).toBe(ExitCode.usage)
+    expect(nokey.message).toBe('postgres.public.nokey (strategy "incremental"): the source table has no primary key, so the rows to update cannot be found.')
+    await pair.source.query(`drop table nokey`)
+  })
+})
