@@ -36,6 +36,12 @@ export interface EmbeddedServerOptions {
   port?: number
   /** Delete everything on stop (test servers). */
   ephemeral?: boolean
+  /**
+   * `logical` for a server that is a change data capture source (replication slots, 10 WAL
+   * senders); default `minimal`, which writes no WAL for a COPY into a table created in the same
+   * transaction (every replicated table). Read at start: an adopted running server keeps its own.
+   */
+  walLevel?: 'minimal' | 'logical'
   /** `stop()` leaves the server running (for a service that owns it, e.g. a future `elt serve`). */
   keepRunning?: boolean
   logger?: Logger
@@ -68,7 +74,11 @@ const urlFor = (f: ServerFile) => (database: string) =>
  * so `wal_level=minimal` (PostgreSQL docs, "Populating a Database"): a COPY into a table created
  * in the same transaction, as every replicated table and every table model is, writes no WAL.
  */
-const settings = ['listen_addresses=127.0.0.1', 'unix_socket_directories=', 'wal_level=minimal', 'max_wal_senders=0']
+const serverSettings = (walLevel: 'minimal' | 'logical' = 'minimal') => [
+  'listen_addresses=127.0.0.1',
+  'unix_socket_directories=',
+  ...(walLevel === 'logical' ? ['wal_level=logical', 'max_wal_senders=10', 'max_replication_slots=10'] : ['wal_level=minimal', 'max_wal_senders=0']),
+]
 
 /**
  * The data folder of the server kept in `dir`: `<dir>/data`, or as root (the server then runs as
@@ -186,7 +196,7 @@ async function startOrAdopt(dir: string, dataDir: string, runAs: ServerUser | un
   if (!initialised) await initCluster({ binaries, dataDir, user: file.user, password: file.password, runAs })
   await writeFile(serverFile, JSON.stringify(file, null, 2) + '\n', { mode: 0o600 })
   const logFile = path.join(dir, 'server.log')
-  const pid = await startPostmaster({ binaries, dataDir, port, runAs, logFile, settings })
+  const pid = await startPostmaster({ binaries, dataDir, port, runAs, logFile, settings: serverSettings(options.walLevel) })
   options.logger?.debug(`started the embedded PostgreSQL ${binaries.version} on port ${port} (pid ${pid}, log ${logFile})`)
   const final = file
   return { ...final, dataDir, urlFor: urlFor(final), started: true }

@@ -21,6 +21,12 @@ export interface PostgresReaderConfig {
   include?: readonly string[]
   exclude?: readonly string[]
   targetSchema?: string
+  /**
+   * Read as of this exported snapshot (a logical replication slot's, `CREATE_REPLICATION_SLOT …
+   * (SNAPSHOT 'export')`) instead of exporting one: the coordinator imports it too. Its exporter
+   * must stay open until the session is closed.
+   */
+  snapshotId?: string
 }
 
 /**
@@ -54,7 +60,9 @@ export const postgresReader: SourceReader<PostgresReaderConfig> = {
     const coordinator = await connect('elt-replicate')
     let snapshot: { id: string; at: Date; major: number }
     try {
-      const id = await exportSnapshot(coordinator)
+      let id = config.snapshotId
+      if (id === undefined) id = await exportSnapshot(coordinator)
+      else await importSnapshot(coordinator, id)
       const { rows } = await coordinator.query<{ at: Date }>('select now() as at') // the snapshot's instant, by the source's clock
       snapshot = { id, at: rows[0]?.at ?? new Date(), major: await serverMajor(coordinator) }
     } catch (error) {

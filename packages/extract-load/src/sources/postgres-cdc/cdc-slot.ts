@@ -1,0 +1,67 @@
+import pg from 'pg'
+import { EltError, quoteIdent, qualifiedName } from '@elt/core'
+import { splitTableName } from './check-cdc-source.ts'
+
+/**
+ * Creates the pipeline's publication over exactly `tables` (re-created when it exists).
+ *
+ * ```sql
+ * drop publication if exists "elt_postgres"; create publication "elt_postgres" for table "public"."accounts", "public"."orders"
+ * ```
+ */
+export async function createPublication(source: pg.ClientBase, publication: string, tables: readonly string[]): Promise<void> {
+  await source.query(`drop publication if exists ${quoteIdent(publication)}`)
+  const list = tables.map((t) => qualifiedName(...splitTableName(t))).join(', ')
+  await source.query(`create publication ${quoteIdent(publication)} for table ${list}`)
+}
+
+/** A slot that exists, with its state. */
+export async function slotExists(source: pg.ClientBase, slot: string): Promise<boolean> {
+  const { rows } = await source.query('select 1 from pg_replication_slots where slot_name = $1', [slot])
+  return rows.length > 0
+}
+
+/**
+ * Drops the slot (when it exists) and the publication. A slot in use by a running `--follow` is refused.
+ *
+ * ```sql
+ * select pg_drop_replication_slot($1); drop publication if exists "elt_postgres"
+ * ```
+ */
+export async function dropSlotAndPublication(source: pg.ClientBase, names: { slot: string; publication: string }): Promise<{ slot: boolean; publication: boolean }> {
+  const { rows } = await source.query<{ active: boolean; pid: number | null }>('select active, active_pid as pid from pg_replication_slots where slot_name = $1', [names.slot])
+  const slot = rows[0]
+  if (slot?.active) {
+    throw new EltError(`The replication slot "${names.slot}" is in use (pid ${slot.pid ?? '?'}): a pnpm elt replicate --follow is streaming from it.`, {
+      hint: 'Stop that process (Ctrl-C) first, then drop the slot.',
+    })
+  }
+  if (slot) await source.query('select pg_drop_replication_slot($1)', [names.slot])
+  const { rowCount } = await source.query('select 1 from pg_publication where pubname = $1', [names.publication])
+  await source.query(`drop publication if exists ${quoteIdent(names.publication)}`)
+  return { slot: slot !== undefined, publication: (rowCount ?? 0) > 0 }
+}
+
+/**
+ * Creates the logical slot on a replication connection and keeps that connection open: its
+ * exported snapshot (valid while the connection lives and runs nothing else) is the initial
+ * copy's, and the slot's stream starts exactly at `consistentPoint` — the snapshot's instant.
+ *
+ * ```sql
+ * CREATE_REPLICATION_SLOT "elt_postgres" LOGICAL pgoutput (SNAPSHOT 'export')
+ * ```
+ */
+export async function createSlotWithSnapshot(replication: pg.ClientConfig, slot: string): Promise<{ consistentPoint: string; snapshotId: string; close(): Promise<void> }> {
+  const client = new pg.Client({ ...replication, replication: 'database' } as pg.ClientConfig)
+  client.on('error', () => {})
+  await client.connect()
+  try {
+    const { rows } = await client.query<{ consistent_point: string; snapshot_name: string }>(`CREATE_REPLICATION_SLOT ${quoteIdent(slot)} LOGICAL pgoutput (SNAPSHOT 'export')`)
+    const row = rows[0]
+    if (!row) throw new EltError(`Creating the replication slot "${slot}" returned nothing.`)
+    return { consistentPoint: row.consistent_point, snapshotId: row.snapshot_name, close: async () => void (await client.end().catch(() => {})) }
+  } catch (error) {
+    await client.end().catch(() => {})
+    throw error
+  }
+}

@@ -1,0 +1,161 @@
+import type pg from 'pg'
+import type { Pgoutput } from 'pg-logical-replication'
+import { EltError, qualifiedName, quoteIdent } from '@elt/core'
+import { mapSchema } from '../../introspect/schema-map.ts'
+import { advanceCdcState } from './cdc-state.ts'
+import { batchStatements, type ChangeBatch, type Row, type TargetTable } from './change-batch.ts'
+
+/** Rows per set-based statement: bounds memory whatever the size of a source transaction. */
+const batchRows = 5000
+
+/**
+ * Applies pgoutput messages to the destination: one destination transaction per source
+ * transaction (opened at its first change, committed at its `Commit` together with the applied
+ * LSN in `_elt.cdc_pipelines`), consecutive changes of one kind on one table as one set-based
+ * statement. An update sets only the columns that came (an unchanged TOASTed value is not sent
+ * and keeps the destination's value). A `Relation` message with a column the raw table lacks adds
+ * it (`ALTER TABLE … ADD COLUMN`, in the same transaction, before the change that uses it); a
+ * dropped or retyped column stops the pipeline with an error.
+ *
+ * ```ts
+ * const applier = new ChangeApplier({ destination, source, pipeline: 'postgres', targetSchema: 'raw' })
+ * const committed = await applier.handle(message) // { lsn, commitAt, changes } at a Commit
+ * ```
+ */
+export class ChangeApplier {
+  private readonly tables = new Map<number, TargetTable>()
+  private open = false
+  private batch: ChangeBatch | undefined
+  private changes = 0
+
+  constructor(private readonly options: { destination: pg.ClientBase; source: pg.ClientBase; pipeline: string; targetSchema: string }) {}
+
+  /** Inside a source transaction (a change received, its commit not yet). */
+  get inTransaction(): boolean {
+    return this.open
+  }
+
+  async handle(message: Pgoutput.Message): Promise<{ lsn: string; commitAt: Date; changes: number } | undefined> {
+    switch (message.tag) {
+      case 'relation':
+        await this.relation(message)
+        return undefined
+      case 'insert':
+        await this.add('insert', message.relation, message.new as Row, undefined)
+        return undefined
+      case 'update':
+        await this.add('update', message.relation, message.new as Row, (message.key ?? message.old ?? undefined) as Row | undefined)
+        return undefined
+      case 'delete':
+        await this.add('delete', message.relation, {}, (message.key ?? message.old ?? undefined) as Row | undefined)
+        return undefined
+      case 'truncate': {
+        await this.flush()
+        await this.begin()
+        const names = message.relations.map((r) => this.target(r)).map((t) => qualifiedName(t.schema, t.name))
+        await this.options.destination.query(`truncate ${names.join(', ')}`)
+        this.changes++
+        return undefined
+      }
+      case 'commit':
+        return this.commit(message)
+      default:
+        return undefined
+    }
+  }
+
+  /** Rolls back what a failed or stopped source transaction applied (nothing was acknowledged for it). */
+  async abort(): Promise<void> {
+    this.batch = undefined
+    if (this.open) await this.options.destination.query('rollback').catch(() => {})
+    this.open = false
+  }
+
+  private async begin(): Promise<void> {
+    if (this.open) return
+    await this.options.destination.query('begin')
+    this.open = true
+  }
+
+  private async commit(message: Pgoutput.MessageCommit): Promise<{ lsn: string; commitAt: Date; changes: number }> {
+    await this.flush()
+    await this.begin()
+    const lsn = message.commitEndLsn as string
+    const commitAt = new Date(Number(message.commitTime.valueOf() as bigint / 1000n))
+    await advanceCdcState(this.options.destination, this.options.pipeline, lsn, commitAt)
+    await this.options.destination.query('commit')
+    this.open = false
+    const changes = this.changes
+    this.changes = 0
+    return { lsn, commitAt, changes }
+  }
+
+  private target(relation: Pgoutput.MessageRelation): TargetTable {
+    const table = this.tables.get(relation.relationOid)
+    if (!table) throw new EltError(`A change of ${relation.schema}.${relation.name} arrived before its relation message.`)
+    return table
+  }
+
+  private async add(kind: ChangeBatch['kind'], relation: Pgoutput.MessageRelation, row: Row, identity: Row | undefined): Promise<void> {
+    const table = this.target(relation)
+    // an update whose key did not change (no old key sent) leaves the key columns alone: an identity column GENERATED ALWAYS takes no value
+    const keptKey = kind === 'update' && identity === undefined ? new Set(table.key) : new Set<string>()
+    const columns = kind === 'delete' ? [] : relation.columns.map((c) => c.name).filter((c) => row[c] !== undefined && !keptKey.has(c))
+    const keyNames = table.key.length > 0 ? table.key : relation.columns.map((c) => c.name).filter((c) => identity?.[c] !== undefined)
+    const source = identity ?? row
+    const key = kind === 'insert' ? [] : keyNames.map((k) => source[k] ?? null)
+    const keyText = JSON.stringify(key)
+    const keyColumns = kind === 'insert' ? [] : keyNames
+    const b = this.batch
+    const fits = b && b.kind === kind && b.table === table && b.columns.join('\0') === columns.join('\0') && b.keyColumns.join('\0') === keyColumns.join('\0') && b.rows.length < batchRows
+    if (!fits || (kind === 'update' && b.seen.has(keyText))) await this.flush()
+    this.batch ??= { kind, table, columns, keyColumns, rows: [], seen: new Set() }
+    this.batch.rows.push({ values: columns.map((c) => row[c] ?? null), key })
+    if (kind === 'update') this.batch.seen.add(keyText)
+    this.changes++
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.batch
+    this.batch = undefined
+    if (!batch || batch.rows.length === 0) return
+    await this.begin()
+    for (const statement of batchStatements(batch)) await this.options.destination.query(statement.text, statement.values)
+  }
+
+  /** A relation's columns against the raw table's: added columns added, anything else unsafe stops the pipeline. */
+  private async relation(relation: Pgoutput.MessageRelation): Promise<void> {
+    await this.flush()
+    const schema = mapSchema(relation.schema, this.options.targetSchema)
+    const { rows } = await this.options.destination.query<{ name: string; type: string }>(
+      `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type from pg_attribute a
+       where a.attrelid = to_regclass($1) and a.attnum > 0 and not a.attisdropped and a.attgenerated = '' order by a.attnum`,
+      [qualifiedName(schema, relation.name)],
+    )
+    const label = `${relation.schema}.${relation.name}`
+    const stop = (what: string) =>
+      new EltError(`Change data capture of ${label} stopped: ${what}. Nothing after the last applied transaction was written.`, {
+        hint: 'Copy the table again: pnpm elt cdc drop, then pnpm elt replicate (a new slot and a full initial copy).',
+      })
+    if (rows.length === 0) throw stop(`the destination table ${qualifiedName(schema, relation.name)} is missing`)
+    const types = new Map(rows.map((r) => [r.name, r.type]))
+    const sent = new Set(relation.columns.map((c) => c.name))
+    const dropped = rows.filter((r) => !sent.has(r.name)).map((r) => r.name)
+    if (dropped.length > 0) throw stop(`column ${dropped.map((d) => `"${d}"`).join(', ')} no longer exists on the source (dropped or renamed)`)
+    for (const column of relation.columns) {
+      const { rows: typed } = await this.options.source.query<{ type: string }>('select format_type($1::oid, $2) as type', [column.typeOid, column.typeMod])
+      const type = typed[0]?.type ?? 'text'
+      const existing = types.get(column.name)
+      if (existing === undefined) {
+        if (column.typeOid >= 16384) throw stop(`column "${column.name}" was added with the user-defined type ${type}`)
+        await this.begin()
+        await this.options.destination.query(`alter table ${qualifiedName(schema, relation.name)} add column ${quoteIdent(column.name)} ${type}`)
+        types.set(column.name, type)
+      } else if (column.typeOid < 16384 && existing !== type) {
+        throw stop(`column "${column.name}" changed type from ${existing} to ${type}`)
+      }
+    }
+    const key = relation.replicaIdentity === 'full' ? [] : relation.keyColumns
+    this.tables.set(relation.relationOid, { schema, name: relation.name, types, key })
+  }
+}

@@ -1,0 +1,6 @@
+export { replicateCdc, type ReplicateCdcOptions, type CdcSummary } from './replicate-cdc.ts'
+export { cdcNames } from './cdc-names.ts'
+export { cdcSlotStatus, type CdcSlotStatus } from './cdc-status.ts'
+export { dropSlotAndPublication } from './cdc-slot.ts'
+export { migrateCdcState, readCdcState, deleteCdcState } from './cdc-state.ts'
+export type { CdcProgress } from './stream-changes.ts'

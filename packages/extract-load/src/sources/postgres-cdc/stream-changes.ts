@@ -1,0 +1,148 @@
+import type pg from 'pg'
+import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication'
+import { EltError } from '@elt/core'
+import { ChangeApplier } from './change-applier.ts'
+import { lsnText, lsnValue } from './cdc-names.ts'
+
+/** The prefix of the messages `pg_logical_emit_message` writes for this pipeline (heartbeats, the stop mark). */
+export const heartbeatPrefix = 'elt_heartbeat'
+
+/** What `--follow` shows live and the benchmark measures: after each applied source transaction. */
+export interface CdcProgress {
+  appliedLsn: string
+  /** Seconds between the source's commit and the destination's. */
+  lagSeconds: number
+  /** Changes in this transaction; `total` since the start. */
+  changes: number
+  total: number
+  transactions: number
+}
+
+export interface StreamChangesOptions {
+  /** The source's connection settings (a replication connection is opened with them). */
+  replication: pg.ClientConfig
+  /** A normal source connection: heartbeats, column types of added columns. */
+  source: pg.ClientBase
+  destination: pg.ClientBase
+  pipeline: string
+  slot: string
+  publication: string
+  targetSchema: string
+  startLsn: string
+  /** Keep streaming until `signal` aborts; else stop at the source's WAL position read at the start. */
+  follow: boolean
+  signal?: AbortSignal
+  /** A heartbeat message when no change arrived for this long (default 10 s). */
+  heartbeatSeconds?: number
+  onApplied?: (progress: CdcProgress) => void
+}
+
+/** Keeps text values as PostgreSQL sent them (its own type parsers would round timestamps to milliseconds). */
+class TextPgoutputPlugin extends PgoutputPlugin {
+  override parse(buffer: Buffer): Pgoutput.Message {
+    const message = super.parse(buffer)
+    if (message.tag === 'relation') for (const column of message.columns) column.parser = (raw: unknown) => raw
+    return message
+  }
+}
+
+/**
+ * Streams the slot's changes from `startLsn` and applies them (see {@link ChangeApplier}). The
+ * slot's confirmed position moves only after the destination committed (`acknowledge` after each
+ * applied transaction), so a crash re-sends exactly the transactions not yet committed there.
+ * While the published tables are quiet, a heartbeat (`pg_logical_emit_message`) comes back through
+ * the stream and is acknowledged: the slot follows the WAL instead of pinning it. Without `follow`
+ * the run ends at a stop mark written at the start; with it, when `signal` aborts, after the
+ * transaction in flight.
+ *
+ * ```sql
+ * START_REPLICATION SLOT "elt_postgres" LOGICAL 0/1A2B3C4 (proto_version '1', publication_names 'elt_postgres', messages 'true')
+ * select pg_logical_emit_message(false, 'elt_heartbeat', '')
+ * ```
+ */
+export async function streamChanges(options: StreamChangesOptions): Promise<{ appliedLsn: string; changes: number; transactions: number }> {
+  const applier = new ChangeApplier({ destination: options.destination, source: options.source, pipeline: options.pipeline, targetSchema: options.targetSchema })
+  const service = new LogicalReplicationService(options.replication, { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } })
+  const plugin = new TextPgoutputPlugin({ protoVersion: 1, publicationNames: [options.publication], messages: true })
+  let applied = options.startLsn
+  let total = 0
+  let transactions = 0
+  let lastData = Date.now()
+  let stopping = false
+  let done = false
+  // The library confirms `lsn + 1`; PostgreSQL's own subscriber confirms a commit's end LSN itself.
+  const confirm = (lsn: string) => service.acknowledge(lsnText(lsnValue(lsn) - 1n))
+  const emit = async (content: string) => {
+    const { rows } = await options.source.query<{ lsn: string }>('select pg_logical_emit_message(false, $1, $2)::text as lsn', [heartbeatPrefix, content])
+    return rows[0]?.lsn as string
+  }
+
+  let settle!: { resolve: () => void; reject: (error: unknown) => void }
+  const finished = new Promise<void>((resolve, reject) => (settle = { resolve, reject }))
+  const finish = async (error?: unknown) => {
+    if (done) return
+    done = true
+    clearInterval(timer)
+    options.signal?.removeEventListener('abort', onAbort)
+    await applier.abort()
+    await service.destroy().catch(() => {})
+    if (error === undefined) settle.resolve()
+    else settle.reject(error)
+  }
+  const onAbort = () => {
+    stopping = true
+    if (!applier.inTransaction) void finish()
+  }
+  const heartbeatMs = (options.heartbeatSeconds ?? 10) * 1000
+  const timer = setInterval(() => {
+    if (done || Date.now() - lastData < heartbeatMs) return
+    lastData = Date.now()
+    emit('').catch((error: unknown) => void finish(error))
+  }, Math.min(1000, heartbeatMs))
+
+  service.on('data', async (_lsn: string, message: Pgoutput.Message) => {
+    if (done) return
+    lastData = Date.now()
+    try {
+      if (message.tag === 'message' && !message.transactional && message.prefix === heartbeatPrefix && message.messageLsn !== null) {
+        if (applier.inTransaction) return
+        if (lsnValue(message.messageLsn) > lsnValue(applied)) applied = message.messageLsn
+        await confirm(applied)
+        if (!options.follow && stopAt !== undefined && lsnValue(message.messageLsn) >= lsnValue(stopAt)) await finish()
+        return
+      }
+      const committed = await applier.handle(message)
+      if (committed) {
+        applied = committed.lsn
+        total += committed.changes
+        transactions++
+        await confirm(applied)
+        options.onApplied?.({ appliedLsn: applied, lagSeconds: Math.max(0, (Date.now() - committed.commitAt.getTime()) / 1000), changes: committed.changes, total, transactions })
+        if (stopping) await finish()
+      }
+    } catch (error) {
+      await finish(error)
+    }
+  })
+  service.on('heartbeat', (_lsn: string, _timestamp: number, shouldRespond: boolean) => {
+    if (shouldRespond && !done) void confirm(applied)
+  })
+  service.on('error', (error: unknown) => void finish(error))
+
+  let stopAt: string | undefined
+  options.signal?.addEventListener('abort', onAbort)
+  if (options.signal?.aborted) onAbort()
+  try {
+    if (!options.follow) stopAt = await emit('stop')
+    service
+      .subscribe(plugin, options.slot, options.startLsn)
+      .then(() => {
+        if (!done) void finish(new EltError(`The source ended the replication stream of slot "${options.slot}".`, { hint: 'Rerun: the stream resumes after the last applied transaction.' }))
+      })
+      .catch((error: unknown) => void finish(error))
+  } catch (error) {
+    await finish(error)
+  }
+  await finished
+  return { appliedLsn: applied, changes: total, transactions }
+}

@@ -1,0 +1,117 @@
+import { spawn } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { startTestServer, type TestServer } from '@elt/core/testing'
+import { createCdcPair, rowsOf, runCdc, waitFor } from './support/cdc-helpers.ts'
+
+let server: TestServer
+beforeAll(async () => {
+  server = await startTestServer(process.env, { walLevel: 'logical' })
+})
+afterAll(async () => {
+  await server?.stop()
+})
+
+describe('cdc --follow', () => {
+  it('applies a source transaction over 3 tables (inserts, updates, deletes, truncate) atomically', async () => {
+    const pair = await createCdcPair(server.adminUrl, 'cdc_atomic')
+    const controller = new AbortController()
+    try {
+      await pair.source.query(`create table a (id int primary key, v int); create table b (id int primary key, v int); create table c (id int primary key, v int);
+        insert into a select g, 0 from generate_series(1, 100) g; insert into b select g, 0 from generate_series(1, 100) g; insert into c select g, 0 from generate_series(1, 100) g`)
+      await runCdc(pair, ['public.a', 'public.b', 'public.c'])
+      const following = runCdc(pair, ['public.a', 'public.b', 'public.c'], { follow: true, signal: controller.signal })
+      // every source transaction keeps: same row count and same sum of v in a, b and c
+      const reader = new pg.Client({ connectionString: pair.destination.url })
+      await reader.connect()
+      let stopReading = false
+      const seen: string[] = []
+      const reading = (async () => {
+        while (!stopReading) {
+          const { rows } = await reader.query<{ s: string }>(`select concat_ws(' ', (select count(*) || ':' || coalesce(sum(v), 0) from raw.a), (select count(*) || ':' || coalesce(sum(v), 0) from raw.b), (select count(*) || ':' || coalesce(sum(v), 0) from raw.c)) as s`)
+          seen.push(rows[0]!.s)
+        }
+      })()
+      for (let i = 1; i <= 30; i++) {
+        const t = i % 10 === 0 ? 'truncate a, b, c; insert into a values (1, 0); insert into b values (1, 0); insert into c values (1, 0);' : ''
+        await pair.source.query(`begin; ${t} insert into a values (${1000 + i}, ${i}); insert into b values (${1000 + i}, ${i}); insert into c values (${1000 + i}, ${i});
+          update a set v = v + 1 where id = 1; update b set v = v + 1 where id = 1; update c set v = v + 1 where id = 1;
+          delete from a where id = ${100 - i}; delete from b where id = ${100 - i}; delete from c where id = ${100 - i}; commit`)
+      }
+      const lsn = (await pair.source.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn'))[0]!.lsn
+      // the slot is confirmed past a position only once everything before it is committed in the destination
+      await waitFor('the last transaction applied', async () => (await pair.source.query<{ ok: boolean }>('select confirmed_flush_lsn >= $1::pg_lsn as ok from pg_replication_slots where slot_name = $2', [lsn, `elt_${pair.pipeline}`]))[0]?.ok === true)
+      stopReading = true
+      await reading
+      await reader.end()
+      controller.abort()
+      await following
+      for (const table of ['a', 'b', 'c']) expect(await rowsOf(pair.destination, `raw.${table}`, 'id')).toEqual(await rowsOf(pair.source, `public.${table}`, 'id'))
+      expect(seen.length).toBeGreaterThan(0)
+      for (const s of seen) {
+        const [x, y, z] = s.split(' ')
+        expect([y, z]).toEqual([x, x])
+      }
+    } finally {
+      controller.abort()
+      await pair.drop()
+    }
+  })
+
+  it('after kill -9 during follow, a restart applies exactly the changes not yet committed in the destination', async () => {
+    const pair = await createCdcPair(server.adminUrl, 'cdc_kill')
+    try {
+      await pair.source.query(`create table events (n int, note text); alter table events replica identity full; create table counters (id int primary key, n int); insert into counters values (1, 0)`)
+      await runCdc(pair, ['public.events', 'public.counters'])
+      const script = fileURLToPath(new URL('./support/cdc-follow-process.ts', import.meta.url))
+      const child = spawn(process.execPath, ['--import', 'tsx', script, pair.source.url, pair.destination.url, pair.pipeline, 'public.events,public.counters'], { stdio: ['ignore', 'pipe', 'pipe'] })
+      let applied = 0
+      child.stdout.on('data', (chunk: Buffer) => (applied += chunk.toString().split('\n').filter((l) => l.startsWith('applied')).length))
+      const exited = new Promise<void>((resolve) => child.on('exit', () => resolve()))
+      let i = 0
+      const write = async () => {
+        i++
+        await pair.source.query(`begin; insert into events select ${i}, 'x' from generate_series(1, 50); update counters set n = n + 1; commit`)
+      }
+      try {
+        await waitFor('the follower to apply', async () => {
+          await write()
+          return applied >= 20
+        })
+        for (let k = 0; k < 20; k++) await write() // in flight when killed
+        child.kill('SIGKILL')
+        await exited
+      } finally {
+        child.kill('SIGKILL')
+      }
+      for (let k = 0; k < 10; k++) await write()
+      await runCdc(pair, ['public.events', 'public.counters'])
+      expect(await rowsOf(pair.destination, 'raw.events', 'n, note')).toEqual(await rowsOf(pair.source, 'public.events', 'n, note'))
+      expect(await pair.destination.query('select n from raw.counters')).toEqual([{ n: i }])
+    } finally {
+      await pair.drop()
+    }
+  })
+
+  it('an idle publication does not pin WAL: heartbeats move the slot while only other tables change', async () => {
+    const pair = await createCdcPair(server.adminUrl, 'cdc_idle')
+    const controller = new AbortController()
+    try {
+      await pair.source.query(`create table quiet (id int primary key); create table busy (id int, pad text)`)
+      await runCdc(pair, ['public.quiet'])
+      const following = runCdc(pair, ['public.quiet'], { follow: true, signal: controller.signal, heartbeatSeconds: 1 })
+      await pair.source.query(`insert into busy select g, repeat('x', 200) from generate_series(1, 50000) g`)
+      const lsn = (await pair.source.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn'))[0]!.lsn
+      await waitFor('the slot to pass the unpublished writes', async () => {
+        const rows = await pair.source.query<{ ok: boolean }>('select confirmed_flush_lsn >= $1::pg_lsn as ok from pg_replication_slots where slot_name = $2', [lsn, `elt_${pair.pipeline}`])
+        return rows[0]?.ok === true
+      })
+      controller.abort()
+      await following
+    } finally {
+      controller.abort()
+      await pair.drop()
+    }
+  })
+})
