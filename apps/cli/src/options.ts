@@ -24,7 +24,7 @@ export const replicationOptions: Record<string, OptionSpec> = {
 /** Options of the build step (`build`, `run`). */
 export const buildOptions: Record<string, OptionSpec> = {
   threads: { type: 'string', valueName: 'n', description: 'models built at the same time (default 4)' },
-  'full-refresh': { type: 'boolean', description: 'rebuild incremental models from scratch' },
+  'full-refresh': { type: 'boolean', description: 'rebuild incremental models from scratch (run: also copy every source table whole and start cursor marks over)' },
   wait: { type: 'boolean', description: 'when another run is writing the target, wait for it to end (default: exit 1 naming it)' },
 }
 

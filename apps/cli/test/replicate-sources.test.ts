@@ -33,7 +33,7 @@ describe('elt replicate with several sources', () => {
     expect(code, stderr).toBe(0)
     const summary = JSON.parse(stdout) as { tables: Record<string, unknown>[] }
     expect(summary.tables).toEqual([
-      { source: 'sales.sales', target: 'raw.sales', sourceName: 'sales', kind: 'csv', rows: 2, rejected: 1, bytes: expect.any(Number), seconds: expect.any(Number) },
+      { source: 'sales.sales', target: 'raw.sales', sourceName: 'sales', kind: 'csv', rows: 2, rejected: 1, bytes: expect.any(Number), seconds: expect.any(Number), strategy: 'full', inserted: 2, updated: 0, deleted: 0 },
     ])
     expect(await destination.query(`select to_regclass('raw.films') is null as none`)).toEqual([{ none: true }])
     expect(await destination.query(`select film_id, qty, buyer from raw.sales order by film_id`)).toEqual([

@@ -7,12 +7,13 @@ import { renderReplicationSummary } from '../output/replication-summary.ts'
 const sourceSelectionOptions: Record<string, OptionSpec> = {
   select: { type: 'string', short: 's', multiple: true, valueName: 'selector', description: 'sources or tables to load: source:<name> or source:<name>.<table>, globs allowed (repeatable; default: every source)' },
   exclude: { type: 'string', multiple: true, valueName: 'selector', description: 'sources or tables to leave out (same syntax)' },
+  'full-refresh': { type: 'boolean', description: 'copy the selected tables whole again, whatever their strategy (replicate.tables), and start their cursor marks over' },
 }
 
 /** A repeatable option's values as a list. */
 const values = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : [])
 
-/** `pnpm elt replicate [--select source:<name>[.<table>]] [--exclude …] [--jobs N] [--verify] [--fresh] [--json]`: every configured source → its target tables. */
+/** `pnpm elt replicate [--select source:<name>[.<table>]] [--exclude …] [--full-refresh] [--jobs N] [--verify] [--fresh] [--json]`: every configured source → its target tables. */
 export const replicateCommand: Command = {
   name: 'replicate',
   summary: 'Load every configured source (PostgreSQL tables, CSV files) into its target tables (one snapshot per source, in parallel, swapped in atomically).',
@@ -37,6 +38,7 @@ export const replicateCommand: Command = {
         jobs,
         verify: parsed.values.verify === true,
         fresh: parsed.values.fresh === true,
+        fullRefresh: parsed.values['full-refresh'] === true,
         runId,
         select: values(parsed.values.select),
         exclude: values(parsed.values.exclude),

@@ -43,7 +43,7 @@ export const runCommand: Command = {
       if (staged && date !== undefined) {
         tables = await staged.extractAndLoad(context, { date, jobs, runId })
       } else {
-        const replication = await replicateTask(context, { jobs, verify: parsed.values.verify === true, fresh: parsed.values.fresh === true, runId })
+        const replication = await replicateTask(context, { jobs, verify: parsed.values.verify === true, fresh: parsed.values.fresh === true, fullRefresh: parsed.values['full-refresh'] === true, runId })
         if (!context.json) context.logger.info(renderReplicationSummary(replication) + '\n')
         tables = replication.tables
       }

@@ -2,22 +2,29 @@ import type { LoadedTableSummary, ReplicationEvent, ReplicationSummary } from '@
 import { formatBytes, formatCount, formatRate, formatSeconds, renderTable } from './format.ts'
 
 /** A replication's summary; a run of several sources (`loadSources`) names each table's source, kind and rejected rows. */
-type SummaryToRender = Omit<ReplicationSummary, 'tables'> & { tables: (ReplicationSummary['tables'][number] & Partial<Pick<LoadedTableSummary, 'sourceName' | 'kind' | 'rejected'>>)[] }
+type SummaryToRender = Omit<ReplicationSummary, 'tables'> & {
+  tables: (ReplicationSummary['tables'][number] & Partial<Pick<LoadedTableSummary, 'sourceName' | 'kind' | 'rejected' | 'strategy' | 'inserted' | 'updated' | 'deleted'>>)[]
+}
 
 /**
  * The summary table printed after `replicate`: one line per table (with a `from` column naming
  * the configured source when there is more than the one PostgreSQL source, and `rejected` when a
- * CSV source quarantines rows), then the totals and the rows kept out.
+ * CSV source quarantines rows, and the `strategy` with rows `inserted`/`updated`/`deleted` when a
+ * table is not copied whole: `rows` is what was read from the source), then the totals and the rows kept out.
  */
 export function renderReplicationSummary(summary: SummaryToRender): string {
   const names = new Set(summary.tables.map((t) => t.sourceName))
   const showFrom = names.size > 1 || summary.tables.some((t) => t.kind !== undefined && t.kind !== 'postgres')
   const showRejected = summary.tables.some((t) => t.rejected !== undefined)
+  const showStrategy = summary.tables.some((t) => t.strategy !== undefined && t.strategy !== 'full')
+  const count = (n: number | undefined) => (n === undefined ? '' : formatCount(n))
   const rows = summary.tables.map((t) => [
     ...(showFrom ? [t.sourceName === t.kind || t.kind === undefined ? (t.sourceName ?? '') : `${t.sourceName ?? ''} (${t.kind})`] : []),
     t.source,
     t.target,
+    ...(showStrategy ? [t.strategy ?? 'full'] : []),
     formatCount(t.rows),
+    ...(showStrategy ? [count(t.inserted), count(t.updated), count(t.deleted)] : []),
     ...(showRejected ? [t.rejected === undefined ? '' : formatCount(t.rejected)] : []),
     formatBytes(t.bytes),
     t.resumed ? 'resumed' : formatSeconds(t.seconds),
@@ -29,7 +36,7 @@ export function renderReplicationSummary(summary: SummaryToRender): string {
   const resumed = summary.tables.filter((t) => t.resumed) // all from the one interrupted run a run takes over
   const from = resumed[0]
   return [
-    renderTable([[...(showFrom ? ['from'] : []), 'source', 'target', 'rows', ...(showRejected ? ['rejected'] : []), 'bytes', 'time'], ...rows]),
+    renderTable([[...(showFrom ? ['from'] : []), 'source', 'target', ...(showStrategy ? ['strategy'] : []), 'rows', ...(showStrategy ? ['inserted', 'updated', 'deleted'] : []), ...(showRejected ? ['rejected'] : []), 'bytes', 'time'], ...rows]),
     ...(from?.resumedFrom === undefined
       ? []
       : [`resumed: ${resumed.map((t) => t.source).join(', ')} copied by interrupted run ${from.resumedFrom}${snapshotOf(from.snapshotAt)}, not copied again`]),

@@ -11,6 +11,8 @@ export interface ReplicateTaskOptions {
   verify?: boolean
   /** Copy every table again, ignoring an interrupted run's finished tables. */
   fresh?: boolean
+  /** `--full-refresh`: copy the selected tables whole whatever their strategy, and start their cursor marks over. */
+  fullRefresh?: boolean
   /** The `_elt.runs` id of the command this replication belongs to. */
   runId?: string
   /** `source:<name>[.<table>]` (globs allowed): only these sources/tables; default all. */
@@ -52,6 +54,7 @@ async function loadTableSources(context: CommandContext, options: ReplicateTaskO
       jobs: options.jobs ?? context.config.replicate?.jobs,
       verify: options.verify,
       fresh: options.fresh,
+      fullRefresh: options.fullRefresh,
       retry: context.env.retry,
       connectWaitSeconds: context.env.connectWaitSeconds,
       runId: options.runId,
