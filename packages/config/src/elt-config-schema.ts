@@ -7,6 +7,7 @@ import { sourcesSection } from './sources-section.ts'
 import { stageSection } from './stage-section.ts'
 import { openLineageSection } from './openlineage-section.ts'
 import { replicationTablesSection } from './replication-tables-section.ts'
+import { cdcSection } from './cdc-section.ts'
 import { timeZone } from './time-zone.ts'
 
 /**
@@ -79,6 +80,8 @@ const eltConfigSchemaBase = configSection(
     alerts: alertsSection.default([]),
     /** Where each run sends OpenLineage events with column lineage (none when absent). */
     openlineage: openLineageSection.optional(),
+    /** Change data capture (tables with `strategy: 'cdc'`): when a slot's retained WAL is worth a warning. */
+    cdc: cdcSection.prefault({}),
     /** `pnpm elt serve` settings. */
     serve: configSection(
       {

@@ -45,7 +45,7 @@ describe('parseConfig', () => {
       '  replicate.jbos: unknown key (did you mean "jobs"?)',
       '  targets["my target"].grant: unknown key (known keys: schema)',
       '  replicat: unknown key (did you mean "replicate"?)',
-      '  colour: unknown key (known keys: replicate, models, targets, defaultTarget, sources, stage, timezone, schedules, alerts, openlineage, serve)',
+      '  colour: unknown key (known keys: replicate, models, targets, defaultTarget, sources, stage, timezone, schedules, alerts, openlineage, cdc, serve)',
     ])
   })
 
@@ -67,7 +67,7 @@ describe('parseConfig', () => {
   })
 
   it('fills in the defaults and resolves models.project against the config folder', () => {
-    const serviceDefaults = { timezone: 'UTC', schedules: [], alerts: [], serve: { gracePeriodSeconds: 60 } }
+    const serviceDefaults = { timezone: 'UTC', schedules: [], alerts: [], serve: { gracePeriodSeconds: 60 }, cdc: { warnRetainedWalBytes: 1024 ** 3 } }
     expect(parseConfig({}, { dir: '/project' })).toEqual({
       replicate: {},
       models: { project: '/project/packages/models/src/index.ts' },
@@ -168,6 +168,20 @@ describe('openlineage', () => {
     [{ openlineage: { url: 'marquez:5000' } }, 'openlineage.url: expected an http(s):// URL, got "marquez:5000"'],
     [{ openlineage: { url: 'http://m/api', timeoutSeconds: 0 } }, 'openlineage.timeoutSeconds: expected a number of seconds > 0, got 0'],
     [{ openlineage: {} }, 'openlineage.url: expected an http(s):// URL, got nothing'],
+  ])('rejects %j naming the field', (value, line) => {
+    expect(problems(value).lines[1]).toBe(`  ${line}`)
+  })
+})
+
+describe('cdc', () => {
+  it('warns past 1 GiB of retained WAL by default, or the configured size', () => {
+    expect(parseConfig({}, { dir: '/project', file }).cdc).toEqual({ warnRetainedWalBytes: 1024 ** 3 })
+    expect(parseConfig({ cdc: { warnRetainedWalBytes: 5e8 } }, { dir: '/project', file }).cdc).toEqual({ warnRetainedWalBytes: 5e8 })
+  })
+
+  it.each([
+    [{ cdc: { warnRetainedWalBytes: 0 } }, 'cdc.warnRetainedWalBytes: expected a whole number ≥ 1, got 0'],
+    [{ cdc: { warnRetainedWalBytes: '1GB' } }, 'cdc.warnRetainedWalBytes: expected a whole number ≥ 1, got "1GB"'],
   ])('rejects %j naming the field', (value, line) => {
     expect(problems(value).lines[1]).toBe(`  ${line}`)
   })
