@@ -25,6 +25,7 @@ interface RunJson {
   tables: { source: string; target: string; rows: number; bytes: number; seconds: number }[]
   models: { name: string; materialized: string; status: string; rows: number | null; seconds: number }[]
   tests: { id: string; status: string; failures: number | null }[]
+  documents?: { source: string; documents: number; loaded: number; rejected: number }[]
 }
 
 describe('elt run against two servers (SOURCE_DATABASE_URL / DESTINATION_DATABASE_URL)', () => {
@@ -58,6 +59,9 @@ describe('elt run against two servers (SOURCE_DATABASE_URL / DESTINATION_DATABAS
     expect(summary.tests.length).toBeGreaterThanOrEqual(20)
     expect(summary.tests.filter((t) => t.status !== 'pass')).toEqual([])
     expect(summary.tests.map((t) => t.id)).toContain('unique_film_ratings_film_id')
+    // the document source: upserted after the tables, feeding ccb_carteira
+    expect(summary.documents).toEqual([expect.objectContaining({ source: 'ccb', documents: 416, loaded: 399, rejected: 17 })])
+    expect(summary.models.find((m) => m.name === 'ccb_carteira')).toMatchObject({ materialized: 'table', status: 'success' })
 
     const [films] = await destination.query<{ n: number }>('select count(*)::int as n from analytics.film_ratings')
     expect(films?.n).toBe(118)
