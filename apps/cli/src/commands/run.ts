@@ -40,14 +40,12 @@ export const runCommand: Command = {
       await lockBuildTarget(context, state, plan, parsed.values.wait === true)
       runId = await startRun(state, { command: 'run', target: plan.target.name })
       let tables: object[]
-      let documents: object[] | undefined
       if (staged && date !== undefined) {
         tables = await staged.extractAndLoad(context, { date, jobs, runId })
       } else {
         const replication = await replicateTask(context, { jobs, verify: parsed.values.verify === true, fresh: parsed.values.fresh === true, fullRefresh: parsed.values['full-refresh'] === true, runId })
         if (!context.json) context.logger.info(renderReplicationSummary(replication) + '\n')
         tables = replication.tables
-        documents = replication.documents
       }
       // source_status:fresher+ selects downstream of what this run's replication changed: plan again now that it is recorded
       if ([parsed.values.select, parsed.values.exclude, parsed.positionals].flat().some((s) => typeof s === 'string' && s.includes('source_status:'))) plan = await planModels(context, parsed)
@@ -60,7 +58,7 @@ export const runCommand: Command = {
       const testResults = await tests.finish()
       const testRun = { runId, results: testResults, status: overallStatus(testResults) }
       const status = build.status === 'success' && testRun.status !== 'fail' ? 'success' : build.status === 'cancelled' ? 'cancelled' : 'error'
-      const summary = { runId, status, tables, ...(documents ? { documents } : {}), models: build.models, tests: testsJson(testRun).tests }
+      const summary = { runId, status, tables, models: build.models, tests: testsJson(testRun).tests }
       await finishRun(state, runId, { status, summary: { ...summary, tests: summary.tests.length } })
       context.output({
         json: summary,

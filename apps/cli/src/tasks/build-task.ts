@@ -47,7 +47,26 @@ export async function planModels(context: CommandContext, parsed: ParsedArgs): P
   const project = await loadProject(context.config.models.project)
   const target = resolveTarget(context, parsed.values.target as string | undefined)
   const sourceColumns = await sourceColumnsOf(context.projectDir, context.config)
-  return planProject(project, target, { ...selectionFrom(context, parsed), ...(sourceColumns ? { sourceColumns } : {}) })
+  const selection = selectionFrom(context, parsed)
+  const changedSources = await changedSourcesFor(context, selection)
+  return planProject(project, target, { ...selection, ...(sourceColumns ? { sourceColumns } : {}), ...(changedSources ? { changedSources } : {}) })
+}
+
+/**
+ * For a `source_status:` selector (`--select source_status:fresher+`): the raw tables that received
+ * changes in the latest successful replication, read from the destination's `_elt.table_changes`
+ * (`run` plans again after its replication, so it is this run's). Undefined without such a selector.
+ */
+async function changedSourcesFor(context: CommandContext, selection: SelectOptions): Promise<ReadonlySet<string> | undefined> {
+  if (![...(selection.select ?? []), ...(selection.exclude ?? [])].some((s) => /(^|[\s,@+])source_status:/.test(s))) return undefined
+  const { changedTablesOfLatestRun } = await import('@elt/extract-load')
+  const databases = await context.databases()
+  const client = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
+  try {
+    return new Set((await changedTablesOfLatestRun(client)).tables)
+  } finally {
+    await client.end().catch(() => {})
+  }
 }
 
 /**

@@ -57,7 +57,7 @@ function parseCriterion(text: string, methods: readonly string[]): SelectionCrit
 
 function badSelector(text: string, why: string): EltError {
   return new EltError(`Invalid selector "${text}": ${why}.`, {
-    hint: 'Examples: stg_films, +film_ratings, film_ratings+, 2+film_ratings+1, @stg_films, tag:staging, source:raw.films+, column:raw.films.user_rating+.',
+    hint: 'Examples: stg_films, +film_ratings, film_ratings+, 2+film_ratings+1, @stg_films, tag:staging, source:raw.films+, column:raw.films.user_rating+, source_status:fresher+.',
     exitCode: ExitCode.usage,
   })
 }

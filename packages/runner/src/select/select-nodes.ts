@@ -8,12 +8,15 @@ import type { ProjectLineage } from '../lineage/column-dependency.ts'
 import { ColumnGraph } from '../lineage/column-graph.ts'
 import type { SourceColumns } from '../lineage/compute-lineage.ts'
 import { columnSelection } from './column-selection.ts'
+import { sourceStatusMatches } from './source-status.ts'
 
 /** What a selector method may consult beyond the node: the configured sources. */
 export interface SelectContext {
   sources?: SourceLoaders
   /** Column lineage as a graph, built on first use (`column:` selectors). */
   columns?: () => ColumnGraph
+  /** Raw tables (`schema.table`) that received changes in the latest replication (`source_status:fresher`). */
+  changedSources?: ReadonlySet<string>
 }
 
 /** Decides whether a node matches `value` for one selector method. */
@@ -25,6 +28,7 @@ export const builtinSelectorMethods: Record<string, SelectorMethod> = {
   tag: (r, _v, matches) => r.tags.some(matches),
   source: (r, value, matches, context) => r.kind === 'source' && sourceMatches(r, value, matches, context.sources),
   materialized: (r, _v, matches) => r.kind === 'model' && matches(r.materialized),
+  source_status: (r, value, _m, context) => r.kind === 'source' && sourceStatusMatches(r, value, context.changedSources),
 }
 
 export interface SelectOptions {
@@ -39,6 +43,12 @@ export interface SelectOptions {
   sourceColumns?: SourceColumns
   /** Column lineage, for `column:` selectors (`column:raw.films.user_rating+`); `planProject` passes it. */
   lineage?: ProjectLineage
+  /**
+   * `source_status:fresher`: the raw tables (`schema.table`) that received changes in the latest
+   * replication (the CLI reads them from `_elt.table_changes`); `source_status:fresher+` then builds
+   * exactly the models downstream of them. No changed table selects nothing (not an error).
+   */
+  changedSources?: ReadonlySet<string>
 }
 
 /** Methods whose value is not matched node by node: `column:` follows column lineage ({@link columnSelection}). */
@@ -59,6 +69,7 @@ export function selectNodes(graph: ModelGraph, options: SelectOptions = {}): str
   let columns: ColumnGraph | undefined
   const context: SelectContext = {
     ...(options.sources ? { sources: options.sources } : {}),
+    ...(options.changedSources ? { changedSources: options.changedSources } : {}),
     columns: () => {
       if (!options.lineage) throw new Error('internal: a column: selector needs the column lineage (planProject passes it in SelectOptions.lineage)')
       return (columns ??= ColumnGraph.fromLineage(options.lineage))
@@ -90,7 +101,7 @@ function evaluate(graph: ModelGraph, expression: SelectionCriterion[][], methods
 function resolveCriterion(graph: ModelGraph, criterion: SelectionCriterion, method: SelectorMethod, context: SelectContext): Set<string> {
   const matches = globMatcher(criterion.value)
   const seeds = graph.filterNodes((_id, attributes) => method(attributes.relation, criterion.value, matches, context))
-  if (seeds.length === 0) {
+  if (seeds.length === 0 && criterion.method !== 'source_status') {
     throw new EltError(`The selector "${criterion.raw}" matches no node.`, {
       hint: 'Check the spelling; `pnpm elt ls` lists every node.',
       exitCode: ExitCode.usage,
