@@ -13,9 +13,30 @@ const workspaces = ['packages', 'apps'].flatMap((dir) =>
 const reportOf = (dir) => path.join(dir, 'test-results', 'vitest.json')
 for (const dir of workspaces) rmSync(reportOf(dir), { force: true })
 
+/**
+ * The schema-fidelity test compares `pg_dump --schema-only` of the source and of the replica, so it
+ * needs pg_dump 15 (the embedded server's major version); no npm package ships it. On a Debian/Ubuntu
+ * machine without it, install the client with apt (as root, or through non-interactive sudo) and say
+ * so; elsewhere the test itself fails naming what to install (PG_DUMP may point to a pg_dump 15+).
+ */
+function ensurePgDump() {
+  if (process.env.PG_DUMP || existsSync('/usr/lib/postgresql/15/bin/pg_dump')) return
+  if (spawnSync('sh', ['-c', 'command -v apt-get'], { stdio: 'ignore' }).status !== 0) return
+  const sudo = process.getuid?.() === 0 ? [] : ['sudo', '-n']
+  console.log('pg_dump 15 is missing (the schema-fidelity test needs it): installing postgresql-client-15 with apt-get')
+  const apt = (args) => spawnSync(sudo.length ? sudo[0] : 'apt-get', [...sudo.slice(1), ...(sudo.length ? ['apt-get'] : []), ...args], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+    env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+  }).status
+  if (apt(['install', '-y', '-qq', 'postgresql-client-15']) !== 0 && (apt(['update', '-qq']) !== 0 || apt(['install', '-y', '-qq', 'postgresql-client-15']) !== 0)) {
+    console.log('could not install postgresql-client-15: the schema-fidelity test will say what to install')
+  }
+}
+
 const run = (args) =>
   spawnSync('pnpm', ['exec', 'turbo', ...args], { cwd: root, stdio: 'inherit', env: process.env }).status ?? 1
 
+ensurePgDump()
 let status = run(['run', 'typecheck'])
 const testStatus = run(['run', 'test', '--concurrency=1', '--continue', '--', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json'])
 status ||= testStatus
