@@ -1,0 +1,103 @@
+/**
+ * `pnpm bench:incremental [--rows N] [--changed 0.01] [--jobs N]`: on one table of `--rows` rows (default 5,000,000),
+ * in one run and on the same data, times
+ *   1. a full replicate of it (`strategy: 'full'`: shadow table, COPY, primary key, ANALYZE, swap),
+ *   2. the first run of `strategy: 'incremental'` (the same whole copy plus the cursor's high-water mark),
+ *   3. after `--changed` (default 1 %) of the rows were updated at the source: an incremental run (the window
+ *      COPY into a temporary table and the set-based upsert),
+ *   4. the same with `deletes: 'compare-keys'` (every source key streamed and anti-joined) after another 1 %,
+ * and prints each time and its ratio to the full replicate (target for 3: ≤ 0.05).
+ * Two embedded PostgreSQL servers (source, destination) are started in a temporary folder and deleted at the end.
+ * The source table has an index on its cursor column (`updated_at`), as a table read incrementally should.
+ * Not a test: it prints a table of seconds and ratios.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import os from 'node:os'
+import path from 'node:path'
+import { parseArgs } from 'node:util'
+import { startEmbeddedServer, type EmbeddedServer } from '@elt/core'
+import { createTestDatabase } from '@elt/core/testing'
+import { loadSources, postgresReader, type LoadSourcesSummary, type TableStrategy } from '../src/index.ts'
+
+const { values } = parseArgs({
+  options: {
+    rows: { type: 'string', default: '5000000' },
+    changed: { type: 'string', default: '0.01' },
+    jobs: { type: 'string', default: '2' },
+  },
+})
+const rows = Number(values.rows)
+const changedShare = Number(values.changed)
+const every = Math.max(1, Math.round(1 / changedShare))
+
+async function main(): Promise<void> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'elt-bench-incremental-'))
+  const servers: EmbeddedServer[] = []
+  try {
+    const [src, dst] = await Promise.all([
+      startEmbeddedServer({ dir: path.join(dir, 'source'), ephemeral: true }),
+      startEmbeddedServer({ dir: path.join(dir, 'destination'), ephemeral: true }),
+    ])
+    servers.push(src, dst)
+    const source = await createTestDatabase(src.urlFor('postgres'), 'bench_src')
+    const destination = await createTestDatabase(dst.urlFor('postgres'), 'bench_dst')
+    console.log(`generating ${rows.toLocaleString('en')} rows…`)
+    await source.query(`
+      create table orders (order_id bigint primary key, customer_id int not null, status text not null, amount numeric(12,2) not null,
+                           note text, updated_at timestamptz not null);
+      insert into orders select g, g % 50000, 'new', (g % 10000) / 100.0, 'order note ' || md5(g::text), timestamptz '2026-01-01' + g * interval '1 second'
+        from generate_series(1, ${rows}) g;
+      create index on orders (updated_at);`)
+    await source.query('vacuum analyze orders')
+
+    const run = async (tables: Record<string, TableStrategy>, fullRefresh = false): Promise<{ seconds: number; summary: LoadSourcesSummary }> => {
+      await Promise.all([source.query('checkpoint'), destination.query('checkpoint')])
+      const started = performance.now()
+      const summary = await loadSources({
+        sources: [{ name: 'postgres', reader: postgresReader, config: { schemas: ['public'], tables }, targetSchema: 'raw', database: { label: 'source', url: source.url } }],
+        destination: { label: 'destination', url: destination.url },
+        jobs: Number(values.jobs),
+        fullRefresh,
+      })
+      return { seconds: (performance.now() - started) / 1000, summary }
+    }
+    const change = async (offset: number) => {
+      const result = await source.query<{ n: number }>(
+        `with u as (update orders set status = 'paid', amount = amount + 1, updated_at = clock_timestamp() where order_id % ${every} = ${offset} returning 1) select count(*)::int as n from u`,
+      )
+      await source.query('vacuum analyze orders')
+      return result[0]!.n
+    }
+    const incremental: Record<string, TableStrategy> = { 'public.orders': { strategy: 'incremental', cursor: 'updated_at', lookback: '1 minute' } }
+    const compare: Record<string, TableStrategy> = { 'public.orders': { ...incremental['public.orders']!, deletes: 'compare-keys' } }
+
+    const results: [string, number, LoadSourcesSummary][] = []
+    const full = await run({})
+    results.push(['full replicate', full.seconds, full.summary])
+    const first = await run(incremental, true)
+    results.push(['incremental, first run (whole copy + mark)', first.seconds, first.summary])
+    const changed1 = await change(0)
+    const later = await run(incremental)
+    results.push([`incremental after ${changed1.toLocaleString('en')} rows changed`, later.seconds, later.summary])
+    const changed2 = await change(1)
+    await source.query(`delete from orders where order_id % ${every * 10} = 2`)
+    const withKeys = await run(compare)
+    results.push([`incremental + compare-keys after ${changed2.toLocaleString('en')} changed, some deleted`, withKeys.seconds, withKeys.summary])
+
+    console.log(`\n${rows.toLocaleString('en')} rows, ${(changedShare * 100).toFixed(1)} % changed per step, jobs ${values.jobs}`)
+    console.log(['run'.padEnd(62), 'seconds'.padStart(8), 'x full'.padStart(8), 'read'.padStart(11), 'ins'.padStart(8), 'upd'.padStart(8), 'del'.padStart(8)].join(' '))
+    for (const [name, seconds, summary] of results) {
+      const t = summary.tables[0]!
+      console.log(
+        [name.padEnd(62), seconds.toFixed(2).padStart(8), (seconds / full.seconds).toFixed(3).padStart(8), t.rows.toLocaleString('en').padStart(11), String(t.inserted).padStart(8), String(t.updated).padStart(8), String(t.deleted).padStart(8)].join(' '),
+      )
+    }
+    const ratio = later.seconds / full.seconds
+    console.log(`\nincremental / full = ${ratio.toFixed(3)} (target ≤ 0.05): ${ratio <= 0.05 ? 'met' : 'NOT met'}`)
+  } finally {
+    for (const s of servers) await s.stop().catch(() => {})
+    await rm(dir, { recursive: true, force: true })
+  }
+}
+
+await main()
