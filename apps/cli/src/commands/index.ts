@@ -12,6 +12,7 @@ import { codegenCommand } from './codegen.ts'
 import { testCommand } from './test.ts'
 import { serveCommand } from './serve.ts'
 import { backfillCommand } from './backfill.ts'
+import { cdcCommand } from './cdc.ts'
 
 /** Every verb of the CLI, in the order `--help` lists them. One module per command. */
-export const commands: Command[] = [runCommand, replicateCommand, extractCommand, loadCommand, buildCommand, compileCommand, lsCommand, lineageCommand, diffCommand, codegenCommand, testCommand, serveCommand, backfillCommand]
+export const commands: Command[] = [runCommand, replicateCommand, extractCommand, loadCommand, buildCommand, compileCommand, lsCommand, lineageCommand, diffCommand, codegenCommand, testCommand, serveCommand, backfillCommand, cdcCommand]

@@ -2,11 +2,13 @@ import { EltError, ExitCode, connectClient, describeError, finishRun, startRun }
 import type { Command, OptionSpec } from '../command.ts'
 import { replicationOptions, wholeNumberOption } from '../options.ts'
 import { renderReplicationSummary } from '../output/replication-summary.ts'
+import { cdcExcludes, cdcTablesBySource } from '../tasks/cdc-tables.ts'
 
 /** `--select` / `--exclude` of `replicate`: configured sources and their tables. */
 const sourceSelectionOptions: Record<string, OptionSpec> = {
   select: { type: 'string', short: 's', multiple: true, valueName: 'selector', description: 'sources or tables to load: source:<name> or source:<name>.<table>, globs allowed (repeatable; default: every source)' },
   exclude: { type: 'string', multiple: true, valueName: 'selector', description: 'sources or tables to leave out (same syntax)' },
+  follow: { type: 'boolean', description: "keep streaming the changes of tables with strategy 'cdc' (progress and lag live) until Ctrl-C / SIGTERM, which stop after the transaction in flight" },
   'full-refresh': { type: 'boolean', description: 'copy the selected tables whole again, whatever their strategy (replicate.tables), and start their cursor marks over' },
 }
 
@@ -27,6 +29,16 @@ export const replicateCommand: Command = {
     }
     // Loaded on use, so `elt --help` and the other commands start fast.
     const { replicateTask } = await import('../tasks/replicate-task.ts')
+    const follow = parsed.values.follow === true
+    // tables with strategy 'cdc' are loaded by their pipeline (slot snapshot, then the stream), not copied
+    const selected = values(parsed.values.select)
+    const cdc = cdcTablesBySource(context.config.sources).filter((p) => selected.length === 0 || selected.some((s) => s === `source:${p.sourceName}` || s.startsWith(`source:${p.sourceName}.`)))
+    if (follow && cdc.length === 0) {
+      throw new EltError("--follow streams the tables with strategy 'cdc', and no selected source has any.", {
+        hint: "Give tables strategy 'cdc' in elt.config.ts: replicate: { tables: { 'public.accounts': { strategy: 'cdc' } } }.",
+        exitCode: ExitCode.usage,
+      })
+    }
     const jobs = wholeNumberOption(parsed.values.jobs, 'jobs', 1)
     let state: Awaited<ReturnType<typeof connectClient>> | undefined
     let runId: string | undefined
@@ -41,8 +53,14 @@ export const replicateCommand: Command = {
         fullRefresh: parsed.values['full-refresh'] === true,
         runId,
         select: values(parsed.values.select),
-        exclude: values(parsed.values.exclude),
+        exclude: [...values(parsed.values.exclude), ...cdcExcludes(context.config.sources)],
       })
+      if (cdc.length > 0) {
+        const { cdcTask } = await import('../tasks/cdc-task.ts')
+        const streamed = await cdcTask(context, { follow, jobs, only: cdc.map((p) => p.sourceName) })
+        summary.tables.push(...streamed.tables)
+        Object.assign(summary, { cdc: streamed.pipelines })
+      }
       await finishRun(state, runId, { status: 'success', summary })
       context.output({ json: summary, text: renderReplicationSummary(summary) })
       return ExitCode.success

@@ -27,6 +27,8 @@ export class ChangeApplier {
   private open = false
   private batch: ChangeBatch | undefined
   private changes = 0
+  /** Rows applied per source table (`public.accounts`) since the start; a TRUNCATE counts in `truncated`. */
+  readonly counts = new Map<string, { inserted: number; updated: number; deleted: number; truncated: number }>()
 
   constructor(private readonly options: { destination: pg.ClientBase; source: pg.ClientBase; pipeline: string; targetSchema: string }) {}
 
@@ -54,6 +56,7 @@ export class ChangeApplier {
         await this.begin()
         const names = message.relations.map((r) => this.target(r)).map((t) => qualifiedName(t.schema, t.name))
         await this.options.destination.query(`truncate ${names.join(', ')}`)
+        for (const r of message.relations) this.count(r).truncated++
         this.changes++
         return undefined
       }
@@ -113,6 +116,14 @@ export class ChangeApplier {
     this.batch.rows.push({ values: columns.map((c) => row[c] ?? null), key })
     if (kind === 'update') this.batch.seen.add(keyText)
     this.changes++
+    this.count(relation)[kind === 'insert' ? 'inserted' : kind === 'update' ? 'updated' : 'deleted']++
+  }
+
+  private count(relation: Pgoutput.MessageRelation) {
+    const name = `${relation.schema}.${relation.name}`
+    let counts = this.counts.get(name)
+    if (!counts) this.counts.set(name, (counts = { inserted: 0, updated: 0, deleted: 0, truncated: 0 }))
+    return counts
   }
 
   private async flush(): Promise<void> {

@@ -8,7 +8,7 @@ import { cdcSlotStatus } from './cdc-status.ts'
 import { createPublication, createSlotWithSnapshot, dropSlotAndPublication, slotExists } from './cdc-slot.ts'
 import { migrateCdcState, readCdcState, writeCdcState, type CdcPipelineState } from './cdc-state.ts'
 import { checkCdcSource, splitTableName } from './check-cdc-source.ts'
-import { streamChanges, type CdcProgress } from './stream-changes.ts'
+import { streamChanges, type CdcProgress, type StreamedChanges } from './stream-changes.ts'
 
 export interface ReplicateCdcOptions {
   /** The postgres source's name in the config: the pipeline (`elt_<name>` slot and publication). */
@@ -40,6 +40,8 @@ export interface CdcSummary {
   appliedLsn: string
   changes: number
   transactions: number
+  /** Per source table: rows inserted, updated, deleted by the stream in this run; TRUNCATEs applied. */
+  tables: StreamedChanges['tables']
 }
 
 /**

@@ -46,6 +46,14 @@ class TextPgoutputPlugin extends PgoutputPlugin {
   }
 }
 
+export interface StreamedChanges {
+  appliedLsn: string
+  changes: number
+  transactions: number
+  /** Per source table (`public.accounts`): rows inserted, updated, deleted; TRUNCATEs applied. */
+  tables: Record<string, { inserted: number; updated: number; deleted: number; truncated: number }>
+}
+
 /**
  * Streams the slot's changes from `startLsn` and applies them (see {@link ChangeApplier}). The
  * slot's confirmed position moves only after the destination committed (`acknowledge` after each
@@ -60,7 +68,7 @@ class TextPgoutputPlugin extends PgoutputPlugin {
  * select pg_logical_emit_message(false, 'elt_heartbeat', '')
  * ```
  */
-export async function streamChanges(options: StreamChangesOptions): Promise<{ appliedLsn: string; changes: number; transactions: number }> {
+export async function streamChanges(options: StreamChangesOptions): Promise<StreamedChanges> {
   const applier = new ChangeApplier({ destination: options.destination, source: options.source, pipeline: options.pipeline, targetSchema: options.targetSchema })
   const service = new LogicalReplicationService(options.replication, { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } })
   const plugin = new TextPgoutputPlugin({ protoVersion: 1, publicationNames: [options.publication], messages: true })
@@ -144,5 +152,5 @@ export async function streamChanges(options: StreamChangesOptions): Promise<{ ap
     await finish(error)
   }
   await finished
-  return { appliedLsn: applied, changes: total, transactions }
+  return { appliedLsn: applied, changes: total, transactions, tables: Object.fromEntries(applier.counts) }
 }

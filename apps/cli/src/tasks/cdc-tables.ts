@@ -1,0 +1,20 @@
+import type { CommandContext } from '../context.ts'
+
+/**
+ * The configured sources' cdc tables, per postgres source (`tables: { 'public.accounts': { strategy: 'cdc' } }`).
+ *
+ * ```ts
+ * cdcTablesBySource(context.config.sources) // [{ sourceName: 'postgres', tables: ['public.accounts'] }]
+ * ```
+ */
+export function cdcTablesBySource(sources: CommandContext['config']['sources']): { sourceName: string; tables: string[] }[] {
+  return Object.entries(sources).flatMap(([sourceName, config]) => {
+    if (config.kind !== 'postgres' || !config.tables) return []
+    const tables = Object.entries(config.tables).filter(([, t]) => t.strategy === 'cdc').map(([name]) => name)
+    return tables.length > 0 ? [{ sourceName, tables: tables.sort() }] : []
+  })
+}
+
+/** `--exclude` selectors leaving the cdc tables out of the copy path (`source:postgres.public.accounts`): the pipeline loads them. */
+export const cdcExcludes = (sources: CommandContext['config']['sources']): string[] => cdcTablesBySource(sources).flatMap((p) => p.tables.map((t) => `source:${p.sourceName}.${t}`))
+

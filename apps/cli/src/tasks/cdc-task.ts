@@ -1,0 +1,101 @@
+import type { DatabaseTarget } from '@elt/core'
+import { configuredSources, mapSchema, type LoadedTableSummary } from '@elt/extract-load'
+import type { CdcProgress, CdcSummary } from '@elt/extract-load/cdc'
+import type { CommandContext } from '../context.ts'
+import { cdcTablesBySource } from './cdc-tables.ts'
+import { createProgress } from '../output/progress.ts'
+
+/** A postgres source with `cdc` tables: one pipeline (slot and publication `elt_<source>`). */
+export interface CdcPipeline {
+  sourceName: string
+  tables: string[]
+  targetSchema: string
+  database: DatabaseTarget
+}
+
+/** The pipelines with their source databases, narrowed to `only` (source names) when given. */
+export async function cdcPipelines(context: CommandContext, only?: readonly string[]): Promise<CdcPipeline[]> {
+  const wanted = cdcTablesBySource(context.config.sources).filter((p) => !only || only.includes(p.sourceName))
+  if (wanted.length === 0) return []
+  const sources = configuredSources(context.config.sources, await context.databases())
+  return wanted.map((p) => {
+    const source = sources.find((s) => s.name === p.sourceName)!
+    return { ...p, targetSchema: source.targetSchema, database: source.database! }
+  })
+}
+
+/**
+ * Runs every cdc pipeline (see `replicateCdc`): a first run copies its tables with the slot's
+ * snapshot; every run applies the changes up to the source's current position, or with `follow`
+ * keeps streaming until the command is interrupted, showing the applied position and lag live.
+ */
+export async function cdcTask(context: CommandContext, options: { follow: boolean; jobs?: number; only?: readonly string[] }): Promise<{ pipelines: CdcSummary[]; tables: LoadedTableSummary[] }> {
+  const { replicateCdc } = await import('@elt/extract-load/cdc')
+  const pipelines = await cdcPipelines(context, options.only)
+  const databases = await context.databases()
+  const progress = createProgress(context.io)
+  const shown = new Map<string, number>()
+  const started = performance.now()
+  try {
+    const summaries = await Promise.all(
+      pipelines.map((p) => {
+        const key = `cdc:${p.sourceName}`
+        if (options.follow) progress.start(key, `cdc ${p.sourceName}: following ${p.tables.join(', ')} (Ctrl-C stops after the transaction in flight)`)
+        return replicateCdc({
+          sourceName: p.sourceName,
+          source: p.database,
+          destination: databases.destination,
+          tables: p.tables,
+          targetSchema: p.targetSchema,
+          follow: options.follow,
+          signal: context.signal,
+          jobs: options.jobs ?? context.config.replicate?.jobs,
+          retry: context.env.retry,
+          connectWaitSeconds: context.env.connectWaitSeconds,
+          logger: context.logger,
+          warnRetainedWalBytes: context.config.cdc.warnRetainedWalBytes,
+          onApplied: (applied: CdcProgress) => {
+            const last = shown.get(key) ?? 0
+            if (Date.now() - last < 1000) return
+            shown.set(key, Date.now())
+            progress.update(key, `cdc ${p.sourceName}: ${applied.total.toLocaleString('en-US')} changes in ${applied.transactions.toLocaleString('en-US')} transactions applied, at ${applied.appliedLsn}, lag ${applied.lagSeconds.toFixed(1)} s`)
+          },
+        }).then((summary) => {
+          progress.done(key, `cdc ${p.sourceName}: ${summary.initialCopy ? 'initial copy, then ' : ''}${summary.changes.toLocaleString('en-US')} changes in ${summary.transactions} transactions applied, at ${summary.appliedLsn}`)
+          return summary
+        })
+      }),
+    )
+    return { pipelines: summaries, tables: cdcTableSummaries(pipelines, summaries, (performance.now() - started) / 1000) }
+  } finally {
+    progress.stop()
+  }
+}
+
+/**
+ * The cdc tables as rows of the replicate summary (`strategy: 'cdc'`): `rows` = rows copied by an
+ * initial copy plus the changes streamed in this run; `inserted` counts the copied rows too.
+ *
+ * ```ts
+ * cdcTableSummaries([summary], 'raw') // [{ source: 'public.accounts', target: 'raw.accounts', strategy: 'cdc', rows: 3, inserted: 1, updated: 2, deleted: 0, … }]
+ * ```
+ */
+export function cdcTableSummaries(pipelines: readonly CdcPipeline[], summaries: readonly CdcSummary[], seconds: number): LoadedTableSummary[] {
+  return pipelines.flatMap((p, i) => {
+    const summary = summaries[i]!
+    return p.tables.map((table) => {
+      const copied = summary.initialCopy?.tables.find((t) => t.source === table)
+      const streamed = summary.tables[table] ?? { inserted: 0, updated: 0, deleted: 0, truncated: 0 }
+      const [schema, name] = table.split('.') as [string, string]
+      const base = copied ?? { source: table, target: `${mapSchema(schema, p.targetSchema)}.${name}`, rows: 0, bytes: 0, seconds, sourceName: p.sourceName, kind: 'postgres' }
+      return {
+        ...base,
+        rows: (copied?.rows ?? 0) + streamed.inserted + streamed.updated + streamed.deleted,
+        strategy: 'cdc' as const,
+        inserted: (copied?.rows ?? 0) + streamed.inserted,
+        updated: streamed.updated,
+        deleted: streamed.deleted,
+      }
+    })
+  })
+}

@@ -1,0 +1,85 @@
+import { rm } from 'node:fs/promises'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestDatabase, startTestServer, type TestDatabase, type TestServer } from '@elt/core/testing'
+import { emptyProject, runElt, spawnElt } from './replicate-helpers.ts'
+
+let server: TestServer
+let source: TestDatabase
+let destination: TestDatabase
+let env: Record<string, string>
+let project: string
+beforeAll(async () => {
+  server = await startTestServer(process.env, { walLevel: 'logical' })
+  source = await createTestDatabase(server.adminUrl, 'cli_cdc_src')
+  destination = await createTestDatabase(server.adminUrl, 'cli_cdc_dst')
+  await source.query(`create table accounts (id int primary key, name text); insert into accounts select g, 'a' || g from generate_series(1, 20) g;
+    create table films (film_id int primary key, title text); insert into films values (1, 'A')`)
+  env = { SOURCE_DATABASE_URL: source.url, DESTINATION_DATABASE_URL: destination.url }
+  project = await emptyProject(`export default { replicate: { tables: { 'public.accounts': { strategy: 'cdc' } } } }\n`)
+})
+afterAll(async () => {
+  await runElt(['cdc', 'drop'], env, project).catch(() => {})
+  await rm(project, { recursive: true, force: true })
+  await source?.drop()
+  await destination?.drop()
+  await server?.stop()
+})
+
+type Table = { source: string; strategy: string; rows: number; inserted: number; updated: number; deleted: number }
+const byTable = (stdout: string) => Object.fromEntries((JSON.parse(stdout) as { tables: Table[] }).tables.map((t) => [t.source, { strategy: t.strategy, rows: t.rows, inserted: t.inserted, updated: t.updated, deleted: t.deleted }]))
+
+describe('elt replicate with strategy cdc', () => {
+  it('copies the cdc table through its slot, then applies the changes; --follow stops on SIGINT with exit 0; cdc status and drop', async () => {
+    const first = await runElt(['replicate', '--json'], env, project)
+    expect(first.code, first.stderr).toBe(0)
+    expect(byTable(first.stdout)).toEqual({
+      'public.films': { strategy: 'full', rows: 1, inserted: 1, updated: 0, deleted: 0 },
+      'public.accounts': { strategy: 'cdc', rows: 20, inserted: 20, updated: 0, deleted: 0 },
+    })
+
+    await source.query(`update accounts set name = 'renamed' where id = 1; delete from accounts where id = 2; insert into accounts values (21, 'new')`)
+    const second = await runElt(['replicate', '--json'], env, project)
+    expect(second.code, second.stderr).toBe(0)
+    expect(byTable(second.stdout)['public.accounts']).toEqual({ strategy: 'cdc', rows: 3, inserted: 1, updated: 1, deleted: 1 })
+    expect(await destination.query(`select id, name from raw.accounts where id in (1, 2, 21) order by id`)).toEqual([{ id: 1, name: 'renamed' }, { id: 21, name: 'new' }])
+
+    const status = await runElt(['cdc', 'status', '--json'], env, project)
+    expect(status.code, status.stderr).toBe(0)
+    expect(JSON.parse(status.stdout).pipelines).toMatchObject([{ source: 'postgres', slot: 'elt_postgres', publication: 'elt_postgres', exists: true, active: false, tables: ['public.accounts'] }])
+
+    const follow = spawnElt(['replicate', '--follow', '--config', path.join(project, 'elt.config.ts')], env)
+    try {
+      const deadline = Date.now() + 30_000
+      await source.query(`insert into accounts values (22, 'followed')`)
+      while ((await destination.query(`select 1 from raw.accounts where id = 22`)).length === 0) {
+        if (Date.now() > deadline) throw new Error(`--follow did not apply the insert within 30 s: ${follow.stderr()}`)
+        await new Promise((r) => setTimeout(r, 100))
+      }
+      follow.child.kill('SIGINT')
+      const exited = await Promise.race([follow.exited, new Promise<never>((_, reject) => setTimeout(() => reject(new Error('--follow did not stop within 20 s of SIGINT')), 20_000))])
+      expect(exited.code, follow.stderr()).toBe(0)
+    } finally {
+      follow.child.kill('SIGKILL')
+    }
+
+    const drop = await runElt(['cdc', 'drop', '--json'], env, project)
+    expect(drop.code, drop.stderr).toBe(0)
+    expect(JSON.parse(drop.stdout).pipelines).toMatchObject([{ source: 'postgres', dropped: { slot: true, publication: true } }])
+    expect(await source.query(`select 1 from pg_replication_slots where slot_name = 'elt_postgres'`)).toEqual([])
+  })
+
+  it('cdc takes status or drop; --follow needs a cdc table', async () => {
+    const bad = await runElt(['cdc', 'list'], env, project)
+    expect(bad.code).toBe(2)
+    expect(bad.stderr).toContain('takes status or drop')
+    const plain = await emptyProject('export default {}\n')
+    try {
+      const follow = await runElt(['replicate', '--follow'], env, plain)
+      expect(follow.code).toBe(2)
+      expect(follow.stderr).toContain("--follow streams the tables with strategy 'cdc'")
+    } finally {
+      await rm(plain, { recursive: true, force: true })
+    }
+  })
+})
