@@ -9,6 +9,7 @@ import {
   type Logger,
 } from '@elt/core'
 import type { CliIo } from './io.ts'
+import { cdcTablesBySource } from './tasks/cdc-tables.ts'
 
 /** What every command gets: config and environment read once here, passed down explicitly. */
 export interface CommandContext {
@@ -52,7 +53,7 @@ export function createContext(options: {
     json: options.json,
     signal: options.signal,
     databases() {
-      databases ??= resolveDatabases(env, { projectDir: options.projectDir, logger }).then((dbs) => {
+      databases ??= resolveDatabases(env, { projectDir: options.projectDir, logger, ...(cdcTablesBySource(options.config.sources).length > 0 ? { walLevel: 'logical' as const } : {}) }).then((dbs) => {
         secrets.push(passwordOf(dbs.source.url), passwordOf(dbs.destination.url))
         options.onRelease(() => dbs.release())
         return dbs

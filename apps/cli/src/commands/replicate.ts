@@ -2,7 +2,7 @@ import { EltError, ExitCode, connectClient, describeError, finishRun, startRun }
 import type { Command, OptionSpec } from '../command.ts'
 import { replicationOptions, wholeNumberOption } from '../options.ts'
 import { renderReplicationSummary } from '../output/replication-summary.ts'
-import { cdcExcludes, cdcTablesBySource } from '../tasks/cdc-tables.ts'
+import { selectedCdcSources } from '../tasks/cdc-tables.ts'
 
 /** `--select` / `--exclude` of `replicate`: configured sources and their tables. */
 const sourceSelectionOptions: Record<string, OptionSpec> = {
@@ -30,10 +30,7 @@ export const replicateCommand: Command = {
     // Loaded on use, so `elt --help` and the other commands start fast.
     const { replicateTask } = await import('../tasks/replicate-task.ts')
     const follow = parsed.values.follow === true
-    // tables with strategy 'cdc' are loaded by their pipeline (slot snapshot, then the stream), not copied
-    const selected = values(parsed.values.select)
-    const cdc = cdcTablesBySource(context.config.sources).filter((p) => selected.length === 0 || selected.some((s) => s === `source:${p.sourceName}` || s.startsWith(`source:${p.sourceName}.`)))
-    if (follow && cdc.length === 0) {
+    if (follow && selectedCdcSources(context.config.sources, values(parsed.values.select)).length === 0) {
       throw new EltError("--follow streams the tables with strategy 'cdc', and no selected source has any.", {
         hint: "Give tables strategy 'cdc' in elt.config.ts: replicate: { tables: { 'public.accounts': { strategy: 'cdc' } } }.",
         exitCode: ExitCode.usage,
@@ -53,14 +50,9 @@ export const replicateCommand: Command = {
         fullRefresh: parsed.values['full-refresh'] === true,
         runId,
         select: values(parsed.values.select),
-        exclude: [...values(parsed.values.exclude), ...cdcExcludes(context.config.sources)],
+        exclude: values(parsed.values.exclude),
+        follow,
       })
-      if (cdc.length > 0) {
-        const { cdcTask } = await import('../tasks/cdc-task.ts')
-        const streamed = await cdcTask(context, { follow, jobs, only: cdc.map((p) => p.sourceName) })
-        summary.tables.push(...streamed.tables)
-        Object.assign(summary, { cdc: streamed.pipelines })
-      }
       await finishRun(state, runId, { status: 'success', summary })
       context.output({ json: summary, text: renderReplicationSummary(summary) })
       return ExitCode.success

@@ -3,6 +3,7 @@ import type { DocumentLoadSummary } from '@elt/documents'
 import type { CommandContext } from '../context.ts'
 import { createProgress } from '../output/progress.ts'
 import { renderTableEvent } from '../output/replication-summary.ts'
+import { cdcExcludes, selectedCdcSources } from './cdc-tables.ts'
 import { documentSelected, documentsTask, splitSources } from './documents-task.ts'
 
 export interface ReplicateTaskOptions {
@@ -19,6 +20,8 @@ export interface ReplicateTaskOptions {
   select?: readonly string[]
   /** Same syntax: left out. */
   exclude?: readonly string[]
+  /** `--follow`: after the copies, keep streaming the cdc tables until the command is interrupted. */
+  follow?: boolean
 }
 
 /**
@@ -36,9 +39,18 @@ export async function replicateTask(context: CommandContext, options: ReplicateT
   const chosen = Object.fromEntries(Object.entries(documents).filter(([name]) => documentSelected(name, options.select, options.exclude)))
   const withoutDocuments = (list?: readonly string[]) => list?.filter((s) => !Object.hasOwn(documents, s.replace(/^source:/, '').split('.')[0]!))
   const select = withoutDocuments(options.select)
-  const summary = Object.keys(tables).length === 0 || (options.select?.length && !select?.length) ? undefined : await loadTableSources(context, { ...options, select, exclude: withoutDocuments(options.exclude) }, tables)
+  // tables with strategy 'cdc' are loaded by their pipeline (slot snapshot, then the stream), not copied
+  const exclude = [...(withoutDocuments(options.exclude) ?? []), ...cdcExcludes(context.config.sources)]
+  const summary = Object.keys(tables).length === 0 || (options.select?.length && !select?.length) ? undefined : await loadTableSources(context, { ...options, select, exclude }, tables)
   const loaded = await documentsTask(context, chosen, options.runId ?? summary?.runId)
   const base = summary ?? { runId: options.runId ?? loaded[0]?.runId ?? '', status: 'success' as const, seconds: 0, sources: [], tables: [] }
+  const cdc = selectedCdcSources(context.config.sources, options.select)
+  if (cdc.length > 0) {
+    const { cdcTask } = await import('./cdc-task.ts')
+    const streamed = await cdcTask(context, { follow: options.follow === true, jobs: options.jobs, only: cdc })
+    base.tables.push(...streamed.tables)
+    Object.assign(base, { cdc: streamed.pipelines })
+  }
   return loaded.length ? { ...base, documents: loaded } : base
 }
 

@@ -15,7 +15,7 @@ export async function checkCdcSource(client: pg.ClientBase, sourceName: string, 
   const { rows: level } = await client.query<{ wal_level: string }>('show wal_level')
   if (level[0]?.wal_level !== 'logical') {
     throw new EltError(`Source "${sourceName}" runs with wal_level=${level[0]?.wal_level ?? 'unknown'}; change data capture (strategy 'cdc') needs wal_level=logical.`, {
-      hint: 'On the source server run ALTER SYSTEM SET wal_level = logical; then restart it (wal_level is read at start). It also needs max_replication_slots and max_wal_senders above 0.',
+      hint: 'On the source server run ALTER SYSTEM SET wal_level = logical; then restart it (wal_level is read at start). It also needs max_replication_slots and max_wal_senders above 0. The embedded default server starts with wal_level=logical when the config has cdc tables: stop the other elt processes using it so that it restarts.',
       exitCode: ExitCode.usage,
     })
   }
