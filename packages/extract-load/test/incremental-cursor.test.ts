@@ -63,7 +63,8 @@ describe('incremental by cursor', () => {
     const changes = await pair.destination.query(`select strategy, full_copy, from_mark, to_mark, rows::int, inserted::int, updated::int, deleted::int from _elt.table_changes order by recorded_at`)
     expect(changes).toEqual([
       { strategy: 'incremental', full_copy: true, from_mark: null, to_mark: ['2026-12-01 11:40:00+00'], rows: 100, inserted: 100, updated: 0, deleted: 0 },
-      { strategy: 'incremental', full_copy: false, from_mark: ['2026-12-01 11:40:00+00'], to_mark: ['2026-12-01 12:01:00+00'], rows: 14, inserted: 1, updated: 3, deleted: 3 },
+      // from_mark: the window's exclusive start (the previous mark minus the lookback)
+      { strategy: 'incremental', full_copy: false, from_mark: ['2026-12-01 11:30:00+00'], to_mark: ['2026-12-01 12:01:00+00'], rows: 14, inserted: 1, updated: 3, deleted: 3 },
     ])
     const loads = await pair.destination.query(`select strategy, rows::int, inserted::int, updated::int, deleted::int from _elt.table_loads where status = 'done' order by finished_at`)
     expect(loads.at(-1)).toEqual({ strategy: 'incremental', rows: 14, inserted: 1, updated: 3, deleted: 3 })

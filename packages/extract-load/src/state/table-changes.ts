@@ -2,7 +2,8 @@ import type pg from 'pg'
 
 /**
  * What one run changed in one raw table: a full copy (everything may have changed), or the window
- * of a cursor strategy (`from_mark` exclusive → `to_mark`, cursor values as text) or of CDC (LSNs).
+ * of a cursor strategy (`from_mark` exclusive: the previous mark, minus the lookback when there is
+ * one → `to_mark`, the new mark; cursor values as text) or of CDC (LSNs).
  */
 export interface TableChange {
   runId: string

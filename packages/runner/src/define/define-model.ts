@@ -21,9 +21,11 @@ export interface ModelDefinition<From extends Dependencies, Row, Key extends str
   query: (db: Kysely<TablesOf<From>>) => SelectQueryBuilder<any, any, Row>
   /**
    * Required when `materialized: 'incremental'`: `{ uniqueKey: ['user_id'], newerThan: 'user_id' }`.
-   * Keys must be columns of the query's output (checked at compile time).
+   * Keys must be columns of the query's output (checked at compile time). `changedSince: 'source'`
+   * (with `newerThan`, a replication cursor carried through): read only past the latest replication's
+   * window of the raw tables upstream (see `IncrementalSpec`).
    */
-  incremental?: { uniqueKey: readonly Key[]; newerThan?: Key }
+  incremental?: { uniqueKey: readonly Key[]; newerThan?: Key; changedSince?: 'source' }
   columns?: ColumnSpecs<NoInfer<Simplify<Row>>>
   tests?: readonly ModelTest<NoInfer<Simplify<Row>>>[]
   /** Source file, for the manifest (`import.meta.filename`). */
@@ -64,6 +66,9 @@ export function defineModel<const From extends Dependencies, Row, const Key exte
   }
   if (materialized === 'incremental' && !definition.incremental?.uniqueKey.length) {
     throw new Error(`Model "${definition.name}" is incremental but has no incremental.uniqueKey: name the columns that identify a row.`)
+  }
+  if (definition.incremental?.changedSince !== undefined && definition.incremental.newerThan === undefined) {
+    throw new Error(`Model "${definition.name}" has incremental.changedSince but no incremental.newerThan: name the column that carries the source's cursor.`)
   }
   const model: ModelRelation<Simplify<Row>, From> = Object.freeze({
     kind: 'model' as const,

@@ -44,6 +44,14 @@ export interface IncrementalSpec<Row> {
   uniqueKey: readonly (keyof Row & string)[]
   /** Only rows with this column greater than `max(column)` already in the table are upserted. */
   newerThan?: keyof Row & string
+  /**
+   * `'source'`: `newerThan` carries an upstream raw table's replication cursor, and a build reads
+   * only the rows past the start of the window the latest replication changed in the raw tables
+   * upstream (`_elt.table_changes`: the previous mark minus the lookback), so rows a lookback
+   * brought in late are included; nothing changed upstream: nothing is read; a whole copy upstream
+   * (or no record): the `max(newerThan)` rule.
+   */
+  changedSince?: 'source'
 }
 
 /** A model: a typed Kysely query over its declared dependencies. */

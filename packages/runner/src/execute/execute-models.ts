@@ -2,7 +2,7 @@ import type pg from 'pg'
 import { describeError } from '@elt/core'
 import type { ModelRelation } from '../define/relation.ts'
 import type { Project } from '../define/project.ts'
-import type { ModelGraph } from '../graph/build-graph.ts'
+import { reachable, type ModelGraph } from '../graph/build-graph.ts'
 import type { CompiledProject } from '../compile/compile-project.ts'
 import { materializeModel } from '../materialize/materialize-model.ts'
 import type { NodeResult } from '../record/node-result.ts'
@@ -143,6 +143,11 @@ export async function executeModels(options: ExecuteOptions): Promise<ExecutionO
   }
   return { results: order.map((id) => finished.get(id)!), extraResults, cancelled }
 
+  /** The source relations (raw tables, `schema.table`) upstream of a model, however far. */
+  function upstreamSources(g: ModelGraph, id: string): string[] {
+    return [...reachable(g, id, 'up')].map((n) => g.getNodeAttribute(n, 'relation')).filter((r) => r.kind === 'source').map((r) => `${r.schema}.${r.name}`)
+  }
+
   async function buildOne(opts: ExecuteOptions, model: ModelRelation<any, any>, client: pg.Client, worker: number, extras: NodeResult[]): Promise<NodeResult> {
     await opts.onEvent?.({ type: 'start', id: model.id, name: model.name, materialized: model.materialized, worker })
     const startedAt = new Date()
@@ -154,6 +159,7 @@ export async function executeModels(options: ExecuteOptions): Promise<ExecutionO
         schema: opts.schema,
         sql: compiled.get(model.id)!.sql!,
         fullRefresh: opts.fullRefresh === true,
+        ...(model.incremental?.changedSince === 'source' ? { upstreamSources: upstreamSources(graph, model.id) } : {}),
       })
       let message: string | null = null
       let status: NodeResult['status'] = 'success'

@@ -13,6 +13,8 @@ export interface MaterializeRequest {
   fullRefresh: boolean
   /** How long replacing a view or swapping a table waits for sessions reading it (default `defaultLockWaitPolicy`: about 30 s). */
   lockWait?: Partial<LockWaitPolicy>
+  /** The raw tables upstream of the model (`schema.table`): `incremental.changedSince: 'source'` reads their latest window. */
+  upstreamSources?: readonly string[]
 }
 
 export interface MaterializeResult {
@@ -123,14 +125,55 @@ export async function materializeIncremental(client: pg.ClientBase, request: Mat
   const columns = await relationColumns(client, schema, model.name)
   const list = columns.map(quoteIdent).join(', ')
   const updates = columns.filter((c) => !keys.includes(c)).map((c) => `${quoteIdent(c)} = excluded.${quoteIdent(c)}`)
-  const newer = spec.newerThan
-    ? ` where (select max(${quoteIdent(spec.newerThan)}) from ${target}) is null or "new".${quoteIdent(spec.newerThan)} > (select max(${quoteIdent(spec.newerThan)}) from ${target})`
-    : ''
+  const window = spec.changedSince === 'source' && spec.newerThan ? await latestSourceWindow(client, request.upstreamSources ?? []) : undefined
+  if (window === 'unchanged') return { rowsAffected: 0 } // nothing upstream changed in the latest replication: nothing to read
+  const newer = !spec.newerThan
+    ? ''
+    : window !== undefined
+      ? ` where "new".${quoteIdent(spec.newerThan)} > ${await leastOf(client, target, spec.newerThan, window)}`
+      : ` where (select max(${quoteIdent(spec.newerThan)}) from ${target}) is null or "new".${quoteIdent(spec.newerThan)} > (select max(${quoteIdent(spec.newerThan)}) from ${target})`
   const conflict = updates.length ? `do update set ${updates.join(', ')}` : 'do nothing'
   const result = await client.query(
     `insert into ${target} (${list}) select ${list} from (${sql}) as "new"${newer} on conflict (${keys.map(quoteIdent).join(', ')}) ${conflict}`,
   )
   return { rowsAffected: result.rowCount ?? 0 }
+}
+
+/**
+ * `incremental.changedSince: 'source'`: the earliest window start (text of the first cursor value)
+ * among the raw tables `upstream` in the latest successful replication; `'unchanged'` when none of
+ * them received changes in it; undefined (use `max(newerThan)`) when one was copied whole, has no
+ * window, or nothing is recorded.
+ *
+ * ```sql
+ * select c.full_copy, c.from_mark->>0 as start, c.inserted + c.updated + c.deleted as moved from _elt.table_changes c
+ *  where c.run_id = (latest successful replication) and c.target_table = any($1)
+ * ```
+ */
+async function latestSourceWindow(client: pg.ClientBase, upstream: readonly string[]): Promise<string[] | 'unchanged' | undefined> {
+  if (upstream.length === 0) return undefined
+  const { rows: exists } = await client.query<{ ok: boolean }>(`select to_regclass('_elt.table_changes') is not null as ok`)
+  if (!exists[0]?.ok) return undefined
+  const { rows } = await client.query<{ full_copy: boolean; start: string | null; moved: string }>(
+    `select c.full_copy, c.from_mark->>0 as start, (c.inserted + c.updated + c.deleted)::text as moved from _elt.table_changes c
+      where c.run_id = (select r.run_id from _elt.replications r where r.status = 'success' order by r.finished_at desc nulls last limit 1)
+        and c.target_table = any($1)`,
+    [upstream],
+  )
+  const changed = rows.filter((r) => r.full_copy || r.moved !== '0')
+  if (rows.length > 0 && changed.length === 0) return 'unchanged'
+  if (changed.length === 0 || changed.some((r) => r.full_copy || r.start === null)) return undefined
+  return changed.map((r) => r.start!)
+}
+
+/**
+ * The earliest of `starts` as a literal of the model column's type (`format_type`), compared by the server:
+ * `least('2026-12-01 11:30:00+00'::timestamp with time zone, …)`.
+ */
+async function leastOf(client: pg.ClientBase, table: string, column: string, starts: readonly string[]): Promise<string> {
+  const { rows } = await client.query<{ type: string }>(`select format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = $1::regclass and attname = $2`, [table, column])
+  const type = rows[0]?.type ?? 'text'
+  return `least(${starts.map((s) => `'${s.replace(/'/g, "''")}'::${type}`).join(', ')})`
 }
 
 /**

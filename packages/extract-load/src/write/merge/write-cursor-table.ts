@@ -149,7 +149,8 @@ async function mergeWindow(input: StrategyWriteInput, window: CursorWindow): Pro
     await saveTableMark(destination, markOf(input, window.cursor, newMark))
     const seconds = Math.round(performance.now() - started) / 1000
     const names = { runId: input.runId, sourceName: input.sourceName, sourceTable: sourceName(table), targetTable: targetName(table) }
-    await recordTableChange(destination, { ...names, strategy: strategy.strategy, fullCopy: false, fromMark: window.after, toMark: newMark, rows, ...counts })
+    const fromMark = await windowStart(destination, table, window)
+    await recordTableChange(destination, { ...names, strategy: strategy.strategy, fullCopy: false, fromMark, toMark: newMark, rows, ...counts })
     await recordLoad(destination, { ...names, status: 'done', rows, bytes, seconds, worker: input.worker, attempts: input.attempt, strategy: strategy.strategy, ...counts })
     await destination.query('COMMIT')
     return { rows, bytes, seconds, rejected: 0, strategy: strategy.strategy, ...counts }
@@ -158,6 +159,21 @@ async function mergeWindow(input: StrategyWriteInput, window: CursorWindow): Pro
     await reader.done(table).catch(() => {})
     throw await explainFailure(error, input, current)
   }
+}
+
+/**
+ * The window's exclusive lower bound as text: the previous mark, or with a lookback its first
+ * value minus the lookback (computed by the destination: the cursor's type is built in).
+ *
+ * ```sql
+ * select ('2026-12-01 11:40:00+00'::timestamp with time zone - '10 minutes'::interval)::text as start
+ * ```
+ */
+async function windowStart(client: pg.ClientBase, table: StrategyWriteInput['table'], window: CursorWindow): Promise<string[]> {
+  if (window.lookback === undefined) return [...window.after]
+  const type = table.columns.find((c) => c.name === window.cursor[0])?.type ?? 'text'
+  const { rows } = await client.query<{ start: string }>(`select ($1::${type} - $2::interval)::${type}::text as start`, [window.after[0], window.lookback])
+  return [rows[0]!.start]
 }
 
 /** One part into a temporary table, its row count checked against what the source sent. */
