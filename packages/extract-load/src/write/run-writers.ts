@@ -44,7 +44,8 @@ export const jobKey = (job: WriteJob): string => `${job.source}:${sourceName(job
 
 /**
  * Writes the tables with `workers` workers, each with its own destination client and, per source,
- * its own table reader (`session.worker()`: a PostgreSQL source's connection on the snapshot).
+ * its own table reader (`session.worker()`: a PostgreSQL source's connection on the snapshot),
+ * each table by the writer of its strategy (`tableWriters`: `full` swaps, cursor strategies merge).
  * A transient failure (connection lost, backend terminated) reconnects and retries the table with
  * backoff; a reader's `RetryTable` (a CSV column widened) loads it again at once; any other failure
  * stops workers from taking new tables, and the first error is thrown after the running tables finish.

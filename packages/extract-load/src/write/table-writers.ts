@@ -25,10 +25,12 @@ export type TableWriter = (input: StrategyWriteInput) => Promise<StrategyWriteRe
  * from the source plus `inserted`/`updated`/`deleted`. A transient error is retried by the pool
  * with a fresh client and reader; a writer must leave nothing half-applied on any error.
  *
- * A strategy plugs in by replacing its entry here with its writer (`cdc`: the CDC source's
- * `writeCdcTable`, which records its LSN window with `recordTableChange`, see
- * `merge/table-changes.ts`); its first run may call `writeTable` with `withinSnapshot` to copy
- * the table whole as of the reader's snapshot and record its start position in the same commit.
+ * A strategy plugs in by replacing its entry here with its writer, which records its window with
+ * `recordTableChange` (`state/table-changes.ts`); its first run may call `writeTable` with
+ * `withinSnapshot` to copy the table whole as of the reader's snapshot and record its start
+ * position in the same commit. `cdc` tables are the exception: a slot and its stream belong to a
+ * whole source, so `replicateCdc` (`sources/postgres-cdc/`) loads them and the CLI leaves them
+ * out of `loadSources`; here they are refused.
  *
  * ```ts
  * const result = await tableWriters[input.strategy.strategy](input)
@@ -40,8 +42,8 @@ export const tableWriters: Readonly<Record<ReplicationStrategy, TableWriter>> = 
   incremental: writeCursorTable,
   append: writeCursorTable,
   cdc: async (input) => {
-    throw new EltError(`${sourceName(input.table)} has strategy "cdc", which this build cannot replicate yet.`, {
-      hint: 'Give the table strategy "full", "incremental" or "append" in elt.config.ts.',
+    throw new EltError(`${sourceName(input.table)} has strategy "cdc": its slot's stream loads it (replicateCdc), not a copy.`, {
+      hint: 'Run it through `pnpm elt replicate` (which streams cdc tables), or leave it out of this load (exclude).',
       exitCode: ExitCode.usage,
     })
   },
