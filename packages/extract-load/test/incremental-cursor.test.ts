@@ -79,6 +79,10 @@ describe('incremental by cursor', () => {
     expect(tableOf(second, 'public.orders')).toMatchObject({ inserted: 1, updated: 0, deleted: 0 })
     expect(await tableRows(pair.destination, 'raw', 'orders')).toEqual(await tableRows(pair.source, 'public', 'orders'))
     expect(await pair.destination.query(`select has_table_privilege('incremental_reader', 'raw.orders', 'select') as ok`)).toEqual([{ ok: true }])
+    // the row at the mark is deleted: the lookback window's newest row is older, the mark does not move back
+    await pair.source.query(`delete from orders where order_id = 100`)
+    await load(orders)
+    expect(await markOf('public.orders')).toEqual(['2026-12-01 11:40:00+00'])
     await pair.destination.query(`drop owned by incremental_reader; drop role incremental_reader`)
   })
 

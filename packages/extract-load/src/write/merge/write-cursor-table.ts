@@ -114,7 +114,7 @@ async function mergeWindow(input: StrategyWriteInput, window: CursorWindow): Pro
       bytes += copied.bytes
       current = undefined
     }
-    const newMark = (await reader.highWaterMark!(table, window.cursor, window)) ?? [...window.after]
+    const newMark = await laterMark(destination, table, window, await reader.highWaterMark!(table, window.cursor, window))
     const key = strategy.primaryKey ?? []
     const compareKeys = strategy.strategy === 'incremental' && strategy.deletes === 'compare-keys'
     if (compareKeys) {
@@ -174,6 +174,23 @@ async function windowStart(client: pg.ClientBase, table: StrategyWriteInput['tab
   const type = table.columns.find((c) => c.name === window.cursor[0])?.type ?? 'text'
   const { rows } = await client.query<{ start: string }>(`select ($1::${type} - $2::interval)::${type}::text as start`, [window.after[0], window.lookback])
   return [rows[0]!.start]
+}
+
+/**
+ * The mark after this run: the newest cursor value of the window, never older than the previous
+ * mark (with a lookback the window's newest row may be older when the row at the mark was deleted
+ * or moved), the previous mark when the window was empty.
+ *
+ * ```sql
+ * select '2026-12-01 11:59:00+00'::timestamp with time zone < '2026-12-01 12:01:00+00'::timestamp with time zone as older
+ * ```
+ */
+async function laterMark(client: pg.ClientBase, table: StrategyWriteInput['table'], window: CursorWindow, found: string[] | null): Promise<string[]> {
+  if (found === null) return [...window.after]
+  if (window.lookback === undefined) return found // the window holds only rows past the previous mark
+  const type = table.columns.find((c) => c.name === window.cursor[0])?.type ?? 'text'
+  const { rows } = await client.query<{ older: boolean }>(`select $1::${type} < $2::${type} as older`, [found[0], window.after[0]])
+  return rows[0]?.older ? [...window.after] : found
 }
 
 /** One part into a temporary table, its row count checked against what the source sent. */
