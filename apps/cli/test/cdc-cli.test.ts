@@ -43,6 +43,10 @@ describe('elt replicate with strategy cdc', () => {
     expect(second.code, second.stderr).toBe(0)
     expect(byTable(second.stdout)['public.accounts']).toEqual({ strategy: 'cdc', rows: 3, inserted: 1, updated: 1, deleted: 1 })
     expect(await destination.query(`select id, name from raw.accounts where id in (1, 2, 21) order by id`)).toEqual([{ id: 1, name: 'renamed' }, { id: 21, name: 'new' }])
+    // the run's LSN window per changed table, for source_status:fresher+
+    expect(await destination.query(`select target_table, strategy, full_copy, inserted::int, updated::int, deleted::int, (to_mark->>'lsn')::pg_lsn > (from_mark->>'lsn')::pg_lsn as moved from _elt.table_changes where run_id = $1 and source_table = 'public.accounts'`, [JSON.parse(second.stdout).runId])).toEqual([
+      { target_table: 'raw.accounts', strategy: 'cdc', full_copy: false, inserted: 1, updated: 1, deleted: 1, moved: true },
+    ])
 
     const status = await runElt(['cdc', 'status', '--json'], env, project)
     expect(status.code, status.stderr).toBe(0)

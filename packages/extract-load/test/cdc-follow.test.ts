@@ -102,6 +102,9 @@ describe('cdc --follow', () => {
       await runCdc(pair, ['public.quiet'])
       const following = runCdc(pair, ['public.quiet'], { follow: true, signal: controller.signal, heartbeatSeconds: 1 })
       await pair.source.query(`insert into busy select g, repeat('x', 200) from generate_series(1, 50000) g`)
+      // one pipeline streams at a time: a second run is refused while the follower holds the slot
+      await waitFor('the follower to hold the slot', async () => (await pair.source.query<{ active: boolean }>('select active from pg_replication_slots where slot_name = $1', [`elt_${pair.pipeline}`]))[0]?.active === true)
+      await expect(runCdc(pair, ['public.quiet'])).rejects.toThrow(/is in use by another process/)
       const lsn = (await pair.source.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn'))[0]!.lsn
       await waitFor('the slot to pass the unpublished writes', async () => {
         const rows = await pair.source.query<{ ok: boolean }>('select confirmed_flush_lsn >= $1::pg_lsn as ok from pg_replication_slots where slot_name = $2', [lsn, `elt_${pair.pipeline}`])

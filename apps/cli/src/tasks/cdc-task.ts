@@ -29,7 +29,7 @@ export async function cdcPipelines(context: CommandContext, only?: readonly stri
  * snapshot; every run applies the changes up to the source's current position, or with `follow`
  * keeps streaming until the command is interrupted, showing the applied position and lag live.
  */
-export async function cdcTask(context: CommandContext, options: { follow: boolean; jobs?: number; only?: readonly string[] }): Promise<{ pipelines: CdcSummary[]; tables: LoadedTableSummary[] }> {
+export async function cdcTask(context: CommandContext, options: { follow: boolean; jobs?: number; only?: readonly string[]; runId?: string }): Promise<{ pipelines: CdcSummary[]; tables: LoadedTableSummary[] }> {
   const { replicateCdc } = await import('@elt/extract-load/cdc')
   const pipelines = await cdcPipelines(context, options.only)
   const databases = await context.databases()
@@ -54,6 +54,7 @@ export async function cdcTask(context: CommandContext, options: { follow: boolea
           connectWaitSeconds: context.env.connectWaitSeconds,
           logger: context.logger,
           warnRetainedWalBytes: context.config.cdc.warnRetainedWalBytes,
+          ...(options.runId ? { runId: options.runId } : {}),
           onApplied: (applied: CdcProgress) => {
             const last = shown.get(key) ?? 0
             if (Date.now() - last < 1000) return

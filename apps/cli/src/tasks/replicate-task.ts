@@ -47,7 +47,7 @@ export async function replicateTask(context: CommandContext, options: ReplicateT
   const cdc = selectedCdcSources(context.config.sources, options.select)
   if (cdc.length > 0) {
     const { cdcTask } = await import('./cdc-task.ts')
-    const streamed = await cdcTask(context, { follow: options.follow === true, jobs: options.jobs, only: cdc })
+    const streamed = await cdcTask(context, { follow: options.follow === true, jobs: options.jobs, only: cdc, runId: base.runId })
     base.tables.push(...streamed.tables)
     Object.assign(base, { cdc: streamed.pipelines })
   }

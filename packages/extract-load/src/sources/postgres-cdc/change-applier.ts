@@ -2,6 +2,7 @@ import type pg from 'pg'
 import type { Pgoutput } from 'pg-logical-replication'
 import { EltError, qualifiedName, quoteIdent } from '@elt/core'
 import { mapSchema } from '../../introspect/schema-map.ts'
+import { recordTableChange } from '../../state/table-changes.ts'
 import { advanceCdcState } from './cdc-state.ts'
 import { batchStatements, type ChangeBatch, type Row, type TargetTable } from './change-batch.ts'
 
@@ -30,7 +31,19 @@ export class ChangeApplier {
   /** Rows applied per source table (`public.accounts`) since the start; a TRUNCATE counts in `truncated`. */
   readonly counts = new Map<string, { inserted: number; updated: number; deleted: number; truncated: number }>()
 
-  constructor(private readonly options: { destination: pg.ClientBase; source: pg.ClientBase; pipeline: string; targetSchema: string }) {}
+  /** Tables changed by the source transaction being applied (recorded in `_elt.table_changes` at its commit). */
+  private readonly touched = new Map<string, Pgoutput.MessageRelation>()
+
+  constructor(
+    private readonly options: {
+      destination: pg.ClientBase
+      source: pg.ClientBase
+      pipeline: string
+      targetSchema: string
+      /** Record each changed table's LSN window in `_elt.table_changes` under this run (`fullCopy`: this run also copied the tables). */
+      run?: { runId: string; fromLsn: string; fullCopy: boolean }
+    },
+  ) {}
 
   /** Inside a source transaction (a change received, its commit not yet). */
   get inTransaction(): boolean {
@@ -70,6 +83,7 @@ export class ChangeApplier {
   /** Rolls back what a failed or stopped source transaction applied (nothing was acknowledged for it). */
   async abort(): Promise<void> {
     this.batch = undefined
+    this.touched.clear()
     if (this.open) await this.options.destination.query('rollback').catch(() => {})
     this.open = false
   }
@@ -86,6 +100,7 @@ export class ChangeApplier {
     const lsn = message.commitEndLsn as string
     const commitAt = new Date(Number(message.commitTime.valueOf() as bigint / 1000n))
     await advanceCdcState(this.options.destination, this.options.pipeline, lsn, commitAt)
+    await this.recordChanges(lsn)
     await this.options.destination.query('commit')
     this.open = false
     const changes = this.changes
@@ -119,8 +134,34 @@ export class ChangeApplier {
     this.count(relation)[kind === 'insert' ? 'inserted' : kind === 'update' ? 'updated' : 'deleted']++
   }
 
+  /** The run's LSN window and counts so far of each table this transaction changed (`source_status:fresher` reads them). */
+  private async recordChanges(lsn: string): Promise<void> {
+    const run = this.options.run
+    for (const [name, relation] of this.touched) {
+      const counts = this.count(relation)
+      if (!run) continue
+      await recordTableChange(this.options.destination, {
+        runId: run.runId,
+        sourceName: this.options.pipeline,
+        sourceTable: name,
+        targetTable: `${mapSchema(relation.schema, this.options.targetSchema)}.${relation.name}`,
+        strategy: 'cdc',
+        fullCopy: run.fullCopy,
+        fromMark: { lsn: run.fromLsn },
+        toMark: { lsn },
+        rows: counts.inserted + counts.updated + counts.deleted,
+        inserted: counts.inserted,
+        updated: counts.updated,
+        // a TRUNCATE removes rows it does not count: counted as one, so the table shows as changed
+        deleted: counts.deleted + counts.truncated,
+      })
+    }
+    this.touched.clear()
+  }
+
   private count(relation: Pgoutput.MessageRelation) {
     const name = `${relation.schema}.${relation.name}`
+    this.touched.set(name, relation)
     let counts = this.counts.get(name)
     if (!counts) this.counts.set(name, (counts = { inserted: 0, updated: 0, deleted: 0, truncated: 0 }))
     return counts

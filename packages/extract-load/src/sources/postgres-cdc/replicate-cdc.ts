@@ -29,6 +29,12 @@ export interface ReplicateCdcOptions {
   /** Warn when the slot retains more WAL than this (`cdc.warnRetainedWalBytes`). */
   warnRetainedWalBytes?: number
   onApplied?: (progress: CdcProgress) => void
+  /**
+   * The command's run id: each changed table's LSN window in `_elt.table_changes` (with `full_copy`
+   * after an initial copy). The initial copy records its own `_elt.replications` run: the command's
+   * copy path already holds one for this source name.
+   */
+  runId?: string
 }
 
 export interface CdcSummary {
@@ -97,6 +103,7 @@ export async function replicateCdc(options: ReplicateCdcOptions): Promise<CdcSum
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.heartbeatSeconds !== undefined ? { heartbeatSeconds: options.heartbeatSeconds } : {}),
       ...(options.onApplied ? { onApplied: options.onApplied } : {}),
+      ...(options.runId ? { run: { runId: options.runId, fullCopy: initialCopy !== undefined } } : {}),
     })
     return { pipeline: options.sourceName, ...names, ...(initialCopy ? { initialCopy } : {}), ...streamed }
   } finally {

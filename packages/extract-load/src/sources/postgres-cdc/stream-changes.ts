@@ -35,6 +35,8 @@ export interface StreamChangesOptions {
   /** A heartbeat message when no change arrived for this long (default 10 s). */
   heartbeatSeconds?: number
   onApplied?: (progress: CdcProgress) => void
+  /** Record each changed table's LSN window under this run id (`_elt.table_changes`). */
+  run?: { runId: string; fullCopy: boolean }
 }
 
 /** Keeps text values as PostgreSQL sent them (its own type parsers would round timestamps to milliseconds). */
@@ -69,7 +71,13 @@ export interface StreamedChanges {
  * ```
  */
 export async function streamChanges(options: StreamChangesOptions): Promise<StreamedChanges> {
-  const applier = new ChangeApplier({ destination: options.destination, source: options.source, pipeline: options.pipeline, targetSchema: options.targetSchema })
+  const applier = new ChangeApplier({
+    destination: options.destination,
+    source: options.source,
+    pipeline: options.pipeline,
+    targetSchema: options.targetSchema,
+    ...(options.run ? { run: { ...options.run, fromLsn: options.startLsn } } : {}),
+  })
   const service = new LogicalReplicationService(options.replication, { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } })
   const plugin = new TextPgoutputPlugin({ protoVersion: 1, publicationNames: [options.publication], messages: true })
   let applied = options.startLsn
@@ -147,10 +155,19 @@ export async function streamChanges(options: StreamChangesOptions): Promise<Stre
       .then(() => {
         if (!done) void finish(new EltError(`The source ended the replication stream of slot "${options.slot}".`, { hint: 'Rerun: the stream resumes after the last applied transaction.' }))
       })
-      .catch((error: unknown) => void finish(error))
+      .catch((error: unknown) => void finish(slotInUse(error, options.slot)))
   } catch (error) {
     await finish(error)
   }
   await finished
   return { appliedLsn: applied, changes: total, transactions, tables: Object.fromEntries(applier.counts) }
+}
+
+/** PostgreSQL's `replication slot "…" is active for PID …` (55006) said for people; other errors as they are. */
+function slotInUse(error: unknown, slot: string): unknown {
+  if ((error as { code?: string } | undefined)?.code !== '55006') return error
+  return new EltError(`The replication slot "${slot}" is in use by another process: a pnpm elt replicate --follow (or a scheduled replicate) is streaming from it.`, {
+    hint: 'One pipeline streams at a time: wait for it, or stop the --follow (pnpm elt cdc status shows whether the slot is active).',
+    cause: error,
+  })
 }
