@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process'
+import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -114,6 +115,38 @@ describe('cdc --follow', () => {
       await following
     } finally {
       controller.abort()
+      await pair.drop()
+    }
+  })
+
+  it('a source that stalls mid-stream fails the run after silenceSeconds instead of hanging', async () => {
+    const pair = await createCdcPair(server.adminUrl, 'cdc_stall')
+    const target = new URL(pair.source.url)
+    const sockets: net.Socket[] = []
+    const proxy = net.createServer((client) => {
+      const upstream = net.connect(Number(target.port), target.hostname)
+      client.pipe(upstream).pipe(client)
+      client.on('error', () => {})
+      upstream.on('error', () => {})
+      sockets.push(client, upstream)
+    })
+    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    try {
+      await pair.source.query('create table t (id int primary key)')
+      await runCdc(pair, ['public.t'])
+      const proxied = new URL(pair.source.url)
+      proxied.port = String((proxy.address() as net.AddressInfo).port)
+      const following = runCdc({ ...pair, source: { ...pair.source, url: proxied.toString() } }, ['public.t'], { follow: true, heartbeatSeconds: 1, silenceSeconds: 2 })
+      following.catch(() => {})
+      await waitFor('the follower to hold the slot', async () => (await pair.source.query<{ active: boolean }>('select active from pg_replication_slots where slot_name = $1', [`elt_${pair.pipeline}`]))[0]?.active === true)
+      for (const socket of sockets) {
+        socket.unpipe()
+        socket.pause()
+      }
+      await expect(following).rejects.toThrow(/Nothing came from the source on the replication stream of slot "elt_cdc_stall_\w+" for 2 s/)
+    } finally {
+      for (const socket of sockets) socket.destroy()
+      proxy.close()
       await pair.drop()
     }
   })

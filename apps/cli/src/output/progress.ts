@@ -14,8 +14,11 @@ export interface Progress {
   stop(): void
 }
 
+/** Progress lines are redrawn in place (a terminal, not CI, not `TERM=dumb`); otherwise plain lines. */
+export const isLiveTerminal = (io: CliIo): boolean => io.stderr.isTTY === true && io.env.CI !== 'true' && io.env.TERM !== 'dumb'
+
 export function createProgress(io: CliIo): Progress {
-  const tty = io.stderr.isTTY === true && io.env.CI !== 'true' && io.env.TERM !== 'dumb'
+  const tty = isLiveTerminal(io)
   if (!tty) {
     return {
       start: (_key, text) => void io.stderr.write(text + '\n'),

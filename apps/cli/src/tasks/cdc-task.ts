@@ -3,7 +3,7 @@ import { configuredSources, mapSchema, type LoadedTableSummary } from '@elt/extr
 import type { CdcProgress, CdcSummary } from '@elt/extract-load/cdc'
 import type { CommandContext } from '../context.ts'
 import { cdcTablesBySource } from './cdc-tables.ts'
-import { createProgress } from '../output/progress.ts'
+import { createProgress, isLiveTerminal } from '../output/progress.ts'
 
 /** A postgres source with `cdc` tables: one pipeline (slot and publication `elt_<source>`). */
 export interface CdcPipeline {
@@ -35,6 +35,7 @@ export async function cdcTask(context: CommandContext, options: { follow: boolea
   const databases = await context.databases()
   const progress = createProgress(context.io)
   const shown = new Map<string, number>()
+  const tty = isLiveTerminal(context.io)
   const started = performance.now()
   try {
     const summaries = await Promise.all(
@@ -56,10 +57,13 @@ export async function cdcTask(context: CommandContext, options: { follow: boolea
           warnRetainedWalBytes: context.config.cdc.warnRetainedWalBytes,
           ...(options.runId ? { runId: options.runId } : {}),
           onApplied: (applied: CdcProgress) => {
+            // live on a terminal (every second), a plain line every 10 s in logs
             const last = shown.get(key) ?? 0
-            if (Date.now() - last < 1000) return
+            if (Date.now() - last < (tty ? 1000 : 10_000)) return
             shown.set(key, Date.now())
-            progress.update(key, `cdc ${p.sourceName}: ${applied.total.toLocaleString('en-US')} changes in ${applied.transactions.toLocaleString('en-US')} transactions applied, at ${applied.appliedLsn}, lag ${applied.lagSeconds.toFixed(1)} s`)
+            const text = `cdc ${p.sourceName}: ${applied.total.toLocaleString('en-US')} changes in ${applied.transactions.toLocaleString('en-US')} transactions applied, at ${applied.appliedLsn}, lag ${applied.lagSeconds.toFixed(1)} s`
+            if (tty) progress.update(key, text)
+            else if (options.follow) progress.log(text)
           },
         }).then((summary) => {
           progress.done(key, `cdc ${p.sourceName}: ${summary.initialCopy ? 'initial copy, then ' : ''}${summary.changes.toLocaleString('en-US')} changes in ${summary.transactions} transactions applied, at ${summary.appliedLsn}`)

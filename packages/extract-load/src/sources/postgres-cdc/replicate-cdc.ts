@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { connectClient, negotiateClientConfig, silentLogger, type DatabaseTarget, type Logger, type RetryPolicy } from '@elt/core'
+import { discardClient } from '../../write/copy-part.ts'
 import { loadSources } from '../../write/load-sources.ts'
 import type { LoadSourcesSummary } from '../../write/load-sources-options.ts'
 import { postgresReader } from '../postgres/postgres-reader.ts'
@@ -26,6 +27,8 @@ export interface ReplicateCdcOptions {
   connectWaitSeconds?: number
   logger?: Logger
   heartbeatSeconds?: number
+  /** Fail when nothing comes from the source for this long (default 120 s). */
+  silenceSeconds?: number
   /** Warn when the slot retains more WAL than this (`cdc.warnRetainedWalBytes`). */
   warnRetainedWalBytes?: number
   onApplied?: (progress: CdcProgress) => void
@@ -68,6 +71,7 @@ export async function replicateCdc(options: ReplicateCdcOptions): Promise<CdcSum
   const tables = [...options.tables].map((t) => splitTableName(t).join('.')).sort()
   const source = await connectClient(options.source, { ...wait, applicationName: 'elt-cdc' })
   let destination: pg.Client | undefined
+  let failed = true
   try {
     destination = await connectClient(options.destination, { ...wait, applicationName: 'elt-cdc-apply' })
     await checkCdcSource(source, options.sourceName, tables)
@@ -102,13 +106,15 @@ export async function replicateCdc(options: ReplicateCdcOptions): Promise<CdcSum
       follow: options.follow ?? false,
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.heartbeatSeconds !== undefined ? { heartbeatSeconds: options.heartbeatSeconds } : {}),
+      ...(options.silenceSeconds !== undefined ? { silenceSeconds: options.silenceSeconds } : {}),
       ...(options.onApplied ? { onApplied: options.onApplied } : {}),
       ...(options.runId ? { run: { runId: options.runId, fullCopy: initialCopy !== undefined } } : {}),
     })
+    failed = false
     return { pipeline: options.sourceName, ...names, ...(initialCopy ? { initialCopy } : {}), ...streamed }
   } finally {
-    await destination?.end().catch(() => {})
-    await source.end().catch(() => {})
+    // after a failure the other side may be stalled: close without waiting for it
+    for (const client of [destination, source]) if (client) failed ? discardClient(client) : await client.end().catch(() => {})
   }
 }
 

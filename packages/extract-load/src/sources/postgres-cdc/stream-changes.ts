@@ -34,6 +34,11 @@ export interface StreamChangesOptions {
   signal?: AbortSignal
   /** A heartbeat message when no change arrived for this long (default 10 s). */
   heartbeatSeconds?: number
+  /**
+   * Nothing at all from the source (no change, no keepalive, none of our heartbeats) for this long
+   * fails the run (default 120 s): a source that stalls behind a dead network never hangs it.
+   */
+  silenceSeconds?: number
   onApplied?: (progress: CdcProgress) => void
   /** Record each changed table's LSN window under this run id (`_elt.table_changes`). */
   run?: { runId: string; fullCopy: boolean }
@@ -84,6 +89,7 @@ export async function streamChanges(options: StreamChangesOptions): Promise<Stre
   let total = 0
   let transactions = 0
   let lastData = Date.now()
+  let lastReceived = Date.now()
   let stopping = false
   let done = false
   // The library confirms `lsn + 1`; PostgreSQL's own subscriber confirms a commit's end LSN itself.
@@ -101,7 +107,9 @@ export async function streamChanges(options: StreamChangesOptions): Promise<Stre
     clearInterval(timer)
     options.signal?.removeEventListener('abort', onAbort)
     await applier.abort()
-    await service.destroy().catch(() => {})
+    // never awaited after a failure: a stalled source would keep the end of the connection waiting
+    if (error === undefined) await service.destroy().catch(() => {})
+    else void service.destroy().catch(() => {})
     if (error === undefined) settle.resolve()
     else settle.reject(error)
   }
@@ -110,8 +118,16 @@ export async function streamChanges(options: StreamChangesOptions): Promise<Stre
     if (!applier.inTransaction) void finish()
   }
   const heartbeatMs = (options.heartbeatSeconds ?? 10) * 1000
+  const silenceMs = (options.silenceSeconds ?? 120) * 1000
   const timer = setInterval(() => {
-    if (done || Date.now() - lastData < heartbeatMs) return
+    if (done) return
+    if (Date.now() - lastReceived > silenceMs) {
+      void finish(new EltError(`Nothing came from the source on the replication stream of slot "${options.slot}" for ${silenceMs / 1000} s (not even a keepalive).`, {
+        hint: 'The source or the network stalled. Rerun: the stream resumes after the last applied transaction.',
+      }))
+      return
+    }
+    if (Date.now() - lastData < heartbeatMs) return
     lastData = Date.now()
     emit('').catch((error: unknown) => void finish(error))
   }, Math.min(1000, heartbeatMs))
@@ -119,6 +135,7 @@ export async function streamChanges(options: StreamChangesOptions): Promise<Stre
   service.on('data', async (_lsn: string, message: Pgoutput.Message) => {
     if (done) return
     lastData = Date.now()
+    lastReceived = lastData
     try {
       if (message.tag === 'message' && !message.transactional && message.prefix === heartbeatPrefix && message.messageLsn !== null) {
         if (applier.inTransaction) return
@@ -141,6 +158,7 @@ export async function streamChanges(options: StreamChangesOptions): Promise<Stre
     }
   })
   service.on('heartbeat', (_lsn: string, _timestamp: number, shouldRespond: boolean) => {
+    lastReceived = Date.now()
     if (shouldRespond && !done) void confirm(applied)
   })
   service.on('error', (error: unknown) => void finish(error))
