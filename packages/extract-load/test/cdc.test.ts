@@ -18,23 +18,31 @@ describe('cdc', () => {
     const pair = await createCdcPair(server.adminUrl, 'cdc_copy')
     try {
       await pair.source.query(`create table accounts (id int primary key, name text, balance numeric(12,2), at timestamptz default clock_timestamp());
-        insert into accounts select g, 'a' || g, g * 1.5 from generate_series(1, 50000) g;
+        insert into accounts select g, repeat('a', 200) || g, g * 1.5 from generate_series(1, 200000) g;
         create table log (id bigint generated always as identity, note text);
         alter table log replica identity full`)
       let stop = false
       let writes = 0
       const writer = (async () => {
         for (let i = 0; !stop; i++) {
-          await pair.source.query(`begin; insert into accounts values (${100000 + i}, 'new', 1); update accounts set balance = balance + 1, at = clock_timestamp() where id = ${1 + ((i * 7919) % 50000)}; delete from accounts where id = ${50000 - i}; insert into log (note) values ('w${i}'); commit`)
+          await pair.source.query(`begin; insert into accounts values (${1000000 + i}, 'new', 1); update accounts set balance = balance + 1, at = clock_timestamp() where id = ${1 + ((i * 7919) % 50000)}; delete from accounts where id = ${50000 - i}; insert into log (note) values ('w${i}'); commit`)
           writes++
         }
       })()
+      // writes committed between the slot's creation (its snapshot) and the copy's swap: the hand-over window
+      let atSlot: number | undefined
+      let atCopied: number | undefined
+      const watching = (async () => {
+        while (atCopied === undefined && !stop) {
+          if (atSlot === undefined && (await pair.source.query('select 1 from pg_replication_slots where slot_name = $1', [`elt_${pair.pipeline}`])).length > 0) atSlot = writes
+          if (atSlot !== undefined && (await pair.destination.query(`select to_regclass('raw.accounts') is not null as ok`))[0]?.ok) atCopied = writes
+        }
+      })()
       const first = await runCdc(pair, ['public.accounts', 'public.log'])
-      const duringFirst = writes
       stop = true
-      await writer
+      await Promise.all([writer, watching])
       expect(first.initialCopy?.tables.map((t) => t.target).sort()).toEqual(['raw.accounts', 'raw.log'])
-      expect(duringFirst).toBeGreaterThan(0)
+      expect((atCopied ?? 0) - (atSlot ?? Infinity)).toBeGreaterThan(0)
       const second = await runCdc(pair, ['public.accounts', 'public.log'])
       expect(second.initialCopy).toBeUndefined()
       expect(await rowsOf(pair.destination, 'raw.accounts', 'id')).toEqual(await rowsOf(pair.source, 'public.accounts', 'id'))
