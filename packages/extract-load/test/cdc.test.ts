@@ -69,6 +69,22 @@ describe('cdc', () => {
     }
   })
 
+  it('applies a changed primary key, and updates/deletes of duplicate rows in a REPLICA IDENTITY FULL table one row at a time', async () => {
+    const pair = await createCdcPair(server.adminUrl, 'cdc_ident')
+    try {
+      await pair.source.query(`create table keyed (id int primary key, v text); insert into keyed values (1, 'a'), (2, 'b');
+        create table bag (v text, n int); alter table bag replica identity full; insert into bag values ('x', 1), ('x', 1), ('y', 2)`)
+      await runCdc(pair, ['public.bag', 'public.keyed'])
+      await pair.source.query(`update keyed set id = 10 where id = 1; update keyed set id = 1, v = 'c' where id = 2; update keyed set id = 2 where id = 10;
+        update bag set n = 5 where ctid = (select ctid from bag where v = 'x' limit 1); delete from bag where v = 'y'; insert into bag values (null, null); update bag set v = 'z' where v is null`)
+      await runCdc(pair, ['public.bag', 'public.keyed'])
+      expect(await rowsOf(pair.destination, 'raw.keyed', 'id')).toEqual(await rowsOf(pair.source, 'public.keyed', 'id'))
+      expect(await rowsOf(pair.destination, 'raw.bag', 'v, n')).toEqual(await rowsOf(pair.source, 'public.bag', 'v, n'))
+    } finally {
+      await pair.drop()
+    }
+  })
+
   it('refuses a table without a primary key and without REPLICA IDENTITY FULL, naming the statement to run', async () => {
     const pair = await createCdcPair(server.adminUrl, 'cdc_nopk')
     try {

@@ -126,10 +126,12 @@ export class ChangeApplier {
     const keyColumns = kind === 'insert' ? [] : keyNames
     const b = this.batch
     const fits = b && b.kind === kind && b.table === table && b.columns.join('\0') === columns.join('\0') && b.keyColumns.join('\0') === keyColumns.join('\0') && b.rows.length < batchRows
-    if (!fits || (kind === 'update' && b.seen.has(keyText))) await this.flush()
+    // a row updated twice, or a key moved onto one the batch frees, must keep the source's order: another statement
+    const newKeyText = kind === 'update' && identity !== undefined && table.key.length > 0 ? JSON.stringify(table.key.map((k) => row[k] ?? null)) : keyText
+    if (!fits || (kind === 'update' && (b.seen.has(keyText) || b.seen.has(newKeyText)))) await this.flush()
     this.batch ??= { kind, table, columns, keyColumns, rows: [], seen: new Set() }
     this.batch.rows.push({ values: columns.map((c) => row[c] ?? null), key })
-    if (kind === 'update') this.batch.seen.add(keyText)
+    if (kind === 'update') this.batch.seen.add(keyText).add(newKeyText)
     this.changes++
     this.count(relation)[kind === 'insert' ? 'inserted' : kind === 'update' ? 'updated' : 'deleted']++
   }
