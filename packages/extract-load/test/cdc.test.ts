@@ -139,6 +139,13 @@ describe('cdc', () => {
       expect(caughtUp).toMatchObject({ exists: true, active: false })
       await pair.source.query('insert into s select generate_series(1, 1000)')
       const behind = await cdcSlotStatus(client, names, new Date(Date.now() - 5000))
+      // a run warns when the slot retains more WAL than cdc.warnRetainedWalBytes, and not below it
+      const warnings: string[] = []
+      const logger = { debug() {}, info() {}, error() {}, warn: (m: string) => void warnings.push(m) }
+      await runCdc(pair, ['public.s'], { logger, warnRetainedWalBytes: 1024 ** 4 })
+      expect(warnings).toEqual([])
+      await runCdc(pair, ['public.s'], { logger, warnRetainedWalBytes: 1 })
+      expect(warnings).toEqual([expect.stringMatching(new RegExp(`the slot "${names.slot}" retains \\d+ bytes of WAL on the source \\(warnRetainedWalBytes: 1\\)`))])
       expect(behind.lagBytes).toBeGreaterThan(caughtUp.lagBytes ?? 0)
       expect(behind.retainedBytes).toBeGreaterThanOrEqual(behind.lagBytes ?? 0)
       expect(behind.lagSeconds).toBeGreaterThanOrEqual(5)
