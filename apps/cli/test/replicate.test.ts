@@ -33,7 +33,7 @@ describe('elt replicate', () => {
       ['public.films', 'raw.films', 120],
     ])
     for (const t of summary.tables) {
-      expect(Object.keys(t).sort()).toEqual(['bytes', 'kind', 'rows', 'seconds', 'source', 'sourceName', 'target'])
+      expect(Object.keys(t).sort()).toEqual(['bytes', 'deleted', 'inserted', 'kind', 'rows', 'seconds', 'source', 'sourceName', 'strategy', 'target', 'updated'])
       expect(t.bytes).toBeGreaterThan(0)
     }
     expect(stderr).toContain('public.films → raw.films')
