@@ -109,6 +109,7 @@ describe('incremental by cursor', () => {
     await blocker.end()
     expect(await markOf('public.orders')).toEqual(['2026-12-01 11:40:00+00'])
     expect(await pair.destination.query(`select count(*)::int as n, count(*) filter (where status = 'paid')::int as paid from raw.orders`)).toEqual([{ n: 100, paid: 0 }])
+    expect(await pair.destination.query(`select strategy from _elt.table_loads where status = 'error'`)).toEqual([{ strategy: 'incremental' }])
 
     const rerun = await load(orders)
     expect(tableOf(rerun, 'public.orders')).toMatchObject({ inserted: 1, updated: 10, deleted: 0 })

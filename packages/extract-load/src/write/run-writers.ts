@@ -98,9 +98,9 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
         const name = options.sessions[source]!.name
         let table = job.table
         const names = { source: sourceName(table), target: targetName(table) }
+        const strategy = job.strategy ?? fullStrategy
         try {
-          await recordLoad(options.state, { runId: options.runId, sourceName: name, sourceTable: names.source, targetTable: names.target, status: 'running', worker: id })
-          const strategy = job.strategy ?? fullStrategy
+          await recordLoad(options.state, { runId: options.runId, sourceName: name, sourceTable: names.source, targetTable: names.target, status: 'running', worker: id, strategy: strategy.strategy })
           let result: StrategyWriteResult | undefined
           while (result === undefined) {
             try {
@@ -179,6 +179,7 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
             targetTable: names.target,
             status: 'error',
             worker: id,
+            strategy: strategy.strategy,
             message: describeError(final),
           }).catch(() => {})
         }
