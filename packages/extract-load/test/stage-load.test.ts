@@ -179,5 +179,6 @@ describe('a CSV source through the stage', () => {
       { file: staged, line: 5, raw: '4,70000,"two\nlines"' },
       { file: staged, line: 7, raw: '5,2.5,Ünïcödé' },
     ])
+    expect(summary.tables[0]?.rejected).toBe(rejected.length)
   })
 })

@@ -63,6 +63,11 @@ export interface ReaderSession {
   /** A human description of where the rows come from, for `_elt.replications.source` (never a password). */
   readonly description: string
   /**
+   * Whether this source keeps bad rows out and records them in `_elt_audit.rejected_rows`
+   * (a CSV source, or a staged one, with `onError: 'quarantine'`): the summary then counts them.
+   */
+  readonly quarantines?: boolean
+  /**
    * The tables to load (only those `only` selects, when given: `films`, `public.film_*`, matched on
    * the source's `schema.name` or the name; the reader applies it so that keys to a table left out
    * are left out too), with their types and sequences.

@@ -65,6 +65,7 @@ export const stageReader: SourceReader<StageReaderConfig> = {
     return {
       snapshotAt: new Date(day.record.snapshotAt),
       description: `stage ${path.join(config.stageDir, day.source)} day ${day.record.date} (extract run ${day.record.runId})`,
+      quarantines: day.tables.some((t) => t.manifest.csv?.onError === 'quarantine'),
       async discover(only) {
         plan = planOf(only)
         return plan

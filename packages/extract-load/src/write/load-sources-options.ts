@@ -56,7 +56,7 @@ export interface LoadedTableSummary extends TableSummary {
   sourceName: string
   /** Its reader's kind (`postgres`, `csv`, `stage`). */
   kind: string
-  /** Rows kept out and recorded in `_elt_audit.rejected_rows` (a CSV source with `onError: 'quarantine'`). */
+  /** Rows kept out and recorded in `_elt_audit.rejected_rows` (a CSV or staged CSV source with `onError: 'quarantine'`). */
   rejected?: number
   /** How the table was replicated (`replicate.tables`; default `full`). `rows`: rows read from the source this run (a full copy: the table; a cursor run: its window). */
   strategy: ReplicationStrategy

@@ -184,7 +184,7 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
       const r = written.get(jobKey(job))
       const o = opened[job.source]!
       if (!r) continue
-      const rejected = o.source.reader.kind === 'csv' && (o.source.config as { onError?: string }).onError === 'quarantine' ? { rejected: r.rejected } : {}
+      const rejected = o.session.quarantines === true || r.rejected > 0 ? { rejected: r.rejected } : {}
       summaries.set(jobKey(job), {
         source: sourceName(job.table),
         target: targetName(job.table),

@@ -86,6 +86,7 @@ export const csvReader: SourceReader<CsvReaderConfig> = {
     const session: ReaderSession = {
       snapshotAt: listedAt,
       description: `csv ${config.path}`,
+      quarantines: onError === 'quarantine',
       discover: async (only) => ({ tables: selectTables([tableOf(plan.columns)], only ?? {}, { unknown: 'ignore' }), types: [], sequences: [] }),
       worker: async () => reader,
       finish: async () => ({ sequences: new Map() }),
