@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
+import os from 'node:os'
 import type pg from 'pg'
-import { connectClient, EltError, ExitCode, silentLogger, type DatabaseTarget, type Logger } from '@elt/core'
+import { connectClient, EltError, ExitCode, holdRunLock, markAbandoned, silentLogger, type DatabaseTarget, type Logger } from '@elt/core'
 import { applyBatch, type TableCounts } from './apply/apply-batch.ts'
 import { migrateDocuments } from './apply/document-state.ts'
 import { prepareDocument } from './apply/prepare-document.ts'
@@ -91,6 +92,8 @@ export async function loadDocuments<Config>(options: LoadDocumentsOptions<Config
   let locked = false
   try {
     await migrateDocuments(client)
+    // this load's liveness: held until the session ends, so a killed load is seen gone
+    await holdRunLock(client, runId)
     // one load per target schema; a killed load's backend may still hold it for a moment, so wait a little
     await client.query(`set lock_timeout = '${Math.round(lockWaitSeconds * 1000)}ms'`)
     try {
@@ -104,14 +107,16 @@ export async function loadDocuments<Config>(options: LoadDocumentsOptions<Config
       })
     }
     await client.query('reset lock_timeout')
+    // loads left 'running' by a process that is gone (this schema's previous holder among them)
+    await markAbandoned(client, 'document_loads')
     await client.query('begin')
     for (const sql of createTablesSql(mapping, source.targetSchema)) await client.query(sql)
     await client.query('commit')
     for (const sql of createStagingSql(mapping)) await client.query(sql)
     await client.query(
-      `insert into _elt.document_loads (run_id, source, mapping, target_schema, description, status) values ($1, $2, $3, $4, $5, 'running')
-       on conflict (run_id, source) do update set status = 'running', started_at = now(), finished_at = null`,
-      [runId, source.name, mapping.name, source.targetSchema, source.reader.describe(source.config)],
+      `insert into _elt.document_loads (run_id, source, mapping, target_schema, description, status, pid, host) values ($1, $2, $3, $4, $5, 'running', $6, $7)
+       on conflict (run_id, source) do update set status = 'running', started_at = now(), finished_at = null, pid = excluded.pid, host = excluded.host`,
+      [runId, source.name, mapping.name, source.targetSchema, source.reader.describe(source.config), process.pid, os.hostname()],
     )
     const since = source.incremental
       ? (await client.query<{ mark: Date }>('select mark from _elt.document_marks where source = $1 and field = $2', [source.name, source.incremental.field])).rows[0]?.mark

@@ -63,8 +63,8 @@ describe('a load killed mid-batch (SIGKILL inside a batch transaction)', () => {
       await blocker.end()
     }
 
-    const [state] = await db.query<{ batches: number; status: string }>(`select batches, status from _elt.document_loads where target_schema = 'killed'`)
-    expect(state!.status).toBe('running')
+    const [state] = await db.query<{ run_id: string; batches: number; status: string; pid: number }>(`select run_id, batches, status, pid from _elt.document_loads where target_schema = 'killed'`)
+    expect(state).toMatchObject({ status: 'running', pid: child.pid })
     // only committed batches are visible: 5 contracts each, with all their children
     const contractsSeen = (await db.query<{ n: number }>(`select count(*)::int as n from killed.operacoes`))[0]!.n
     expect(contractsSeen).toBe(state!.batches * 5)
@@ -76,6 +76,10 @@ describe('a load killed mid-batch (SIGKILL inside a batch transaction)', () => {
 
     const rerun = await loadFile(db, file, { schema: 'killed', batchSize: 5 })
     expect(rerun).toMatchObject({ status: 'success', documents: 60, loaded: 60 })
+    // the killed load is recorded abandoned (its run lock went with its process), not left running
+    const [killed] = await db.query<{ status: string; message: string }>(`select status, message from _elt.document_loads where run_id = $1`, [state!.run_id])
+    expect(killed!.status).toBe('abandoned')
+    expect(killed!.message).toContain(`pid ${child.pid} on `)
     expect(await dump(db, 'killed')).toEqual(reference)
   })
 })

@@ -5,7 +5,8 @@ import { migrate } from '@elt/core'
  * The documents component's state: `_elt.document_loads` (one row per run and source),
  * `_elt.document_table_counts` (per run, source and table: inserted, updated, deleted,
  * unchanged, added to at every batch commit), `_elt.document_marks` (an incremental source's
- * high-water mark), and `_elt_audit.rejected_documents`. Append-only list: never edit an entry.
+ * high-water mark), and `_elt_audit.rejected_documents`. A load left `running` by a killed
+ * process is marked `abandoned` by the next load (`markAbandoned`). Append-only list: never edit an entry.
  */
 const migrations = [
   `create table _elt.document_loads (
@@ -52,6 +53,8 @@ const migrations = [
     rejected_at timestamptz not null default now()
   )`,
   `create index rejected_documents_run on _elt_audit.rejected_documents (run_id, source)`,
+  // a load whose process is gone is marked 'abandoned' by the next one (run-liveness in @elt/core); pid and host say which it was
+  `alter table _elt.document_loads add column pid int, add column host text`,
 ]
 
 export async function migrateDocuments(client: pg.ClientBase): Promise<void> {
