@@ -4,6 +4,7 @@ import { from as copyFrom } from 'pg-copy-streams'
 import { quoteIdent } from '@elt/core'
 import type { DocumentMapping } from '../mapping/define-document-mapping.ts'
 import { applyChildSql, applyRootSql, stagingName } from './table-sql.ts'
+import { uniqueCollision } from './unique-collision.ts'
 
 /** What one batch did to one table. */
 export interface TableCounts {
@@ -35,6 +36,20 @@ export async function applyBatch(client: pg.ClientBase, mapping: DocumentMapping
     stream.end(rows.join('\n') + '\n')
     await finished(stream)
   }
+  // a unique key (not the primary key) taken by another row fails the batch naming both rows (`uniqueCollision`)
+  await client.query('savepoint elt_doc_apply')
+  try {
+    return await applyTables(client, mapping, schema)
+  } catch (error) {
+    const violated = error as { code?: string; table?: string }
+    const table = violated.code === '23505' && violated.table ? mapping.tables[violated.table] : undefined
+    if (!table || !violated.table) throw error
+    await client.query('rollback to savepoint elt_doc_apply')
+    throw (await uniqueCollision(client, schema, violated.table, table, error)) ?? error
+  }
+}
+
+async function applyTables(client: pg.ClientBase, mapping: DocumentMapping<unknown>, schema: string): Promise<TableCounts[]> {
   const counts: TableCounts[] = []
   for (const [name, table] of Object.entries(mapping.tables)) {
     let result: { rows: number; inserted: number; updated: number }
