@@ -1,4 +1,5 @@
 export type * from './data/dashboard-source.ts'
+export type * from './data/schedule-status.ts'
 export { generatedSource, type GeneratedProjectOptions } from './data/generated-source.ts'
 export { layeredLayout, type Layout, type LayoutInput } from './lineage/layered-layout.ts'
 export { lineageGraph, type LineageGraph } from './lineage/lineage-graph.ts'

@@ -1,8 +1,8 @@
 import type pg from 'pg'
 import { migrate } from '@elt/core'
+import type { TickStatus } from '@elt/dashboard'
 
-/** A tick's status: `started` while its runs go, `skipped` when the previous one was still going, else the last attempt's outcome. */
-export type TickStatus = 'started' | 'skipped' | 'success' | 'error' | 'cancelled' | 'timed_out'
+export type { TickStatus }
 
 /** `_elt.schedule_ticks`: one row per time a schedule came due (or was replayed by catchup). */
 const serviceMigrations = [

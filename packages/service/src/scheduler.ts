@@ -1,6 +1,7 @@
 import { Cron } from 'croner'
 import type { ScheduleConfig } from '@elt/config'
 import { describeError } from '@elt/core'
+import type { ScheduleStatus } from '@elt/dashboard'
 import type pg from 'pg'
 import { retryDelaySeconds } from './retry-delay.ts'
 import type { QueuedRun, RunQueue } from './run-queue.ts'
@@ -30,19 +31,7 @@ export interface SchedulerOptions {
   random?: () => number
 }
 
-export interface ScheduleStatus {
-  name: string
-  cron: string
-  timezone: string
-  command: string
-  select?: string
-  /** A tick of it is running (or waiting to retry) now. */
-  busy: boolean
-  nextRunAt: string | null
-  lastDueAt: string | null
-  lastStatus: TickStatus | null
-  lastRunId: string | null
-}
+export type { ScheduleStatus }
 
 /**
  * The scheduler: each schedule a croner job in its time zone. A due schedule whose previous tick

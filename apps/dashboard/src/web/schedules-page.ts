@@ -1,19 +1,6 @@
+import type { ScheduleStatus } from '../data/schedule-status.ts'
 import { ApiError, getJson } from './api-client.ts'
 import { formatTime, h, statusChip } from './dom.ts'
-
-/** One schedule as `GET /api/schedules` of `pnpm elt serve` lists it. */
-interface ScheduleRow {
-  name: string
-  cron: string
-  timezone: string
-  command: string
-  select?: string
-  busy: boolean
-  nextRunAt: string | null
-  lastDueAt: string | null
-  lastStatus: string | null
-  lastRunId: string | null
-}
 
 /** A run of the service's queue, as its server-sent events carry it. */
 interface LiveRun {
@@ -34,9 +21,9 @@ let events: EventSource | undefined
 export async function schedulesPage(root: HTMLElement): Promise<void> {
   events?.close()
   root.replaceChildren(h('div', { class: 'page' }, h('h1', {}, 'Schedules'), h('p', { class: 'muted' }, 'Loading…')))
-  let schedules: ScheduleRow[]
+  let schedules: ScheduleStatus[]
   try {
-    schedules = await getJson<ScheduleRow[]>('/api/schedules')
+    schedules = await getJson<ScheduleStatus[]>('/api/schedules')
   } catch (error) {
     const text = error instanceof ApiError && error.status === 404 ? 'Schedules run under `pnpm elt serve` (this dashboard was started alone).' : (error as Error).message
     root.replaceChildren(h('div', { class: 'page' }, h('h1', {}, 'Schedules'), h('p', { class: 'muted' }, text)))
