@@ -1,4 +1,6 @@
 import { Decimal128, Double, Int32, Long, ObjectId } from 'bson'
+// bench code reaches the CCB domain as the tests do (the package @elt/models depends on this one)
+import { cpfCheckDigit } from '../../models/src/documents/ccb-contract-rules.ts'
 
 /**
  * Deterministic CCB contract documents (the shape of `contratos_ccb`) for the sample file, the
@@ -101,15 +103,10 @@ function prng(seed: number): () => number {
   }
 }
 
+/** A valid CPF from 9 digits: the two check digits as the mapping's validation computes them. */
 function cpfFrom(nine: string): string {
-  const digit = (base: string) => {
-    let sum = 0
-    for (let i = 0; i < base.length; i++) sum += Number(base[i]) * (base.length + 1 - i)
-    const rest = (sum * 10) % 11
-    return rest === 10 ? 0 : rest
-  }
-  const ten = nine + digit(nine)
-  return ten + digit(ten)
+  const ten = nine + cpfCheckDigit(nine)
+  return ten + cpfCheckDigit(ten)
 }
 
 const addMonths = (ms: number, months: number) => {

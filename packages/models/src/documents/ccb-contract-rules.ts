@@ -5,17 +5,19 @@ export const brazilianUfs: ReadonlySet<string> = new Set(
   'AC AL AP AM BA CE DF ES GO MA MT MS MG PA PB PR PE PI RJ RN RS RO RR SC SP SE TO'.split(' '),
 )
 
+/** The CPF check digit following `base` (its first 9 digits, then those 10): `cpfCheckDigit('529982247')` → 2. */
+export function cpfCheckDigit(base: string): number {
+  let sum = 0
+  for (let i = 0; i < base.length; i++) sum += Number(base[i]) * (base.length + 1 - i)
+  const rest = (sum * 10) % 11
+  return rest === 10 ? 0 : rest
+}
+
 /** 11 digits, not all equal, both check digits right (`'529.982.247-25'` → true). */
 export function isValidCpf(value: unknown): boolean {
   const cpf = digitsOf(value)
   if (cpf === undefined || cpf.length !== 11 || /^(\d)\1{10}$/.test(cpf)) return false
-  const check = (length: number) => {
-    let sum = 0
-    for (let i = 0; i < length; i++) sum += Number(cpf[i]) * (length + 1 - i)
-    const rest = (sum * 10) % 11
-    return rest === 10 ? 0 : rest
-  }
-  return check(9) === Number(cpf[9]) && check(10) === Number(cpf[10])
+  return cpfCheckDigit(cpf.slice(0, 9)) === Number(cpf[9]) && cpfCheckDigit(cpf.slice(0, 10)) === Number(cpf[10])
 }
 
 type Obj = Record<string, unknown>
