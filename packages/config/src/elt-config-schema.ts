@@ -1,12 +1,12 @@
 import { z } from 'zod'
 import { configSection } from './config-section.ts'
-import { nonEmptyText, schemaName, seconds, tablePatterns, wholeNumber } from './config-values.ts'
+import { nonEmptyText, schemaName, seconds, wholeNumber } from './config-values.ts'
 import { alertsSection } from './alerts-section.ts'
 import { schedulesSection } from './schedules-section.ts'
 import { sourcesSection } from './sources-section.ts'
 import { stageSection } from './stage-section.ts'
 import { openLineageSection } from './openlineage-section.ts'
-import { replicationTablesSection } from './replication-tables-section.ts'
+import { postgresSelectionFields } from './postgres-selection-fields.ts'
 import { cdcSection } from './cdc-section.ts'
 import { timeZone } from './time-zone.ts'
 
@@ -20,21 +20,9 @@ import { timeZone } from './time-zone.ts'
 
 export const replicateSection = configSection(
   {
-    /** Source schemas to copy (default `['public']`). `public` lands in `targetSchema`, any other `s` in `<targetSchema>_s`. */
-    schemas: z
-      .array(schemaName('a schema name (text of 1 to 63 bytes)'), { error: 'a list of schema names such as ["public"]' })
-      .min(1, { error: 'a list of at least one schema name such as ["public"]' })
-      .optional(),
-    /** Only tables matching one of these patterns (`films`, `public.film_*`, `sales.*`). Default: all. */
-    include: tablePatterns.optional(),
-    /** Tables matching any of these patterns are skipped. */
-    exclude: tablePatterns.optional(),
-    /** Destination schema for `public` (default `raw`). */
-    targetSchema: schemaName('a schema name (text of 1 to 63 bytes)').optional(),
+    ...postgresSelectionFields,
     /** Tables copied in parallel (default: number of CPU cores). */
     jobs: wholeNumber(1).optional(),
-    /** Per source table: `strategy` (`full` default, `incremental`, `append`, `cdc`), `cursor`, `primaryKey`, `lookback`, `deletes`. */
-    tables: replicationTablesSection.optional(),
   },
   'the replication settings { schemas, include, exclude, targetSchema, jobs, tables }',
 )

@@ -1,7 +1,7 @@
 import { z } from 'zod'
 import { configSection } from './config-section.ts'
-import { nonEmptyText, schemaName, tablePatterns, wholeNumber } from './config-values.ts'
-import { replicationTablesSection } from './replication-tables-section.ts'
+import { nonEmptyText, schemaName, wholeNumber } from './config-values.ts'
+import { postgresSelectionFields } from './postgres-selection-fields.ts'
 
 /**
  * `sources`: a map of name → source. Each source's `kind` says which reader copies it; every
@@ -23,16 +23,7 @@ export const postgresSourceSection = configSection(
     kind: z.literal('postgres'),
     /** Connection URL; default `SOURCE_DATABASE_URL` (or the embedded default's source database). */
     url: nonEmptyText('a postgres:// connection URL').optional(),
-    /** Source schemas to copy (default `['public']`): `public` lands in `targetSchema`, any other `s` in `<targetSchema>_s`. */
-    schemas: z
-      .array(schemaName('a schema name (text of 1 to 63 bytes)'), { error: 'a list of schema names such as ["public"]' })
-      .min(1, { error: 'a list of at least one schema name such as ["public"]' })
-      .optional(),
-    include: tablePatterns.optional(),
-    exclude: tablePatterns.optional(),
-    targetSchema,
-    /** Per source table: `strategy` (`full` default, `incremental`, `append`, `cdc`), `cursor`, `primaryKey`, `lookback`, `deletes`. */
-    tables: replicationTablesSection.optional(),
+    ...postgresSelectionFields,
   },
   'a PostgreSQL source { kind: "postgres", url?, schemas?, include?, exclude?, targetSchema?, tables? }',
 )
