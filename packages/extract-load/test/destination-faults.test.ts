@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import pg from 'pg'
-import { EltError, describeError, sleep } from '@elt/core'
+import { EltError, describeError } from '@elt/core'
 import { createPair, replicatePair, terminateSessions, type Pair } from './helpers.ts'
+import { replicatePastStatementTimeout } from './support/statement-timeout.ts'
 
 // Failures on the destination side of a COPY: the source client is then in COPY OUT mode
 // with nobody reading it. Each run must end (retried or failed) — a hang fails the test by timeout.
@@ -28,33 +28,12 @@ describe('destination faults during a COPY', () => {
   it('fails a table cancelled by the destination statement_timeout, naming the table and the timeout, and keeps the previous copy', async () => {
     // A lock on the source table holds the source COPY back for 2.5 s, so the destination COPY outlives
     // its statement_timeout, every time (the server cancels it when the first data arrives).
-    const holder = new pg.Client({ connectionString: pair.source.url })
-    holder.on('error', () => {}) // terminated when the test database is dropped after a failure
-    await holder.connect()
-    await holder.query('begin')
-    await pair.destination.query(`alter database ${pair.destination.name} set statement_timeout = '1s'`)
-    let locking: Promise<unknown> | undefined
-    try {
-      const error = await replicatePair(pair, {
-        include: ['big', 'small'],
-        jobs: 1,
-        fresh: true,
-        onEvent: (e) => {
-          if (e.type === 'step-started' && e.step === 'prepare') {
-            locking ??= holder.query('lock table big in access exclusive mode').then(() => sleep(2500)).then(() => holder.query('rollback'))
-          }
-        },
-      }).catch((e: unknown) => e)
-      await locking
-      expect(error).toBeInstanceOf(EltError)
-      expect((error as EltError).exitCode).toBe(1)
-      const text = describeError(error)
-      expect(text).toContain("Loading public.big into raw.big was cancelled by the destination's statement_timeout (1s).")
-      expect(text).toContain('SET statement_timeout = 0` on the destination')
-    } finally {
-      await holder.end()
-      await pair.destination.query(`alter database ${pair.destination.name} reset statement_timeout`)
-    }
+    const error = await replicatePastStatementTimeout(pair, 'destination')
+    expect(error).toBeInstanceOf(EltError)
+    expect((error as EltError).exitCode).toBe(1)
+    const text = describeError(error)
+    expect(text).toContain("Loading public.big into raw.big was cancelled by the destination's statement_timeout (1s).")
+    expect(text).toContain('SET statement_timeout = 0` on the destination')
     expect(await countOf('raw.big')).toBe(bigRows)
     expect(await leftovers()).toEqual([])
     const loads = await pair.destination.query<{ status: string; message: string }>(

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import pg from 'pg'
 import { EltError, describeError, sleep } from '@elt/core'
 import { createPair, replicatePair, tablesOf, terminateSessions, type Pair } from './helpers.ts'
+import { replicatePastStatementTimeout } from './support/statement-timeout.ts'
 
 const bigRows = 300_000
 
@@ -146,30 +147,9 @@ describe('faults', () => {
 
   it("fails a table whose source COPY was cancelled by the source's statement_timeout, naming the side and the value", async () => {
     // a lock held for 2.5 s keeps the source COPY waiting past its statement_timeout
-    const holder = new pg.Client({ connectionString: pair.source.url })
-    holder.on('error', () => {})
-    await holder.connect()
-    await holder.query('begin')
-    await pair.source.query(`alter database ${pair.source.name} set statement_timeout = '1s'`)
-    let locking: Promise<unknown> | undefined
-    try {
-      const error = await replicatePair(pair, {
-        include: ['big', 'small'],
-        jobs: 1,
-        fresh: true,
-        onEvent: (e) => {
-          if (e.type === 'step-started' && e.step === 'prepare') {
-            locking ??= holder.query('lock table big in access exclusive mode').then(() => sleep(2500)).then(() => holder.query('rollback'))
-          }
-        },
-      }).catch((e: unknown) => e)
-      await locking
-      expect((error as EltError).exitCode).toBe(1)
-      expect(describeError(error)).toContain("Loading public.big into raw.big was cancelled by the source's statement_timeout (1s).")
-    } finally {
-      await holder.end()
-      await pair.source.query(`alter database ${pair.source.name} reset statement_timeout`)
-    }
+    const error = await replicatePastStatementTimeout(pair, 'source')
+    expect((error as EltError).exitCode).toBe(1)
+    expect(describeError(error)).toContain("Loading public.big into raw.big was cancelled by the source's statement_timeout (1s).")
     const { n } = (await pair.destination.query<{ n: string }>('select count(*) as n from raw.big'))[0]!
     expect(Number(n)).toBe(bigRows)
   })
