@@ -180,15 +180,30 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
         run.emit({ type: 'table-started', source: name, table: folder, worker })
         await recordStageExtract(run.state, { runId: options.runId, source: name, table: folder, date: options.date, status: 'running' })
         try {
-          const files = await writeStagedTable({
-            dir,
-            label,
-            table,
-            reader,
-            compression: stage.compression,
-            signal: options.signal,
-            onProgress: (rows, bytes) => run.emit({ type: 'table-progress', source: name, table: folder, rows, bytes, seconds: (performance.now() - t0) / 1000 }),
-          })
+          // a CSV reader may ask for another attempt (a late value an inferred date column would lose widens
+          // it): the files are written again, and the manifest records the widened type
+          let staged = table
+          let files: Awaited<ReturnType<typeof writeStagedTable>>
+          for (;;) {
+            try {
+              files = await writeStagedTable({
+                dir,
+                label,
+                table: staged,
+                reader,
+                compression: stage.compression,
+                signal: options.signal,
+                onProgress: (rows, bytes) => run.emit({ type: 'table-progress', source: name, table: folder, rows, bytes, seconds: (performance.now() - t0) / 1000 }),
+              })
+              break
+            } catch (error) {
+              const explained = options.signal?.aborted ? undefined : await reader.explain?.(staged, error)
+              if (!explained?.retryWith) throw error
+              logger.info(`${label}: ${explained.change ?? 'another attempt'}; extracting again`)
+              await rm(dir, { recursive: true, force: true })
+              staged = explained.retryWith
+            }
+          }
           await reader.done(table)
           const manifest: StageManifest = {
             version: 1,
@@ -201,7 +216,7 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
             extractedAt: new Date().toISOString(),
             sourceDescription: s.description,
             compression: stage.compression,
-            table,
+            table: staged,
             types: plan.types,
             rows: files.reduce((n, f) => n + f.rows, 0),
             bytes: files.reduce((n, f) => n + f.bytes, 0),

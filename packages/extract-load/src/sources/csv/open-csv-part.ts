@@ -7,6 +7,7 @@ import { explainCopyError } from './explain-copy-error.ts'
 import { explainFileError } from './explain-file-error.ts'
 import { fileDialect } from './file-dialect.ts'
 import { GuardEndOfData } from './guard-end-of-data.ts'
+import { guardInferredTemporal } from './guard-inferred-temporal.ts'
 import { lineAtOffset } from './line-at-offset.ts'
 import { openCsvFile } from './open-csv-file.ts'
 import { quarantineCsvRows } from './quarantine-csv-rows.ts'
@@ -26,7 +27,8 @@ export interface CsvPart {
 
 /**
  * Opens one file of a CSV source for COPY. Fast path: the file's bytes as they are (gunzip and BOM
- * aside; a `\.` line stopped, see {@link GuardEndOfData}) in CSV format with `HEADER MATCH`, read
+ * aside; a `\.` line stopped, see {@link GuardEndOfData}; a later value that an inferred date or
+ * timestamp column would silently change stopped, see {@link guardInferredTemporal}) in CSV format with `HEADER MATCH`, read
  * with the file's own encoding when the source's was detected (`fileDialect`). With `onRejected`,
  * the quarantine path: Node parses the rows, hands bad ones to `onRejected` and sends the good
  * ones in COPY text format.
@@ -45,7 +47,9 @@ export async function openCsvPart(
   const opened = openCsvFile(file)
   const quarantine = onRejected ? quarantineCsvRows(opened.stream, { file, columns, dialect, onRejected }) : undefined
   // an error at either end destroys both: destroying the part closes the file
-  const stream = quarantine ? quarantine.stream : pipeline(opened.stream, new GuardEndOfData((offset) => new EndOfDataLine(offset)), () => {})
+  const stream = quarantine
+    ? quarantine.stream
+    : guardInferredTemporal(pipeline(opened.stream, new GuardEndOfData((offset) => new EndOfDataLine(offset)), () => {}), { file, columns, dialect })
   return {
     stream,
     format: quarantine ? { kind: 'text' } : csvCopyFormat(dialect),

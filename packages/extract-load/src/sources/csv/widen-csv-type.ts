@@ -46,3 +46,23 @@ export function widenCsvType(type: string, value?: string): string | undefined {
   const joined = typeOfKinds(new Set([kind, classifyCsvValue(value)]))
   return joined === type ? step : joined
 }
+
+/**
+ * Whether an INFERRED column of `type` holds `value` as inference would have typed it: the value's
+ * kind joined with the type's is the type itself. PostgreSQL's input functions accept more than
+ * inference does and may change the value on the way (a `date` takes `2024-01-01 10:00` and drops
+ * the time; a `timestamp` takes `…+02` and ignores the offset; `01/02/2024` depends on DateStyle);
+ * a value this rejects must widen the column instead. Empty (NULL) fits anything.
+ *
+ * ```ts
+ * inferredTypeHolds('date', '2024-01-01') // true
+ * inferredTypeHolds('date', '2024-01-01 10:00') // false: widen to timestamp
+ * inferredTypeHolds('timestamp', '2024-01-01') // true (midnight, nothing lost)
+ * inferredTypeHolds('timestamp', '2024-01-01 10:00:00+02') // false: widen to timestamptz
+ * ```
+ */
+export function inferredTypeHolds(type: string, value: string): boolean {
+  const kind = kindOfType[type]
+  if (value === '' || kind === undefined) return true
+  return typeOfKinds(new Set([kind, classifyCsvValue(value)])) === type
+}
