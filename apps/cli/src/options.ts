@@ -21,11 +21,16 @@ export const replicationOptions: Record<string, OptionSpec> = {
   fresh: { type: 'boolean', description: 'copy every table again, even those an interrupted run finished' },
 }
 
+/** `--wait`: shared by the commands that write (`replicate`, `extract`, `load`, `build`, `run`). */
+export const waitOption: Record<string, OptionSpec> = {
+  wait: { type: 'boolean', description: 'when another run is writing the target, wait for it to end (default: exit 1 naming it)' },
+}
+
 /** Options of the build step (`build`, `run`). */
 export const buildOptions: Record<string, OptionSpec> = {
   threads: { type: 'string', valueName: 'n', description: 'models built at the same time (default 4)' },
   'full-refresh': { type: 'boolean', description: 'rebuild incremental models from scratch (run: also copy every source table whole and start cursor marks over)' },
-  wait: { type: 'boolean', description: 'when another run is writing the target, wait for it to end (default: exit 1 naming it)' },
+  ...waitOption,
 }
 
 /** `--select`, `--exclude`, `--target`: shared by build, compile, ls (and test/run). */

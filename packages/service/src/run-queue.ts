@@ -56,8 +56,8 @@ export interface RunQueueOptions {
   onEvent?: (event: QueueEvent) => void
 }
 
-/** Commands that take `--wait` (a run waits for a CLI run holding the target instead of failing). */
-const waitingCommands = new Set(['run', 'build'])
+/** Commands that write, so take `--wait` (a run waits for a CLI run holding the pipeline instead of failing). */
+const waitingCommands = new Set(['run', 'build', 'replicate', 'extract', 'load'])
 
 /** `pnpm elt run --json --select x --wait --config f`, as the child's argv after the CLI. */
 export function childArgs(request: RunRequest, configFile: string | undefined): string[] {

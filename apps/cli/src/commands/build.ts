@@ -1,4 +1,3 @@
-import { connectClient, describeError, ExitCode, finishRun, startRun } from '@elt/core'
 import type { Command } from '../command.ts'
 import { buildOptions, selectionOptions, wholeNumberOption } from '../options.ts'
 
@@ -14,48 +13,45 @@ export const buildCommand: Command = {
   async run(context, parsed) {
     // Loaded on use, so `elt --help` and the other commands start fast.
     const { overallStatus } = await import('@elt/runner')
-    const { buildTask, lockBuildTarget, planModels, renderBuildSummary } = await import('../tasks/build-task.ts')
+    const { buildTask, planModels, renderBuildSummary } = await import('../tasks/build-task.ts')
     const { dataTestsForBuild } = await import('../tasks/test-task.ts')
+    const { recordedRun } = await import('../tasks/record-run.ts')
     const threads = wholeNumberOption(parsed.values.threads, 'threads', 1) ?? 4
     const plan = await planModels(context, parsed)
-    const databases = await context.databases()
-    const state = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
-    try {
-      // one writer per target schema for the whole build (the lock ends with this session)
-      await lockBuildTarget(context, state, plan, parsed.values.wait === true).catch((error: unknown) => {
-        if (context.json) context.output({ json: { runId: null, status: 'error', target: plan.target, models: [], error: describeError(error) }, text: '' })
-        throw error
-      })
-      const runId = await startRun(state, { command: 'build', target: plan.target.name })
-      try {
+    const { result, exitCode } = await recordedRun(
+      context,
+      {
+        command: 'build',
+        target: plan.target.name,
+        // one writer per target schema for the whole build (the prod target's is the pipeline's)
+        locks: { schemas: [plan.target.schema], wait: parsed.values.wait === true },
+        errorJson: (runId, error) => ({ runId, status: 'error', target: plan.target, models: [], error }),
+      },
+      async (runId) => {
         // each model's data tests run right after it builds; a failing error-severity test skips its descendants
         const dataTests = await dataTestsForBuild(context, plan, runId)
-        const result = await buildTask(
+        const build = await buildTask(
           context,
           { plan, threads, fullRefresh: parsed.values['full-refresh'] === true, afterBuild: dataTests.hook.afterBuild, extraNodes: dataTests.manifestNodes },
           runId,
         )
-        const testResults = result.status === 'cancelled' ? dataTests.hook.results : await dataTests.finish()
-        const status = result.status === 'success' && overallStatus(testResults) === 'fail' ? 'error' : result.status
+        const testResults = build.status === 'cancelled' ? dataTests.hook.results : await dataTests.finish()
+        const status = build.status === 'success' && overallStatus(testResults) === 'fail' ? 'error' : build.status
         const tests = testResults.map((t) => ({ id: t.id, type: t.type, model: t.model, column: t.column, severity: t.severity, status: t.status, failures: t.failures, seconds: t.seconds }))
-        const summary = { runId, status, target: result.target, models: result.models, tests }
-        const failedModels = result.models.filter((m) => m.status === 'error').length
+        const failedModels = build.models.filter((m) => m.status === 'error').length
         const failedTests = testResults.filter((t) => t.status === 'fail' || t.status === 'error').length
-        await finishRun(state, runId, {
-          status,
-          summary,
-          ...(status === 'success' ? {} : { message: `${failedModels} model(s) failed, ${failedTests} test(s) failed or errored` }),
-        })
-        const testLine = tests.length ? `\nTests: ${tests.filter((t) => t.status === 'pass').length} passed, ${tests.filter((t) => t.status === 'warn').length} warned, ${failedTests} failed.` : ''
-        context.output({ json: summary, text: renderBuildSummary(result) + testLine })
-        return status === 'success' ? ExitCode.success : ExitCode.failure
-      } catch (error) {
-        await finishRun(state, runId, { status: context.signal.aborted ? 'cancelled' : 'error', message: describeError(error) }).catch(() => {})
-        if (context.json) context.output({ json: { runId, status: 'error', target: plan.target, models: [], error: describeError(error) }, text: '' })
-        throw error
-      }
-    } finally {
-      await state.end().catch(() => {})
-    }
+        return { build, summary: { runId, status, target: build.target, models: build.models, tests }, failedModels, failedTests }
+      },
+      // models that failed: still a recorded run, status error, exit 1
+      ({ summary, failedModels, failedTests }) => ({
+        status: summary.status,
+        summary,
+        ...(summary.status === 'success' ? {} : { message: `${failedModels} model(s) failed, ${failedTests} test(s) failed or errored` }),
+      }),
+    )
+    const { build, summary, failedTests } = result
+    const testLine = summary.tests.length ? `\nTests: ${summary.tests.filter((t) => t.status === 'pass').length} passed, ${summary.tests.filter((t) => t.status === 'warn').length} warned, ${failedTests} failed.` : ''
+    context.output({ json: summary, text: renderBuildSummary(build) + testLine })
+    return exitCode
   },
 }

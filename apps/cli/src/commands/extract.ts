@@ -1,6 +1,6 @@
 import { EltError, ExitCode } from '@elt/core'
 import type { Command, OptionSpec, ParsedArgs } from '../command.ts'
-import { wholeNumberOption } from '../options.ts'
+import { waitOption, wholeNumberOption } from '../options.ts'
 
 /** `--date`, `--select`, `--jobs`: the options of the stage commands (`extract`, `load`). */
 export const stageOptions: Record<string, OptionSpec> = {
@@ -23,11 +23,11 @@ export function noArguments(parsed: ParsedArgs, command: 'extract' | 'load'): vo
   })
 }
 
-/** `pnpm elt extract [--date D] [--select source:x] [--jobs N]`: every selected source's tables → `<stage.dir>/<source>/<table>/<D>/`. */
+/** `pnpm elt extract [--date D] [--select source:x] [--jobs N] [--wait]`: every selected source's tables → `<stage.dir>/<source>/<table>/<D>/`. */
 export const extractCommand: Command = {
   name: 'extract',
   summary: "Write the sources' tables to the stage folder of a day (<stage.dir>/<source>/<table>/<date>/, made visible when complete).",
-  options: stageOptions,
+  options: { ...stageOptions, ...waitOption },
   async run(context, parsed) {
     noArguments(parsed, 'extract')
     const { extractTask, renderExtractSummary, stageDay } = await import('../tasks/extract-task.ts')
@@ -35,7 +35,10 @@ export const extractCommand: Command = {
     const date = stageDay(context, parsed.values.date, 'extract')
     const { recordRun } = await import('../tasks/record-run.ts')
     const select = stageSelectValues(parsed.values.select)
-    const summary = await recordRun(context, 'extract', { date, tables: [] }, (runId) => extractTask(context, { date, select, jobs, runId }))
+    const { pipelineSchema } = await import('../tasks/resolve-target.ts')
+    // one writer per pipeline: another writing run → exit 1 naming it, or --wait
+    const locks = { schemas: [pipelineSchema(context)], wait: parsed.values.wait === true }
+    const summary = await recordRun(context, 'extract', { date, tables: [] }, (runId) => extractTask(context, { date, select, jobs, runId }), locks)
     context.output({ json: summary, text: renderExtractSummary(summary) })
     return ExitCode.success
   },

@@ -1,17 +1,17 @@
 import { ExitCode, describeError } from '@elt/core'
 import type { Command } from '../command.ts'
-import { wholeNumberOption } from '../options.ts'
+import { waitOption, wholeNumberOption } from '../options.ts'
 import { noArguments, stageOptions, stageSelectValues } from './extract.ts'
 
 /**
- * `pnpm elt load [--date D] [--select source:x] [--jobs N]`: a day's staged tables → their target
+ * `pnpm elt load [--date D] [--select source:x] [--jobs N] [--wait]`: a day's staged tables → their target
  * tables (shadow and swap, rows and checksums checked), reading the stage only. A day that was
  * not completely extracted is refused before anything is written (exit 1).
  */
 export const loadCommand: Command = {
   name: 'load',
   summary: "Load a day's staged tables into their target tables (the stage only, never the source; refuses a day not completely extracted).",
-  options: stageOptions,
+  options: { ...stageOptions, ...waitOption },
   async run(context, parsed) {
     noArguments(parsed, 'load')
     const { checkLoadDay, loadTask, renderLoadSummary } = await import('../tasks/load-task.ts')
@@ -25,7 +25,10 @@ export const loadCommand: Command = {
       throw error
     })
     const { recordRun } = await import('../tasks/record-run.ts')
-    const summary = await recordRun(context, 'load', { date, tables: [] }, (runId) => loadTask(context, { date, select, jobs, runId }))
+    const { pipelineSchema } = await import('../tasks/resolve-target.ts')
+    // one writer per pipeline: another writing run → exit 1 naming it, or --wait
+    const locks = { schemas: [pipelineSchema(context)], wait: parsed.values.wait === true }
+    const summary = await recordRun(context, 'load', { date, tables: [] }, (runId) => loadTask(context, { date, select, jobs, runId }), locks)
     context.output({ json: summary, text: renderLoadSummary(summary) })
     return ExitCode.success
   },

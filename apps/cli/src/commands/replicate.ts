@@ -1,6 +1,6 @@
-import { EltError, ExitCode, connectClient, describeError, finishRun, startRun } from '@elt/core'
+import { EltError, ExitCode } from '@elt/core'
 import type { Command, OptionSpec } from '../command.ts'
-import { replicationOptions, wholeNumberOption } from '../options.ts'
+import { replicationOptions, waitOption, wholeNumberOption } from '../options.ts'
 import { renderReplicationSummary } from '../output/replication-summary.ts'
 import { selectedCdcSources } from '../tasks/cdc-tables.ts'
 
@@ -15,11 +15,11 @@ const sourceSelectionOptions: Record<string, OptionSpec> = {
 /** A repeatable option's values as a list. */
 const values = (value: unknown): string[] => (Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : typeof value === 'string' ? [value] : [])
 
-/** `pnpm elt replicate [--select source:<name>[.<table>]] [--exclude …] [--full-refresh] [--jobs N] [--verify] [--fresh] [--json]`: every configured source → its target tables. */
+/** `pnpm elt replicate [--select source:<name>[.<table>]] [--exclude …] [--full-refresh] [--jobs N] [--verify] [--fresh] [--wait] [--json]`: every configured source → its target tables. */
 export const replicateCommand: Command = {
   name: 'replicate',
   summary: 'Load every configured source (PostgreSQL tables, CSV files) into its target tables (one snapshot per source, in parallel, swapped in atomically).',
-  options: { ...replicationOptions, ...sourceSelectionOptions },
+  options: { ...replicationOptions, ...sourceSelectionOptions, ...waitOption },
   async run(context, parsed) {
     if (parsed.positionals.length > 0) {
       throw new EltError(`\`pnpm elt replicate\` takes no arguments, got "${parsed.positionals.join(' ')}".`, {
@@ -37,34 +37,29 @@ export const replicateCommand: Command = {
       })
     }
     const jobs = wholeNumberOption(parsed.values.jobs, 'jobs', 1)
-    let state: Awaited<ReturnType<typeof connectClient>> | undefined
-    let runId: string | undefined
-    try {
-      const databases = await context.databases()
-      state = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
-      runId = await startRun(state, { command: 'replicate' })
-      const summary = await replicateTask(context, {
-        jobs,
-        verify: parsed.values.verify === true,
-        fresh: parsed.values.fresh === true,
-        fullRefresh: parsed.values['full-refresh'] === true,
-        runId,
-        select: values(parsed.values.select),
-        exclude: values(parsed.values.exclude),
-        follow,
-      })
-      await finishRun(state, runId, { status: 'success', summary })
-      context.output({ json: summary, text: renderReplicationSummary(summary) })
-      return ExitCode.success
-    } catch (error) {
-      if (state && runId) {
-        await finishRun(state, runId, { status: context.signal.aborted ? 'cancelled' : 'error', message: describeError(error) }).catch(() => {})
-      }
-      // with --json, stdout always carries one JSON document; the error paragraph goes to stderr
-      if (context.json) context.output({ json: { runId: runId ?? null, status: 'error', tables: [], error: describeError(error) }, text: '' })
-      throw error
-    } finally {
-      await state?.end().catch(() => {})
-    }
+    const { recordRun } = await import('../tasks/record-run.ts')
+    const { pipelineSchema } = await import('../tasks/resolve-target.ts')
+    // one writer per pipeline: a build or another replicate holding it → exit 1 naming it, or --wait
+    const locks = { schemas: [pipelineSchema(context)], wait: parsed.values.wait === true }
+    const summary = await recordRun(
+      context,
+      'replicate',
+      { tables: [] },
+      (runId, releaseLocks) =>
+        replicateTask(context, {
+          jobs,
+          verify: parsed.values.verify === true,
+          fresh: parsed.values.fresh === true,
+          fullRefresh: parsed.values['full-refresh'] === true,
+          runId,
+          select: values(parsed.values.select),
+          exclude: values(parsed.values.exclude),
+          follow,
+          beforeFollow: releaseLocks,
+        }),
+      locks,
+    )
+    context.output({ json: summary, text: renderReplicationSummary(summary) })
+    return ExitCode.success
   },
 }

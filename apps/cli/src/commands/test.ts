@@ -1,4 +1,4 @@
-import { connectClient, describeError, ExitCode, finishRun, startRun } from '@elt/core'
+import { ExitCode } from '@elt/core'
 import type { Command } from '../command.ts'
 import { selectionOptions, sampleOption } from '../options.ts'
 
@@ -28,27 +28,22 @@ export const testCommand: Command = {
       context.output({ json: { tests: [], status: 'pass' }, text: 'No tests selected.' })
       return ExitCode.success
     }
-    const databases = await context.databases()
-    const state = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
-    try {
-      const runId = await startRun(state, { command: 'test', target: plan.target.name })
-      try {
-        const run = await testTask(context, plan, tests, runId)
+    const { recordedRun } = await import('../tasks/record-run.ts')
+    // reads only: no write lock
+    const { result: run, exitCode } = await recordedRun(
+      context,
+      {
+        command: 'test',
+        target: plan.target.name,
+        errorJson: (_runId, error) => ({ tests: [], status: 'error', error }),
+      },
+      (runId) => testTask(context, plan, tests, runId),
+      (run) => {
         const failed = run.results.filter((r) => r.status === 'fail' || r.status === 'error').length
-        await finishRun(state, runId, {
-          status: run.status === 'fail' ? 'error' : 'success',
-          summary: testsJson(run),
-          ...(failed ? { message: `${failed} test(s) failed or errored` } : {}),
-        })
-        context.output({ json: testsJson(run), text: renderTestReport(run) })
-        return run.status === 'fail' ? ExitCode.failure : ExitCode.success
-      } catch (error) {
-        await finishRun(state, runId, { status: context.signal.aborted ? 'cancelled' : 'error', message: describeError(error) }).catch(() => {})
-        if (context.json) context.output({ json: { tests: [], status: 'error', error: describeError(error) }, text: '' })
-        throw error
-      }
-    } finally {
-      await state.end().catch(() => {})
-    }
+        return { status: run.status === 'fail' ? 'error' : 'success', summary: testsJson(run), ...(failed ? { message: `${failed} test(s) failed or errored` } : {}) }
+      },
+    )
+    context.output({ json: testsJson(run), text: renderTestReport(run) })
+    return exitCode
   },
 }

@@ -1,6 +1,5 @@
-import os from 'node:os'
 import path from 'node:path'
-import { connectClient, describeTargetLockHolder, EltError, ExitCode, lockTarget } from '@elt/core'
+import { connectClient } from '@elt/core'
 import {
   buildProject,
   loadProject,
@@ -27,20 +26,9 @@ export function selectionFrom(context: CommandContext, parsed: ParsedArgs): Sele
   return { select: [...list(parsed.values.select), ...parsed.positionals], exclude: list(parsed.values.exclude), sources: sourceLoadersOf(context.config, context.projectDir) }
 }
 
-/** The target's schema: `{user}` becomes the OS user name (lower case, letters/digits/underscores). */
-export function resolveTarget(context: CommandContext, name?: string): BuildTarget {
-  const targets = context.config.targets
-  const chosen = name ?? context.config.defaultTarget ?? 'prod'
-  const spec = targets[chosen]
-  if (!spec) {
-    throw new EltError(`Unknown target "${chosen}".`, {
-      hint: `Use one of: ${Object.keys(targets).join(', ')} (targets in elt.config.ts).`,
-      exitCode: ExitCode.usage,
-    })
-  }
-  const user = (context.io.env.USER || os.userInfo().username || 'dev').toLowerCase().replace(/[^a-z0-9_]/g, '_')
-  return { name: chosen, schema: spec.schema.replaceAll('{user}', user) }
-}
+import { resolveTarget } from './resolve-target.ts'
+
+export { resolveTarget }
 
 /** Loads the models project (`models.project` of the config, an absolute path once loaded) and plans it, with the source tables' column lists (codegen, document mappings) for column lineage. */
 export async function planModels(context: CommandContext, parsed: ParsedArgs): Promise<ProjectPlan> {
@@ -67,21 +55,6 @@ async function changedSourcesFor(context: CommandContext, selection: SelectOptio
   } finally {
     await client.end().catch(() => {})
   }
-}
-
-/**
- * Takes the write lock of the plan's target schema on `state` (the session that then starts the
- * run) for the rest of the command: a second build or run into the same schema exits 1 naming
- * the run that holds it, or with `--wait` waits for it, saying whom it waits for.
- */
-export async function lockBuildTarget(context: CommandContext, state: Awaited<ReturnType<typeof connectClient>>, plan: ProjectPlan, wait: boolean): Promise<void> {
-  const schema = plan.target.schema
-  await lockTarget(state, schema, {
-    wait,
-    signal: context.signal,
-    hint: 'Wait for it to finish, or add --wait to start as soon as it ends.',
-    onWait: (holder) => context.logger.info(`waiting for the target "${schema}": ${describeTargetLockHolder(holder)}…`),
-  })
 }
 
 export interface BuildTaskOptions {

@@ -1,32 +1,102 @@
-import { connectClient, describeError, finishRun, startRun } from '@elt/core'
+import { connectClient, describeError, describeTargetLockHolder, ExitCode, finishRun, lockTarget, startRun, type RunStatus } from '@elt/core'
 import type { CommandContext } from '../context.ts'
 
+/** How a command's result is recorded: the run's final status, its summary and message. */
+export interface RunOutcome {
+  status: Exclude<RunStatus, 'running' | 'abandoned' | 'timed_out'>
+  summary: unknown
+  message?: string
+}
+
+export interface RunSpec {
+  /** `_elt.runs.command`: `replicate`, `build`, … */
+  command: string
+  /** `_elt.runs.target`: the target's name (`prod`), for the commands that build one. */
+  target?: string
+  /**
+   * Schemas whose write lock the run holds for its whole duration, taken in this order before
+   * the run starts (see `lockTarget`); a command that writes names at least the pipeline's
+   * (`pipelineSchema`). With `wait`, it waits for the holder instead of exiting 1.
+   */
+  locks?: { schemas: readonly string[]; wait: boolean }
+  /** The `--json` document of a failure (default `{ runId, status: 'error', error }`). */
+  errorJson?: (runId: string | null, error: string) => Record<string, unknown>
+}
+
+/** What `recordedRun` returns: the work's result, its run and the command's exit code (0 on success, else 1). */
+export interface RecordedRun<T> {
+  result: T
+  runId: string
+  status: RunOutcome['status']
+  exitCode: ExitCode
+}
+
 /**
- * Runs a command's work as one run in `_elt.runs` of the destination: `running` with a new run
- * id, then `success` with the summary, or `error`/`cancelled` with the one-paragraph message.
- * With `--json`, a failure still prints one JSON document (`errorJson` + run id, status, error).
+ * Runs a command's work as one run in `_elt.runs` of the destination: takes the write locks
+ * (one writer per pipeline), `running` with a new run id, then the outcome of the result
+ * (`success`, or `error` for a build whose models failed: still a recorded run, exit 1), or
+ * `error`/`cancelled` with the one-paragraph message when the work throws. With `--json`, a
+ * failure still prints one JSON document (`errorJson`). `outcome` shapes the recorded status,
+ * summary and message from the result (default: `success`, the result as summary).
  *
  * ```ts
- * const summary = await recordRun(context, 'extract', { date, tables: [] }, (runId) => extractTask(context, { date, runId, … }))
- * // insert into _elt.runs (run_id, command, …) values ($1, 'extract', …); … update _elt.runs set status = 'success', summary = $4 …
+ * const { result, exitCode } = await recordedRun(context, { command: 'replicate', locks: { schemas: ['analytics'], wait: false } }, (runId) => replicateTask(context, { runId, … }))
+ * // select pg_try_advisory_lock(hashtext('elt:target'), hashtext('analytics'));
+ * // insert into _elt.runs (run_id, command, …) values ($1, 'replicate', …); … update _elt.runs set status = 'success', summary = $4 …
  * ```
  */
-export async function recordRun<T>(context: CommandContext, command: string, errorJson: Record<string, unknown>, work: (runId: string) => Promise<T>): Promise<T> {
+export async function recordedRun<T>(context: CommandContext, spec: RunSpec, work: (runId: string, releaseLocks: () => Promise<void>) => Promise<T>, outcome?: (result: T) => RunOutcome): Promise<RecordedRun<T>> {
   let state: Awaited<ReturnType<typeof connectClient>> | undefined
   let runId: string | undefined
   try {
     const databases = await context.databases()
     state = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
-    runId = await startRun(state, { command })
-    const summary = await work(runId)
-    await finishRun(state, runId, { status: 'success', summary })
-    return summary
+    // the locks end with this session, which then starts the run (so holders can be named)
+    const releases: (() => Promise<void>)[] = []
+    for (const schema of new Set(spec.locks?.schemas ?? [])) releases.push(await lockWriter(context, state, schema, spec.locks?.wait === true))
+    // a run that writes no more (replicate --follow, streaming for days) lets the next writer in
+    const releaseLocks = async () => {
+      for (const release of releases.splice(0).reverse()) await release()
+    }
+    runId = await startRun(state, { command: spec.command, ...(spec.target === undefined ? {} : { target: spec.target }) })
+    const result = await work(runId, releaseLocks)
+    const recorded = outcome?.(result) ?? { status: 'success', summary: result }
+    await finishRun(state, runId, recorded)
+    return { result, runId, status: recorded.status, exitCode: recorded.status === 'success' ? ExitCode.success : ExitCode.failure }
   } catch (error) {
     if (state && runId) await finishRun(state, runId, { status: context.signal.aborted ? 'cancelled' : 'error', message: describeError(error) }).catch(() => {})
     // with --json, stdout always carries one JSON document; the error paragraph goes to stderr
-    if (context.json) context.output({ json: { runId: runId ?? null, status: 'error', ...errorJson, error: describeError(error) }, text: '' })
+    if (context.json) {
+      const json = spec.errorJson?.(runId ?? null, describeError(error)) ?? { runId: runId ?? null, status: 'error', error: describeError(error) }
+      context.output({ json, text: '' })
+    }
     throw error
   } finally {
     await state?.end().catch(() => {})
   }
+}
+
+/**
+ * `recordedRun` for work whose result is its summary (extract, load): the result, or the throw.
+ *
+ * ```ts
+ * const summary = await recordRun(context, 'extract', { date, tables: [] }, (runId) => extractTask(context, { date, runId, … }), { schemas: ['analytics'], wait: false })
+ * ```
+ */
+export async function recordRun<T>(context: CommandContext, command: string, errorJson: Record<string, unknown>, work: (runId: string, releaseLocks: () => Promise<void>) => Promise<T>, locks?: RunSpec['locks']): Promise<T> {
+  const errorDocument = (runId: string | null, error: string) => ({ runId, status: 'error', ...errorJson, error })
+  return (await recordedRun(context, { command, errorJson: errorDocument, ...(locks ? { locks } : {}) }, work)).result
+}
+
+/**
+ * Takes the write lock of `schema` on `state` for the rest of the session (or until the returned release): a second writer
+ * exits 1 naming the run that holds it, or with `--wait` waits for it, saying whom it waits for.
+ */
+async function lockWriter(context: CommandContext, state: Awaited<ReturnType<typeof connectClient>>, schema: string, wait: boolean): Promise<() => Promise<void>> {
+  return await lockTarget(state, schema, {
+    wait,
+    signal: context.signal,
+    hint: 'Wait for it to finish, or add --wait to start as soon as it ends.',
+    onWait: (holder) => context.logger.info(`waiting for the target "${schema}": ${describeTargetLockHolder(holder)}…`),
+  })
 }

@@ -22,6 +22,8 @@ export interface ReplicateTaskOptions {
   exclude?: readonly string[]
   /** `--follow`: after the copies, keep streaming the cdc tables until the command is interrupted. */
   follow?: boolean
+  /** Called before `follow` starts streaming (the replicate command releases the pipeline's write lock there: a stream runs for days). */
+  beforeFollow?: () => Promise<void>
 }
 
 /**
@@ -47,6 +49,7 @@ export async function replicateTask(context: CommandContext, options: ReplicateT
   const cdc = selectedCdcSources(context.config.sources, options.select)
   if (cdc.length > 0) {
     const { cdcTask } = await import('./cdc-task.ts')
+    if (options.follow) await options.beforeFollow?.()
     const streamed = await cdcTask(context, { follow: options.follow === true, jobs: options.jobs, only: cdc, runId: base.runId })
     base.tables.push(...streamed.tables)
     Object.assign(base, { cdc: streamed.pipelines })
