@@ -15,14 +15,12 @@
  * times on a fresh database after a CHECKPOINT, in an order that rotates from run to run; the best time counts.
  * Not a test: it prints seconds, ratios and peak memory.
  */
-import { spawn } from 'node:child_process'
 import { once } from 'node:events'
 import { createWriteStream } from 'node:fs'
 import { chmod, mkdtemp, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { qualifiedName, startEmbeddedServer, type EmbeddedServer } from '@elt/core'
 import { createTestDatabase } from '@elt/core/testing'
@@ -32,6 +30,7 @@ import { describeCsvSource } from '../src/sources/csv/describe-csv-source.ts'
 import { migrateRejectedRows, RejectedRowsWriter } from '../src/sources/csv/rejected-rows.ts'
 import { csvReader } from '../src/sources/csv/csv-reader.ts'
 import { loadSources } from '../src/write/load-sources.ts'
+import { timedShell as sh } from './timed-shell.ts'
 
 const { values } = parseArgs({
   options: {
@@ -44,7 +43,6 @@ const { values } = parseArgs({
     url: { type: 'string' },
   },
 })
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
 const psql = '/usr/lib/postgresql/15/bin/psql'
 
 /** The column types the generated file has (the pre-created table's); our path must infer the same. */
@@ -148,29 +146,6 @@ async function loadSourcesPath(file: string, url: string): Promise<void> {
   } finally {
     await client.end()
   }
-}
-
-interface Timed {
-  seconds: number
-  stdout: string
-  stderr: string
-}
-
-function sh(command: string): Promise<Timed> {
-  const started = performance.now()
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-o', 'pipefail', '-c', command], { cwd: repoRoot })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      const seconds = (performance.now() - started) / 1000
-      if (code === 0) resolve({ seconds, stdout, stderr })
-      else reject(new Error(`command failed (${code}): ${command.replace(/postgres:\/\/[^ '"]*/g, '<url>')}\n${stderr.slice(-4000)}`))
-    })
-  })
 }
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`

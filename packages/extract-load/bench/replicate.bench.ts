@@ -11,18 +11,16 @@
  * Not a test: it prints a table of seconds, ratios and peak memory. `--elt-only` skips the two baselines (quick memory checks);
  * `--steps` prints each replication step's time and the process's CPU time.
  */
-import { spawn } from 'node:child_process'
-import { readFileSync } from 'node:fs'
 import { chmod, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
-import { fileURLToPath } from 'node:url'
 import { startEmbeddedServer, type EmbeddedServer } from '@elt/core'
 import { createTestDatabase } from '@elt/core/testing'
 // @ts-expect-error: a JavaScript module without type declarations
 import { freshCliBuild } from '../../../scripts/build-cli.mjs'
 import pg from 'pg'
+import { repoRoot, timedShell as sh, type Timed } from './timed-shell.ts'
 
 const { values } = parseArgs({
   options: {
@@ -34,47 +32,6 @@ const { values } = parseArgs({
   },
 })
 const rows = Number(values.rows)
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../..')
-
-/** Jiffies the machine has spent busy and in all so far (Linux `/proc/stat`, all cores; idle and iowait are not busy). */
-function cpuTimes(): { busy: number; total: number } {
-  try {
-    const fields = (readFileSync('/proc/stat', 'utf8').split('\n')[0] ?? '').trim().split(/\s+/).slice(1).map(Number)
-    const total = fields.reduce((a, x) => a + x, 0)
-    return { busy: total - (fields[3] ?? 0) - (fields[4] ?? 0), total }
-  } catch {
-    return { busy: NaN, total: NaN }
-  }
-}
-
-interface Timed {
-  seconds: number
-  /** Cores kept busy on average (whole machine: servers, clients and anything else running). */
-  cores: number
-  stdout: string
-  stderr: string
-}
-
-/** Runs a shell pipeline; resolves with its wall time in seconds, the cores it kept busy, and its output. */
-function sh(command: string, env: NodeJS.ProcessEnv = {}, cwd = repoRoot): Promise<Timed> {
-  const started = performance.now()
-  const cpu = cpuTimes()
-  return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['-o', 'pipefail', '-c', command], { env: { ...process.env, ...env }, cwd })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
-    child.on('error', reject)
-    child.on('close', (code) => {
-      const seconds = (performance.now() - started) / 1000
-      const now = cpuTimes()
-      const cores = ((now.busy - cpu.busy) / (now.total - cpu.total)) * os.availableParallelism()
-      if (code === 0) resolve({ seconds, cores, stdout, stderr })
-      else reject(new Error(`command failed (${code}): ${command.replace(/postgres:\/\/[^ '"]*/g, '<url>')}\n${stderr.slice(-2000)}`))
-    })
-  })
-}
 
 const q = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`
 
