@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { TestDatabase } from '@elt/core/testing'
-import { serviceDatabase, serviceProject, testCli } from '../../../packages/service/test/service-fixture.ts'
+import { serviceDatabase, serviceProject, spawnTestCli } from '../../../packages/service/test/service-fixture.ts'
 
 let db: TestDatabase
 beforeAll(async () => {
@@ -16,19 +15,14 @@ afterAll(async () => {
 describe('elt backfill', () => {
   it('extracts three days to the stage, one `extract --date D` run per day, in order, one at a time', async () => {
     const cwd = await serviceProject(`stage: { dir: 'stage' }, schedules: [{ name: 'daily-extract', cron: '0 2 * * *', command: 'extract' }]`)
-    const child = spawn(testCli[0]!, [...testCli.slice(1), 'backfill', '--schedule', 'daily-extract', '--from', '2026-11-29', '--to', '2026-12-01', '--json'], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, SOURCE_DATABASE_URL: db.url, DESTINATION_DATABASE_URL: db.url, ELT_CONNECT_TIMEOUT_SECONDS: '5' },
-      stdio: ['ignore', 'pipe', 'pipe'],
+    const cli = spawnTestCli(['backfill', '--schedule', 'daily-extract', '--from', '2026-11-29', '--to', '2026-12-01', '--json'], cwd, {
+      SOURCE_DATABASE_URL: db.url,
+      DESTINATION_DATABASE_URL: db.url,
+      ELT_CONNECT_TIMEOUT_SECONDS: '5',
     })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
-    expect(code, stderr).toBe(0)
+    expect(await cli.exited, cli.stderr).toBe(0)
     const days = ['2026-11-29', '2026-11-30', '2026-12-01']
-    const summary = JSON.parse(stdout) as { days: { day: string; runId: string; status: string }[]; notRun: string[] }
+    const summary = JSON.parse(cli.stdout) as { days: { day: string; runId: string; status: string }[]; notRun: string[] }
     expect(summary.days.map((d) => [d.day, d.status])).toEqual(days.map((d) => [d, 'success']))
     expect(summary.notRun).toEqual([])
     for (const day of days) expect(existsSync(path.join(cwd, 'stage', 'postgres', 'public.flags', day)), day).toBe(true)

@@ -1,9 +1,8 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { connectClient, lockTarget, startRun } from '@elt/core'
 import type { TestDatabase } from '@elt/core/testing'
-import { serviceDatabase, serviceProject, setFlags, startTestService, testCli, until } from '../../../packages/service/test/service-fixture.ts'
+import { serviceDatabase, serviceProject, setFlags, spawnTestCli, startTestService, until } from '../../../packages/service/test/service-fixture.ts'
 import { runElt } from './replicate-helpers.ts'
-import { spawn } from 'node:child_process'
 
 let db: TestDatabase
 let env: Record<string, string>
@@ -71,18 +70,9 @@ describe('one writer per target, with elt serve', () => {
     expect(backwards.code).toBe(2)
     expect(backwards.stderr).toContain('--to (2026-11-28) is before --from (2026-11-29).')
     // a real process (its runs start the CLI it was started as); `build` takes no --date, so every day fails (exit 2 each)
-    const child = spawn(testCli[0]!, [...testCli.slice(1), 'backfill', '--schedule', 'daily', '--from', '2026-11-29', '--to', '2026-12-01'], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (c: Buffer) => (stdout += c.toString()))
-    child.stderr.on('data', (c: Buffer) => (stderr += c.toString()))
-    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
-    expect(code, stderr).toBe(1)
-    expect(stdout).toMatch(/^Backfill of daily: 0 of 3 day\(s\) succeeded; failed: 2026-11-29 \(run [0-9a-f-]{36}\), 2026-11-30 \(run [0-9a-f-]{36}\), 2026-12-01 \(run [0-9a-f-]{36}\)\.$/m)
+    const cli = spawnTestCli(['backfill', '--schedule', 'daily', '--from', '2026-11-29', '--to', '2026-12-01'], cwd, env)
+    expect(await cli.exited, cli.stderr).toBe(1)
+    expect(cli.stdout).toMatch(/^Backfill of daily: 0 of 3 day\(s\) succeeded; failed: 2026-11-29 \(run [0-9a-f-]{36}\), 2026-11-30 \(run [0-9a-f-]{36}\), 2026-12-01 \(run [0-9a-f-]{36}\)\.$/m)
     const rows = await db.query<{ status: string; started_by: string; message: string }>(`select status, started_by, message from _elt.runs where started_by = 'backfill daily' order by started_at`)
     expect(rows).toHaveLength(3)
     for (const row of rows) expect(row).toMatchObject({ status: 'error', message: expect.stringContaining('--date') })

@@ -1,10 +1,9 @@
-import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import type { TestDatabase } from '@elt/core/testing'
 import { backfill, RunQueue } from '../src/index.ts'
-import { serviceDatabase, serviceProject, setFlags, testCli, until } from './service-fixture.ts'
+import { serviceDatabase, serviceProject, setFlags, spawnTestCli, until } from './service-fixture.ts'
 
 let db: TestDatabase
 beforeAll(async () => {
@@ -18,16 +17,8 @@ describe('elt serve as a process', () => {
   it('SIGTERM during a run: stops taking runs, cancels the run after the grace period, records it, exits 0', async () => {
     await setFlags(db, { sleep: 60, divisor: 1 })
     const cwd = await serviceProject(`schedules: [{ name: 'sleepy', cron: '* * * * * *', command: 'build', select: 'slow' }], serve: { gracePeriodSeconds: 1 }`)
-    const child = spawn(testCli[0]!, [...testCli.slice(1), 'serve', '--port', '0', '--log-format', 'json'], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, SOURCE_DATABASE_URL: db.url, DESTINATION_DATABASE_URL: db.url, ELT_CONNECT_TIMEOUT_SECONDS: '5' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()))
-    child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()))
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+    const serve = spawnTestCli(['serve', '--port', '0', '--log-format', 'json'], cwd, { SOURCE_DATABASE_URL: db.url, DESTINATION_DATABASE_URL: db.url, ELT_CONNECT_TIMEOUT_SECONDS: '5' })
+    const { child, exited } = serve
     try {
       const running = await until('a sleeping run', async () => {
         const rows = await db.query<{ run_id: string }>(`select r.run_id::text from _elt.runs r where r.started_by = 'schedule sleepy' and r.status = 'running'`)
@@ -36,16 +27,16 @@ describe('elt serve as a process', () => {
       })
       child.kill('SIGTERM')
       const code = await Promise.race([exited, new Promise<'hung'>((resolve) => setTimeout(() => resolve('hung'), 30_000))])
-      expect(code, stderr + stdout).toBe(0)
+      expect(code, serve.stderr + serve.stdout).toBe(0)
       expect(await db.query(`select status from _elt.runs where run_id = $1`, [running])).toEqual([{ status: 'cancelled' }])
       const ticks = await db.query<{ status: string; run_id: string | null }>(`select status, run_id::text from _elt.schedule_ticks where schedule = 'sleepy' and status <> 'skipped'`)
       expect(ticks).toEqual([{ status: 'cancelled', run_id: running }])
       expect(await db.query(`select count(*)::int as n from _elt.runs where started_by = 'schedule sleepy' and status = 'running'`)).toEqual([{ n: 0 }])
-      const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
+      const lines = serve.stdout.trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)
       expect(lines.filter((l) => l.runId === running).every((l) => l.schedule === 'sleepy' && typeof l.step === 'string')).toBe(true)
       expect(lines.map((l) => l.msg)).toContain('Stopped.')
       const password = new URL(db.url).password
-      if (password) expect(stdout + stderr).not.toContain(password)
+      if (password) expect(serve.stdout + serve.stderr).not.toContain(password)
     } finally {
       child.kill('SIGKILL')
     }

@@ -1,4 +1,5 @@
 import type {} from '@elt/core/testing/global-setup' // declares inject('pgAdminUrl')
+import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { createServer, type IncomingMessage, type Server } from 'node:http'
 import type { AddressInfo } from 'node:net'
@@ -14,6 +15,41 @@ export const repo = fileURLToPath(new URL('../../../', import.meta.url))
 
 /** The CLI from its TypeScript sources (node with tsx as a loader: one process per run). */
 export const testCli = [process.execPath, '--import', pathToFileURL(path.join(repo, 'node_modules/tsx/dist/loader.mjs')).href, path.join(repo, 'apps/cli/src/main.ts')]
+
+/** A running `testCli` process: its output so far and its exit code once it exits. */
+export interface TestCliProcess {
+  child: ChildProcess
+  /** The exit code (`null` when a signal ended it). */
+  exited: Promise<number | null>
+  readonly stdout: string
+  readonly stderr: string
+}
+
+/**
+ * Starts `elt <args>` as its own process (`testCli`) in `cwd`, with `env` over PATH and HOME only.
+ *
+ * ```ts
+ * const cli = spawnTestCli(['backfill', '--schedule', 'daily', '--from', '2026-11-29'], cwd, { DESTINATION_DATABASE_URL: db.url })
+ * expect(await cli.exited, cli.stderr).toBe(0)
+ * ```
+ */
+export function spawnTestCli(args: readonly string[], cwd: string, env: Record<string, string>): TestCliProcess {
+  const child = spawn(testCli[0]!, [...testCli.slice(1), ...args], { cwd, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+  const output = { stdout: '', stderr: '' }
+  child.stdout!.on('data', (chunk: Buffer) => (output.stdout += chunk.toString()))
+  child.stderr!.on('data', (chunk: Buffer) => (output.stderr += chunk.toString()))
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
+  return {
+    child,
+    exited,
+    get stdout() {
+      return output.stdout
+    },
+    get stderr() {
+      return output.stderr
+    },
+  }
+}
 
 /**
  * `public.flags` steers the fixture models: `slow` sleeps `sleep_seconds`, `flaky` divides by
