@@ -1,5 +1,7 @@
 import type { ColumnLineage, LineageView, LineageViewNode } from './api-client.ts'
 import { colourOf, testStatusColour, type ColourMode } from './colours.ts'
+import { columnPathIn, drawColumnPath, type ColumnPath } from './column-path.ts'
+import { truncateText } from './truncate-text.ts'
 
 /**
  * Draws a laid-out lineage on one canvas. Holds up at thousands of nodes by drawing only what
@@ -27,7 +29,7 @@ export class GraphCanvas {
   /** Set while the next view loads: the old one is not redrawn (a whole-graph frame costs ~60 ms). */
   private frozen = false
   /** A highlighted column's lineage: per node on it (in the view), its columns on the path in table order. */
-  private columnPath: { path: ColumnLineage; rows: Map<string, string[]> } | undefined
+  private columnPath: ColumnPath | undefined
   private columnOrder: (node: string, column: string) => number = () => 0
 
   constructor(
@@ -63,23 +65,13 @@ export class GraphCanvas {
    * Returns the ids of the path's nodes this view shows; `whenDrawn` runs after the frame.
    */
   setColumnPath(path: ColumnLineage | undefined, whenDrawn?: () => void): Set<string> {
-    const shown = new Set<string>()
     if (!path) {
       this.columnPath = undefined
       this.requestDraw()
-      return shown
+      return new Set()
     }
-    const rows = new Map<string, string[]>()
-    for (const { node, column } of path.columns) {
-      if (!this.byId.has(node)) continue
-      shown.add(node)
-      const list = rows.get(node)
-      if (list) list.push(column)
-      else rows.set(node, [column])
-    }
-    for (const edge of path.edges) if (edge.to.column === null && this.byId.has(edge.to.node)) shown.add(edge.to.node)
-    for (const [node, list] of rows) list.sort((a, b) => this.columnOrder(node, a) - this.columnOrder(node, b))
-    this.columnPath = { path, rows }
+    const { columnPath, shown } = columnPathIn(path, this.byId, this.columnOrder)
+    this.columnPath = columnPath
     if (whenDrawn) {
       const previous = this.onDrawn
       this.onDrawn = () => (previous?.(), whenDrawn())
@@ -270,100 +262,13 @@ export class GraphCanvas {
         ctx.strokeStyle = '#111827'
         ctx.strokeRect(node.x, node.y, w, h)
       }
-      if (this.columnPath) this.drawColumnPath(ctx, false, visible)
+      if (this.columnPath) drawColumnPath(ctx, this.columnPath, { byId: this.byId, nodeWidth: w, nodeHeight: h, scale: this.scale, detailed, visible })
       return
     }
     ctx.font = '600 13px system-ui, sans-serif'
     ctx.textBaseline = 'middle'
     for (const node of nodes) this.drawNode(ctx, node, w, h)
-    if (this.columnPath) this.drawColumnPath(ctx, true, visible)
-  }
-
-  /** Where a column's row sits inside its node (drawn below the node's title), in world coordinates. */
-  private rowY(node: LineageViewNode, index: number): number {
-    return node.y + this.view!.nodeHeight + 4 + index * columnRow + columnRow / 2
-  }
-
-  /**
-   * The highlighted column lineage on top of the graph. Zoomed in: each node on the path grows a
-   * list of its path columns, and edges join the rows; zoomed out: node to node, same dash styles.
-   */
-  private drawColumnPath(ctx: CanvasRenderingContext2D, detailed: boolean, visible: (x: number, y: number) => boolean): void {
-    const { path, rows } = this.columnPath!
-    const { nodeWidth: w, nodeHeight: h } = this.view!
-    const px = 1 / this.scale
-    const anchor = (node: string, column: string | null, side: 'in' | 'out'): [number, number] | undefined => {
-      const n = this.byId.get(node)
-      if (!n) return undefined
-      const x = side === 'out' ? n.x + w : n.x
-      if (!detailed || column === null) return [x, n.y + h / 2]
-      const index = rows.get(node)?.indexOf(column) ?? -1
-      return index === -1 ? [x, n.y + h / 2] : [x, this.rowY(n, index)]
-    }
-    const styles = {
-      direct: { colour: '#0284c7', dash: [] as number[] },
-      derived: { colour: '#ea580c', dash: [7, 4] },
-      filter: { colour: '#64748b', dash: [2, 3] },
-    }
-    for (const kind of ['filter', 'derived', 'direct'] as const) {
-      const line = new Path2D()
-      for (const edge of path.edges) {
-        if (edge.kind !== kind) continue
-        const from = anchor(edge.from.node, edge.from.column, 'out')
-        const to = anchor(edge.to.node, edge.to.column, 'in')
-        if (!from || !to) continue
-        line.moveTo(from[0], from[1])
-        // zoomed out: straight lines, as the graph's own edges (thousands stay cheap)
-        if (!detailed) line.lineTo(to[0], to[1])
-        else {
-          const bend = Math.max(30, Math.abs(to[0] - from[0]) / 2)
-          if (to[0] > from[0]) line.bezierCurveTo(from[0] + bend, from[1], to[0] - bend, to[1], to[0], to[1])
-          else line.bezierCurveTo(from[0] + 40, from[1], to[0] - 40, to[1], to[0], to[1])
-        }
-      }
-      const style = styles[kind]
-      ctx.strokeStyle = style.colour
-      ctx.lineWidth = detailed ? Math.max(1.5, 2 * px) : 2 * px
-      ctx.setLineDash(style.dash.map((d) => d * Math.max(1, detailed ? 1 : px)))
-      ctx.stroke(line)
-    }
-    ctx.setLineDash([])
-    const root = `${path.node}\u0000${path.column}`
-    ctx.strokeStyle = '#0284c7'
-    if (!detailed) {
-      const outlines = new Path2D()
-      for (const id of rows.keys()) {
-        const node = this.byId.get(id)!
-        outlines.rect(node.x, node.y, w, h)
-      }
-      ctx.lineWidth = 3 * px
-      ctx.stroke(outlines)
-      return
-    }
-    for (const [id, columns] of rows) {
-      const node = this.byId.get(id)!
-      if (!visible(node.x, node.y)) continue
-      ctx.lineWidth = 2.5
-      const height = columns.length * columnRow + 8
-      ctx.beginPath()
-      ctx.roundRect(node.x, node.y, w, h + height, 6)
-      ctx.stroke()
-      ctx.fillStyle = '#f0f9ff'
-      ctx.fillRect(node.x + 1, node.y + h, w - 2, height - 1)
-      ctx.font = '12px ui-monospace, monospace'
-      ctx.textBaseline = 'middle'
-      columns.forEach((column, i) => {
-        const y = this.rowY(node, i)
-        const isRoot = `${id}\u0000${column}` === root
-        if (isRoot) {
-          ctx.fillStyle = '#bae6fd'
-          ctx.fillRect(node.x + 2, y - columnRow / 2, w - 4, columnRow)
-        }
-        ctx.fillStyle = '#0c4a6e'
-        ctx.fillText(truncate(ctx, column, w - 20), node.x + 10, y)
-      })
-      ctx.font = '600 13px system-ui, sans-serif'
-    }
+    if (this.columnPath) drawColumnPath(ctx, this.columnPath, { byId: this.byId, nodeWidth: w, nodeHeight: h, scale: this.scale, detailed, visible })
   }
 
   private drawEdges(ctx: CanvasRenderingContext2D, detailed: boolean, left: number, top: number, right: number, bottom: number): void {
@@ -426,7 +331,7 @@ export class GraphCanvas {
     ctx.fill()
     ctx.fillStyle = '#0f172a'
     const badge = node.testCount > 0 ? 26 : 0
-    ctx.fillText(truncate(ctx, node.label, w - 22 - badge), node.x + 14, node.y + h / 2)
+    ctx.fillText(truncateText(ctx, node.label, w - 22 - badge), node.x + 14, node.y + h / 2)
     if (badge) {
       ctx.fillStyle = testStatusColour(node.testStatus)
       ctx.beginPath()
@@ -443,26 +348,3 @@ export class GraphCanvas {
   }
 }
 
-/** Height of one column's row inside a node on a highlighted column path. */
-const columnRow = 16
-
-const truncateCache = new Map<string, string>()
-
-function truncate(ctx: CanvasRenderingContext2D, text: string, max: number): string {
-  const key = `${max}\u0000${text}`
-  const cached = truncateCache.get(key)
-  if (cached !== undefined) return cached
-  let result = text
-  if (ctx.measureText(text).width > max) {
-    let low = 0
-    let high = text.length
-    while (low < high) {
-      const mid = (low + high + 1) >> 1
-      if (ctx.measureText(text.slice(0, mid) + '…').width <= max) low = mid
-      else high = mid - 1
-    }
-    result = text.slice(0, low) + '…'
-  }
-  truncateCache.set(key, result)
-  return result
-}
