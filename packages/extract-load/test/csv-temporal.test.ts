@@ -5,7 +5,9 @@ import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { describeError } from '@elt/core'
+import { classifyCsvValue } from '../src/sources/csv/classify-csv-value.ts'
 import { guardInferredTemporal } from '../src/sources/csv/guard-inferred-temporal.ts'
+import { temporalKindOfBytes } from '../src/sources/csv/temporal-kind-of-bytes.ts'
 import type { CsvColumn, CsvDialect } from '../src/sources/csv/csv-source-options.ts'
 import { checkStagedDay } from '../src/stage/check-staged-day.ts'
 import { load } from '../src/stage/load-day.ts'
@@ -106,6 +108,25 @@ describe('the guard parses CSV as PostgreSQL does', () => {
     expect(await guard(csv)).toBe(csv)
     const backslash = { ...dialect, escape: '\\' }
     expect(await guard('note,day\n"a\\"2024-01-01 10:00,\\\\",2024-01-04\n', backslash)).toBe('note,day\n"a\\"2024-01-01 10:00,\\\\",2024-01-04\n')
+  })
+
+  it("the guard's byte-level fast check never gives a kind classifyCsvValue would not", () => {
+    const values = [
+      '2024-01-15', '2024-02-29', '2023-02-29', '0000-01-01', '2024-13-01', '2024-1-15', '2024-01-15 10:30', '2024-01-15T10:30:00', '2024-01-15 24:00',
+      '2024-01-15 10:60', '2024-01-15 10:30:60', '2024-01-15 10:30:00.123456', '2024-01-15 10:30:00.1234567', '2024-01-15 10:30:00.', '2024-01-15 10:30:00Z',
+      '2024-01-15 10:30+02', '2024-01-15 10:30:00+02:00', '2024-01-15 10:30:00-0330', '2024-01-15 10:30:00+16', '2024-01-15 10:30:00+02:60', '2024-01-15 10:30:00+2',
+      '2024-01-15 10:30:00+02:0', '2024-01-15x', '2024-01-15 ', ' 2024-01-15', '2024-01-15 10:3', '2024-01-15Z', '20240115', '01/02/2024',
+    ]
+    // stale bytes after the value (the guard's buffer is reused) must not matter
+    const stale = (v: string) => Buffer.concat([Buffer.from(v), Buffer.from(':00+02:00')])
+    for (const v of values) {
+      const fast = temporalKindOfBytes(stale(v), Buffer.byteLength(v))
+      if (fast !== undefined) expect([v, fast]).toEqual([v, classifyCsvValue(v)])
+    }
+    expect(values.filter((v) => temporalKindOfBytes(Buffer.from(v), v.length) !== undefined)).toEqual([
+      '2024-01-15', '2024-02-29', '2024-01-15 10:30', '2024-01-15T10:30:00', '2024-01-15 10:30:00.123456', '2024-01-15 10:30:00Z',
+      '2024-01-15 10:30+02', '2024-01-15 10:30:00+02:00', '2024-01-15 10:30:00-0330',
+    ])
   })
 
   it('names file, line and column of the first value the inferred type would change', async () => {

@@ -1,7 +1,9 @@
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream'
 import { CsvInputError } from './csv-input-error.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
-import { inferredTypeHolds, widenCsvType } from './widen-csv-type.ts'
+import type { CsvValueKind } from './classify-csv-value.ts'
+import { temporalKindOfBytes } from './temporal-kind-of-bytes.ts'
+import { inferredTypeHolds, inferredTypeKinds, widenCsvType } from './widen-csv-type.ts'
 
 /** Types whose PostgreSQL input function silently accepts (and changes) values inference would type wider. */
 const guardedTypes: ReadonlySet<string> = new Set(['date', 'timestamp', 'timestamptz'])
@@ -61,6 +63,8 @@ class TemporalFieldScanner extends Transform {
   private readonly escape: number
   private readonly encoding: BufferEncoding
   private readonly value = Buffer.alloc(valueCap)
+  /** 1 for the bytes that matter outside quotes: delimiter, quote, LF, CR. */
+  private readonly special = new Uint8Array(256)
   private length = 0
   private field = 0
   private column: CsvColumn | undefined
@@ -72,6 +76,7 @@ class TemporalFieldScanner extends Transform {
   /** Stream offset of the last CR outside quotes (a CR LF ends one line, not two). */
   private crAt = -2
   private offset = 0
+  private readonly held = new Map<CsvColumn, ReadonlySet<CsvValueKind> | undefined>()
 
   constructor(
     private readonly guarded: readonly (CsvColumn | undefined)[],
@@ -84,8 +89,10 @@ class TemporalFieldScanner extends Transform {
     this.quote = dialect.quote.charCodeAt(0)
     this.escape = dialect.escape.charCodeAt(0)
     this.encoding = dialect.encoding === 'latin1' ? 'latin1' : 'utf8'
+    for (const b of [this.delimiter, this.quote, LF, CR]) this.special[b] = 1
     this.inHeader = header
     this.column = header ? undefined : guarded[0]
+    for (const c of guarded) if (c) this.held.set(c, inferredTypeKinds(c.type))
   }
 
   override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
@@ -96,77 +103,91 @@ class TemporalFieldScanner extends Transform {
 
   override _flush(callback: TransformCallback): void {
     // a last record without a final newline
-    callback(this.inQuote ? null : this.endField())
+    callback(!this.inQuote && this.column && this.length > 0 ? this.check(this.column, this.length, this.line) : null)
   }
 
+  /** One pass over `chunk`; the state lives in locals (the hot loop) and is saved at the end. */
   private scan(chunk: Buffer): Error | null {
-    const { delimiter, quote, escape } = this
+    const { delimiter, quote, escape, guarded, value, special } = this
     const n = chunk.length
     let i = 0
-    if (this.pendingEscape) {
+    let inQuote = this.inQuote
+    let column = this.column
+    let length = this.length
+    let line = this.line
+    if (this.pendingEscape && n > 0) {
       this.pendingEscape = false
-      const b = chunk[0]
-      if (n > 0 && (b === quote || b === escape)) {
-        this.push1(b!)
+      const b = chunk[0]!
+      if (b === quote || b === escape) {
+        if (column && length < valueCap) value[length++] = b
         i = 1
-      } else if (escape === quote) this.inQuote = false // it was the closing quote
-      else this.push1(escape) // a literal escape byte
+      } else if (escape === quote) inQuote = false // it was the closing quote
+      else if (column && length < valueCap) value[length++] = escape // a literal escape byte
     }
+    let error: Error | null = null
     for (; i < n; i++) {
       const b = chunk[i]!
-      if (this.inQuote) {
+      if (inQuote) {
+        if (column === undefined && b !== escape && b !== quote) {
+          // an unguarded quoted field: jump to its next quote (or escape) byte, counting the line breaks passed
+          let end = chunk.indexOf(quote, i)
+          if (escape !== quote) {
+            const e = chunk.indexOf(escape, i)
+            if (e !== -1 && (end === -1 || e < end)) end = e
+          }
+          if (end === -1) end = n
+          for (let lf = chunk.indexOf(LF, i); lf !== -1 && lf < end; lf = chunk.indexOf(LF, lf + 1)) line++
+          i = end - 1
+          continue
+        }
         if (b === escape) {
           if (i + 1 === n) {
             this.pendingEscape = true
-            continue
+            break
           }
-          const next = chunk[i + 1]
+          const next = chunk[i + 1]!
           if (next === quote || next === escape) {
-            this.push1(next)
+            if (column && length < valueCap) value[length++] = next
             i++
             continue
           }
         }
-        if (b === quote) this.inQuote = false
+        if (b === quote) inQuote = false
         else {
-          if (b === LF) this.line++
-          if (this.column) this.push1(b)
+          if (b === LF) line++
+          if (column && length < valueCap) value[length++] = b
         }
-        continue
-      }
-      if (b === delimiter) {
-        const error = this.endField()
-        if (error) return error
-        this.startField(this.field + 1)
-      } else if (b === LF || b === CR) {
-        const at = this.offset + i
-        if (b === LF && this.crAt === at - 1) continue
-        if (b === CR) this.crAt = at
-        const error = this.endField()
-        if (error) return error
-        this.line++
-        this.inHeader = false
-        this.startField(0)
-      } else if (b === quote) this.inQuote = true
-      else if (this.column) this.push1(b)
+      } else if (special[b] === 0) {
+        if (column && length < valueCap) value[length++] = b
+      } else if (b === delimiter || b === LF || b === CR) {
+        if (b === LF && this.crAt === this.offset + i - 1) continue
+        if (column && length > 0) {
+          error = this.check(column, length, line)
+          if (error) break
+        }
+        length = 0
+        if (b === delimiter) column = this.inHeader ? undefined : guarded[++this.field]
+        else {
+          if (b === CR) this.crAt = this.offset + i
+          line++
+          this.inHeader = false
+          this.field = 0
+          column = guarded[0]
+        }
+      } else inQuote = true // the quote
     }
-    return null
+    this.inQuote = inQuote
+    this.column = column
+    this.length = length
+    this.line = line
+    return error
   }
 
-  private push1(b: number): void {
-    if (this.length < valueCap) this.value[this.length++] = b
-  }
-
-  private startField(field: number): void {
-    this.field = field
-    this.length = 0
-    this.column = this.inHeader ? undefined : this.guarded[field]
-  }
-
-  private endField(): Error | null {
-    const column = this.column
-    if (!column || this.length === 0) return null
-    const value = this.value.toString(this.encoding, 0, this.length)
-    return inferredTypeHolds(column.type, value) ? null : this.mismatch(column, value, this.line)
+  /** Whether the column holds the value (a canonical ISO form checked on the bytes; anything else by `inferredTypeHolds`), else the mismatch. */
+  private check(column: CsvColumn, length: number, line: number): Error | null {
+    const kind = temporalKindOfBytes(this.value, length)
+    if (kind !== undefined && this.held.get(column)?.has(kind)) return null
+    const text = this.value.toString(this.encoding, 0, length)
+    return inferredTypeHolds(column.type, text) ? null : this.mismatch(column, text, line)
   }
 }

@@ -62,7 +62,26 @@ export function widenCsvType(type: string, value?: string): string | undefined {
  * ```
  */
 export function inferredTypeHolds(type: string, value: string): boolean {
-  const kind = kindOfType[type]
-  if (value === '' || kind === undefined) return true
-  return typeOfKinds(new Set([kind, classifyCsvValue(value)])) === type
+  if (value === '') return true
+  const held = inferredTypeKinds(type)
+  return held === undefined || held.has(classifyCsvValue(value))
+}
+
+/** Per inferred type, the value kinds it holds unchanged (computed once: the guard asks per value). */
+const heldKindsOf = new Map<string, ReadonlySet<CsvValueKind> | undefined>()
+const allKinds: readonly CsvValueKind[] = ['smallint', 'integer', 'bigint', 'huge-integer', 'decimal', 'float', 'boolean', 'date', 'timestamp', 'timestamptz', 'text']
+
+/**
+ * The value kinds an inferred `type` holds unchanged (`undefined` for a type inference does not produce).
+ *
+ * ```ts
+ * inferredTypeKinds('timestamp') // Set { 'date', 'timestamp' }
+ * ```
+ */
+export function inferredTypeKinds(type: string): ReadonlySet<CsvValueKind> | undefined {
+  if (!heldKindsOf.has(type)) {
+    const kind = kindOfType[type]
+    heldKindsOf.set(type, kind === undefined ? undefined : new Set(allKinds.filter((k) => typeOfKinds(new Set([kind, k])) === type)))
+  }
+  return heldKindsOf.get(type)
 }
