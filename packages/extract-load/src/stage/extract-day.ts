@@ -2,7 +2,7 @@ import os from 'node:os'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import type pg from 'pg'
-import { EltError, ExitCode, connectClient, defaultRetryPolicy, describeError, isGlob, silentLogger, type DatabaseTarget, type Logger, type RetryPolicy } from '@elt/core'
+import { EltError, ExitCode, connectClient, defaultRetryPolicy, describeError, isGlob, silentLogger, type DatabaseTarget } from '@elt/core'
 import { sourceName, type TableDef } from '../introspect/catalog.ts'
 import { tableMatcher } from '../introspect/select-tables.ts'
 import type { ReaderSession, TableReader } from '../sources/source-reader.ts'
@@ -13,7 +13,7 @@ import { publishStagedDay } from './publish-staged-day.ts'
 import { runPool } from './run-pool.ts'
 import { configuredSources } from '../sources/configured-sources.ts'
 import type { SourceToLoad } from '../write/load-sources-options.ts'
-import { requireStage, type StageRunConfig } from './stage-config.ts'
+import { requireStage, type StageDayOptions, type StageRunConfig } from './stage-config.ts'
 import { lockStageSource } from './stage-lock.ts'
 import type { StageManifest } from './stage-manifest.ts'
 import { manifestFile, stageFolderName, stagePaths } from './stage-paths.ts'
@@ -21,22 +21,11 @@ import { parseStageSelectors, selectedSources } from './stage-selection.ts'
 import { migrateStageState, recordStageExtract } from './stage-state.ts'
 import { writeStagedTable } from './write-staged-table.ts'
 
-export interface ExtractOptions {
-  config: StageRunConfig
+export interface ExtractOptions extends StageDayOptions {
   /** The source (a postgres source without `url`) and destination (run records) databases. */
   databases: { source: DatabaseTarget; destination: DatabaseTarget }
   /** The sources with their readers; default `configuredSources(config.sources, databases)`. */
   sources?: readonly SourceToLoad[]
-  runId: string
-  jobs?: number
-  retry?: RetryPolicy
-  connectWaitSeconds?: number
-  logger?: Logger
-  signal?: AbortSignal
-  /** `YYYY-MM-DD` (checked by `stageDate`). */
-  date: string
-  /** `--select` values: `source:<name>[.<table>]`. */
-  select?: readonly string[]
   onEvent?: (event: ExtractEvent) => void
 }
 

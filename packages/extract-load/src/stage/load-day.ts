@@ -1,28 +1,17 @@
-import { type DatabaseTarget, type LockWaitPolicy, type Logger, type RetryPolicy } from '@elt/core'
+import { type DatabaseTarget, type LockWaitPolicy } from '@elt/core'
 import type { ReplicationEvent } from '../replication-events.ts'
 import { loadSources } from '../write/load-sources.ts'
 import type { LoadSourcesSummary } from '../write/load-sources-options.ts'
 import { checkStagedDay, type StagedSourceDay } from './check-staged-day.ts'
 import { resolveStagedTables } from './resolve-staged-tables.ts'
-import { requireStage, type StageRunConfig } from './stage-config.ts'
+import { requireStage, type StageDayOptions, type StageRunConfig } from './stage-config.ts'
 import { stageReader } from './stage-reader.ts'
 import { parseStageSelectors, selectedSources } from './stage-selection.ts'
 import { isDocumentSourceKind } from '../sources/configured-sources.ts'
 
-export interface LoadOptions {
-  config: StageRunConfig
+export interface LoadOptions extends StageDayOptions {
   /** Where the tables land (the source database is never contacted). */
   destination: DatabaseTarget
-  /** `YYYY-MM-DD` (checked by `stageDate`). */
-  date: string
-  /** `--select` values: `source:<name>[.<table>]`. */
-  select?: readonly string[]
-  runId: string
-  jobs?: number
-  retry?: RetryPolicy
-  connectWaitSeconds?: number
-  logger?: Logger
-  signal?: AbortSignal
   onEvent?: (event: ReplicationEvent) => void
   swapLockWait?: Partial<LockWaitPolicy>
 }

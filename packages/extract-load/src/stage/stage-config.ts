@@ -1,4 +1,4 @@
-import { EltError, ExitCode, type DatabaseTarget } from '@elt/core'
+import { EltError, ExitCode, type DatabaseTarget, type Logger, type RetryPolicy } from '@elt/core'
 
 /** The parts of the validated config (`@elt/config`'s `ResolvedConfig`) that `extract` and `load` read. */
 export interface StageRunConfig {
@@ -6,6 +6,21 @@ export interface StageRunConfig {
   stage?: { dir: string; keepDays?: number; compression: 'none' | 'gzip' }
   timezone: string
   replicate?: { jobs?: number }
+}
+
+/** What `extract` and `load` of one staged day both take: the day, the selection and how to run. */
+export interface StageDayOptions {
+  config: StageRunConfig
+  /** `YYYY-MM-DD` (checked by `stageDate`). */
+  date: string
+  /** `--select` values: `source:<name>[.<table>]`. */
+  select?: readonly string[]
+  runId: string
+  jobs?: number
+  retry?: RetryPolicy
+  connectWaitSeconds?: number
+  logger?: Logger
+  signal?: AbortSignal
 }
 
 /** A configured source: its `kind` picks the reader; `url` (postgres) its database when set. */
