@@ -1,7 +1,7 @@
 import { ExitCode, describeError } from '@elt/core'
 import type { Command } from '../command.ts'
-import { waitOption, wholeNumberOption } from '../options.ts'
-import { noArguments, stageOptions, stageSelectValues } from './extract.ts'
+import { waitOption } from '../options.ts'
+import { stageOptions, stageRunInput } from './extract.ts'
 
 /**
  * `pnpm elt load [--date D] [--select source:x] [--jobs N] [--wait]`: a day's staged tables → their target
@@ -13,21 +13,14 @@ export const loadCommand: Command = {
   summary: "Load a day's staged tables into their target tables (the stage only, never the source; refuses a day not completely extracted).",
   options: { ...stageOptions, ...waitOption },
   async run(context, parsed) {
-    noArguments(parsed, 'load')
+    const { date, select, jobs, locks } = await stageRunInput(context, parsed, 'load')
     const { checkLoadDay, loadTask, renderLoadSummary } = await import('../tasks/load-task.ts')
-    const { stageDay } = await import('../tasks/extract-task.ts')
-    const jobs = wholeNumberOption(parsed.values.jobs, 'jobs', 1)
-    const date = stageDay(context, parsed.values.date, 'load')
-    const select = stageSelectValues(parsed.values.select)
     // refused before any connection: an incomplete day changes nothing in the destination
     await checkLoadDay(context, { date, select }).catch((error: unknown) => {
       if (context.json) context.output({ json: { runId: null, status: 'error', date, tables: [], error: describeError(error) }, text: '' })
       throw error
     })
     const { recordRun } = await import('../tasks/record-run.ts')
-    const { pipelineSchema } = await import('../tasks/resolve-target.ts')
-    // one writer per pipeline: another writing run → exit 1 naming it, or --wait
-    const locks = { schemas: [pipelineSchema(context)], wait: parsed.values.wait === true }
     const summary = await recordRun(context, 'load', { date, tables: [] }, (runId) => loadTask(context, { date, select, jobs, runId }), locks)
     context.output({ json: summary, text: renderLoadSummary(summary) })
     return ExitCode.success
