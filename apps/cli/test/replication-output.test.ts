@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import { formatBytes } from '../src/output/format.ts'
-import { renderTableEvent } from '../src/output/replication-summary.ts'
+import { renderTableEvent, showTableEvent } from '../src/output/replication-summary.ts'
 import { runElt } from './replicate-helpers.ts'
 
 /** A byte count or rate as printed: whole bytes, else one decimal. */
@@ -14,6 +14,32 @@ describe('replication progress text', () => {
     expect(renderTableEvent({ type: 'table-finished', ...table, rows: 118, bytes: 9027, seconds: 0.3 })).toBe('public.films → raw.films  118 rows  9.0 kB  0.30 s  30.1 kB/s')
     expect(renderTableEvent({ type: 'table-progress', ...table, rows: 0, bytes: 0, seconds: 0 })).toBe('public.films → raw.films  0 rows  0 B')
     expect([411.7647058823529, 999.6, 999_960, 1e15, 2.5e18].map(formatBytes)).toEqual(['412 B', '1.0 kB', '1.0 MB', '1000.0 TB', '2500000.0 TB'])
+  })
+
+  it('puts each table event on the progress display: start, update, retry as a line that stays, done; other events ignored', () => {
+    const calls: string[] = []
+    const progress = {
+      start: (key: string, text: string) => void calls.push(`start ${key}: ${text}`),
+      update: (key: string, text: string) => void calls.push(`update ${key}: ${text}`),
+      done: (key: string, text: string) => void calls.push(`done ${key}: ${text}`),
+      log: (text: string) => void calls.push(`log: ${text}`),
+      stop: () => void calls.push('stop'),
+    }
+    const table = { source: 'public.films', target: 'raw.films' }
+    const events = [
+      { type: 'step-started', step: 'prepare' },
+      { type: 'table-started', ...table },
+      { type: 'table-progress', ...table, rows: 70, bytes: 7000, seconds: 17 },
+      { type: 'table-retried', ...table, attempt: 1, delaySeconds: 0.5, reason: 'connection lost' },
+      { type: 'table-finished', ...table, rows: 118, bytes: 9027, seconds: 0.3 },
+    ] as Parameters<typeof showTableEvent>[1][]
+    for (const event of events) showTableEvent(progress, event)
+    expect(calls).toEqual([
+      `start public.films: ${renderTableEvent(events[1] as Parameters<typeof renderTableEvent>[0])}`,
+      'update public.films: public.films → raw.films  70 rows  7.0 kB  412 B/s',
+      `log: ${renderTableEvent(events[3] as Parameters<typeof renderTableEvent>[0])}`,
+      'done public.films: public.films → raw.films  118 rows  9.0 kB  0.30 s  30.1 kB/s',
+    ])
   })
 
   describe('of a real replicate', () => {

@@ -1,5 +1,6 @@
 import type { LoadedTableSummary, ReplicationEvent, ReplicationSummary } from '@elt/extract-load'
 import { formatBytes, formatCount, formatRate, formatSeconds, renderTable } from './format.ts'
+import type { Progress } from './progress.ts'
 
 /** A replication's summary; a run of several sources (`loadSources`) names each table's source, kind and rejected rows. */
 type SummaryToRender = Omit<ReplicationSummary, 'tables'> & {
@@ -46,6 +47,23 @@ export function renderReplicationSummary(summary: SummaryToRender): string {
     '',
     `${summary.tables.length} table(s), ${formatCount(totalRows)} rows${showRejected ? ` (${formatCount(totalRejected)} rejected)` : ''}, ${formatBytes(totalBytes)} in ${formatSeconds(summary.seconds)} — ${summary.status}`,
   ].join('\n')
+}
+
+/**
+ * Shows a replication event's table on the progress display (`replicate`, `load`): a live line
+ * per table from start to finish, a retry as a line of its own; events without a table are ignored.
+ *
+ * ```ts
+ * onEvent: (event) => showTableEvent(progress, event) // public.films → raw.films  12,000 rows  1.2 MB  3.4 MB/s
+ * ```
+ */
+export function showTableEvent(progress: Progress, event: ReplicationEvent): void {
+  if (!('source' in event)) return
+  const text = renderTableEvent(event)
+  if (event.type === 'table-started') progress.start(event.source, text)
+  else if (event.type === 'table-progress') progress.update(event.source, text)
+  else if (event.type === 'table-retried') progress.log(text)
+  else progress.done(event.source, text)
 }
 
 /** One progress line for a table event: `public.films → raw.films  12,000 rows  1.2 MB  3.4 MB/s`. */

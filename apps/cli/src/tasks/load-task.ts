@@ -2,7 +2,7 @@ import { load, stagedDayFor, type LoadSummary } from '@elt/extract-load'
 import type { CommandContext } from '../context.ts'
 import { formatBytes, formatCount, formatSeconds, renderTable } from '../output/format.ts'
 import { createProgress } from '../output/progress.ts'
-import { renderTableEvent } from '../output/replication-summary.ts'
+import { showTableEvent } from '../output/replication-summary.ts'
 
 export interface LoadTaskOptions {
   date: string
@@ -39,14 +39,7 @@ export async function loadTask(context: CommandContext, options: LoadTaskOptions
       connectWaitSeconds: context.env.connectWaitSeconds,
       logger: context.logger,
       signal: context.signal,
-      onEvent: (event) => {
-        if (!('source' in event)) return
-        const text = renderTableEvent(event)
-        if (event.type === 'table-started') progress.start(event.source, text)
-        else if (event.type === 'table-progress') progress.update(event.source, text)
-        else if (event.type === 'table-retried') progress.log(text)
-        else progress.done(event.source, text)
-      },
+      onEvent: (event) => showTableEvent(progress, event),
     })
   } finally {
     progress.stop()

@@ -2,7 +2,7 @@ import { configuredSources, loadSources, type LoadSourcesSummary } from '@elt/ex
 import type { DocumentLoadSummary } from '@elt/documents'
 import type { CommandContext } from '../context.ts'
 import { createProgress } from '../output/progress.ts'
-import { renderTableEvent } from '../output/replication-summary.ts'
+import { showTableEvent } from '../output/replication-summary.ts'
 import { cdcExcludes, selectedCdcSources } from './cdc-tables.ts'
 import { documentSelected, documentsTask, splitSources } from './documents-task.ts'
 
@@ -77,13 +77,7 @@ async function loadTableSources(context: CommandContext, options: ReplicateTaskO
       signal: context.signal,
       onEvent: (event) => {
         if (event.type === 'step-finished') context.logger.debug(`replicate: step ${event.step} took ${event.seconds.toFixed(2)} s`)
-        if (!('source' in event)) return
-        const key = event.source
-        const text = renderTableEvent(event)
-        if (event.type === 'table-started') progress.start(key, text)
-        else if (event.type === 'table-progress') progress.update(key, text)
-        else if (event.type === 'table-retried') progress.log(text)
-        else progress.done(key, text)
+        showTableEvent(progress, event)
       },
     })
   } finally {
