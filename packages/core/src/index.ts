@@ -35,3 +35,4 @@ export { withLockWait, lockHolders, describeLockHolder, defaultLockWaitPolicy, t
 export { readDependentViews, dropDependentViews, recreateDependentViews, type DependentView } from './swap/dependent-views.ts'
 export { readRelationAttributes, readPartitionAttributes, applyRelationAttributes, relationKeyword, type RelationAttributes, type Privilege, type Policy } from './swap/relation-attributes.ts'
 export { importModule, setTypeScriptLoader } from './import-module.ts'
+export { seededRandom } from './seeded-random.ts'

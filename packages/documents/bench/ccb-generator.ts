@@ -1,4 +1,5 @@
 import { Decimal128, Double, Int32, Long, ObjectId } from 'bson'
+import { seededRandom } from '@elt/core'
 // bench code reaches the CCB domain as the tests do (the package @elt/models depends on this one)
 import { cpfCheckDigit } from '../../models/src/documents/ccb-contract-rules.ts'
 
@@ -91,18 +92,6 @@ const prazos = [6, 10, 12, 18, 24, 36, 48, 60]
 export const ccbReferenceDay = Date.UTC(2025, 5, 30)
 const dayMs = 86_400_000
 
-/** mulberry32: a small seeded PRNG, the same sequence on every machine. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 /** A valid CPF from 9 digits: the two check digits as the mapping's validation computes them. */
 function cpfFrom(nine: string): string {
   const ten = nine + cpfCheckDigit(nine)
@@ -126,7 +115,7 @@ interface Client {
 
 /** `contracts` contracts (plus later versions and an older duplicate now and then), deterministic for a `seed`. */
 export function* generateCcbDocuments(options: { contracts: number; seed?: number; invalidEvery?: number }): Generator<GeneratedDocument> {
-  const rand = prng(options.seed ?? 20240601)
+  const rand = seededRandom(options.seed ?? 20240601)
   const pick = <T>(items: readonly T[]): T => items[Math.floor(rand() * items.length)]!
   const digits = (n: number) => Array.from({ length: n }, () => Math.floor(rand() * 10)).join('')
   const clientCount = Math.max(1, Math.round(options.contracts * 0.7))

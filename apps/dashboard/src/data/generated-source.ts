@@ -10,6 +10,7 @@ import type {
   TestResult,
   TestStatus,
 } from './dashboard-source.ts'
+import { seededRandom } from '@elt/core'
 
 export interface GeneratedProjectOptions {
   models?: number
@@ -57,7 +58,7 @@ function generateProject(options: GeneratedProjectOptions): GeneratedProject {
   const modelCount = options.models ?? 2000
   const edgeTarget = options.edges ?? 5000
   const sourceCount = options.sourceTables ?? 20
-  const random = mulberry32(options.seed ?? 42)
+  const random = seededRandom(options.seed ?? 42)
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!
   const tags = ['finance', 'marketing', 'core', 'daily', 'pii', 'experimental']
   const nodes: LineageNode[] = []
@@ -105,7 +106,7 @@ function generateProject(options: GeneratedProjectOptions): GeneratedProject {
     edges++
   }
 
-  addColumnLineage(nodes, mulberry32((options.seed ?? 42) + 1))
+  addColumnLineage(nodes, seededRandom((options.seed ?? 42) + 1))
 
   const tests: TestDefinition[] = []
   for (const [i, node] of models.entries()) {
@@ -171,18 +172,6 @@ function generateProject(options: GeneratedProjectOptions): GeneratedProject {
     return { testId, runId: last.runId, failures: last.failures, sql: test.sql, sample, sampleColumns: ['id', 'n_records'] }
   }
   return { manifest, runs, results, history, failure }
-}
-
-/** A small seeded PRNG so the generated project is the same on every start. */
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
 }
 
 /**
