@@ -2,6 +2,8 @@ import { Decimal128, Double, Int32, Long, ObjectId } from 'bson'
 import { seededRandom } from '@elt/core'
 // bench code reaches the CCB domain as the tests do (the package @elt/models depends on this one)
 import { cpfCheckDigit } from '../../models/src/documents/ccb-contract-rules.ts'
+import type { CcbContract } from '../../models/src/documents/ccb-contracts.ts'
+import type { BsonNumber } from '../src/index.ts'
 
 /**
  * Deterministic CCB contract documents (the shape of `contratos_ccb`) for the sample file, the
@@ -49,34 +51,15 @@ export const ccbMutations: Record<string, (d: Ccb) => void> = {
   cep_short: (d) => void (d.cliente.enderecos[0]!.cep = '1234-567'),
   email_without_at: (d) => void (d.cliente.contatos[0]!.valor = 'fulano.example.com'),
   banco_not_3_digits: (d) => void (d.dados_bancarios.banco = '34'),
-  tipo_conta_unknown: (d) => void (d.dados_bancarios.tipo_conta = 'investimento'),
+  tipo_conta_unknown: (d) => void ((d.dados_bancarios as { tipo_conta: string }).tipo_conta = 'investimento'),
   date_not_parsing: (d) => void ((d as unknown as Record<string, unknown>).data_emissao = '31/02/2024'),
 }
 
-export interface Ccb {
-  _id: ObjectId
-  numero_ccb: string
-  data_emissao: Date
-  atualizado_em: Date
-  cliente: {
-    cpf: string
-    nome: string
-    data_nascimento?: Date
-    rg?: { numero: string; orgao_emissor: string; uf: string }
-    enderecos: { tipo: string; logradouro: string; numero: string; complemento?: string; bairro: string; cidade: string; uf: string; cep: string }[]
-    contatos: { tipo: string; valor: string }[]
-  }
-  dados_bancarios: { banco: string; agencia: string; conta: string; tipo_conta: string }
-  operacao: {
-    valor_principal: unknown
-    taxa_juros_mensal: unknown
-    prazo_meses: unknown
-    valor_iof?: unknown
-    data_liberacao: Date
-    parcelas: { numero: unknown; vencimento: Date; valor: unknown; status: string; data_pagamento?: Date }[]
-    cet: { mensal: unknown; anual: unknown; componentes: { descricao: string; valor: unknown; percentual: unknown }[] }
-  }
-}
+/**
+ * A generated CCB document: the mapping's document type (`CcbContract` of @elt/models), which the
+ * invalid variants of `ccbMutations` break on purpose.
+ */
+export type Ccb = CcbContract
 
 const firstNames = ['Ana', 'Bruno', 'Carla', 'Diego', 'Eduarda', 'Felipe', 'Gabriela', 'Henrique', 'Isabela', 'João', 'Larissa', 'Marcos', 'Natália', 'Otávio', 'Paula', 'Rafael', 'Sofia', 'Thiago', 'Vitória', 'Wagner']
 const lastNames = ['Silva', 'Santos', 'Oliveira', 'Souza', 'Rodrigues', 'Ferreira', 'Alves', 'Pereira', 'Lima', 'Gomes', 'Costa', 'Ribeiro', 'Martins', 'Carvalho', 'Araújo']
@@ -193,12 +176,12 @@ export function* generateCcbDocuments(options: { contracts: number; seed?: numbe
         ...(c.rg ? { rg: { ...c.rg } } : {}),
         enderecos: [
           { tipo: 'residencial', logradouro: pick(streets), numero: String(1 + Math.floor(rand() * 2000)), ...(rand() < 0.3 ? { complemento: `Apto ${1 + Math.floor(rand() * 200)}` } : {}), bairro: pick(bairros), cidade: city[0], uf: city[1], cep: rand() < 0.5 ? `${cep.slice(0, 5)}-${cep.slice(5)}` : cep },
-          ...(rand() < 0.4 ? [{ tipo: 'comercial', logradouro: pick(streets), numero: String(1 + Math.floor(rand() * 3000)), bairro: pick(bairros), cidade: city[0], uf: city[1], cep: `${city[2]}${digits(6)}` }] : []),
+          ...(rand() < 0.4 ? [{ tipo: 'comercial' as const, logradouro: pick(streets), numero: String(1 + Math.floor(rand() * 3000)), bairro: pick(bairros), cidade: city[0], uf: city[1], cep: `${city[2]}${digits(6)}` }] : []),
         ],
         contatos: [
           { tipo: 'email', valor: `${c.nome.split(' ')[0]!.toLowerCase().normalize('NFD').replace(/[^a-z]/g, '')}.${c.cpf.replace(/\D/g, '').slice(0, 4)}@example.com.br` },
           { tipo: 'celular', valor: `+55 11 9${digits(4)}-${digits(4)}` },
-          ...(rand() < 0.3 ? [{ tipo: 'telefone', valor: `+55 11 3${digits(3)}-${digits(4)}` }] : []),
+          ...(rand() < 0.3 ? [{ tipo: 'telefone' as const, valor: `+55 11 3${digits(3)}-${digits(4)}` }] : []),
         ],
       },
       dados_bancarios: { banco: pick(bancos), agencia: digits(4), conta: `${digits(5)}-${digits(1)}`, tipo_conta: rand() < 0.8 ? 'corrente' : 'poupanca' },
@@ -243,7 +226,7 @@ export function* generateCcbDocuments(options: { contracts: number; seed?: numbe
 }
 
 /** A double for about a third of the amounts (mongoexport of an app that stored floats), else Decimal128. */
-function number(rand: () => number, value: number): unknown {
+function number(rand: () => number, value: number): BsonNumber {
   return rand() < 0.3 ? new Double(value) : Decimal128.fromString(money(value))
 }
 
