@@ -5,8 +5,10 @@ import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { describeError } from '@elt/core'
+import pg from 'pg'
 import { classifyCsvValue } from '../src/sources/csv/classify-csv-value.ts'
 import { guardInferredTemporal } from '../src/sources/csv/guard-inferred-temporal.ts'
+import { migrateRejectedRows, RejectedRowsWriter } from '../src/sources/csv/rejected-rows.ts'
 import { temporalKindOfBytes } from '../src/sources/csv/temporal-kind-of-bytes.ts'
 import type { CsvColumn, CsvDialect } from '../src/sources/csv/csv-source-options.ts'
 import { checkStagedDay } from '../src/stage/check-staged-day.ts'
@@ -78,6 +80,29 @@ describe('inferred dates and timestamps never lose a later value', () => {
     const loaded = await loadCsv(ctx.db, { path: 'style.csv', table: 'style', inferRows: 2 }, ctx.files.dir)
     expect(loaded.widenings).toEqual(['column "day": date → text'])
     expect(await ctx.db.query(`select day from style order by ctid`)).toEqual([{ day: '2024-01-01' }, { day: '2024-01-02' }, { day: '01/02/2024' }])
+  })
+
+  it("onError: 'quarantine' (Node parses after a bad row): a later offset still widens the inferred timestamp", async () => {
+    const audit = new pg.Client({ connectionString: ctx.db.url })
+    await audit.connect()
+    try {
+      await migrateRejectedRows(audit)
+      // the ragged row of the first file switches every file to Node's parser before the guard sees the second file
+      const first = await ctx.files.write('q-1.csv', 'id,at\n1,2024-01-01 10:00:00\n2,2024-01-01 11:00:00\n3\n')
+      await ctx.files.write('q-2.csv', 'id,at\n4,2024-01-01 10:00:00+02\n')
+      const runId = randomUUID()
+      const rejected = new RejectedRowsWriter(audit, { runId, source: 'csv', targetTable: 'raw.q' })
+      const loaded = await loadCsv(ctx.db, { path: 'q-*.csv', table: 'q', inferRows: 2, onError: 'quarantine' }, ctx.files.dir, rejected)
+      expect(loaded).toMatchObject({ parsedInNode: true, widenings: ['column "at": timestamp → timestamptz'], rows: 3 })
+      expect(await ctx.db.query(`select id, (at at time zone 'UTC')::text as utc from q order by id`)).toEqual([
+        { id: 1, utc: '2024-01-01 10:00:00' },
+        { id: 2, utc: '2024-01-01 11:00:00' },
+        { id: 4, utc: '2024-01-01 08:00:00' },
+      ])
+      expect(await ctx.db.query(`select file, line::int, raw from _elt_audit.rejected_rows where run_id = $1`, [runId])).toEqual([{ file: first, line: 4, raw: '3' }])
+    } finally {
+      await audit.end()
+    }
   })
 
   it("a DECLARED date column keeps PostgreSQL's semantics: a time is dropped, as a declared date does", async () => {

@@ -13,6 +13,18 @@ const LF = 10
 const CR = 13
 
 /**
+ * Whether `column` is one the guard watches: an INFERRED `date`, `timestamp` or `timestamptz`
+ * (the Node-parsing quarantine path checks the same columns with `inferredTypeHolds`).
+ *
+ * ```ts
+ * isGuardedColumn({ name: 'day', type: 'date', inferred: true }) // true
+ * ```
+ */
+export function isGuardedColumn(column: CsvColumn): boolean {
+  return column.inferred && guardedTypes.has(column.type)
+}
+
+/**
  * The fast path's guard for INFERRED `date`, `timestamp` and `timestamptz` columns: PostgreSQL's
  * COPY would accept a later `2024-01-01 10:00` into a `date` (dropping the time) or
  * `2024-01-01 10:00:00+02` into a `timestamp` (ignoring the offset) without an error, so the
@@ -36,12 +48,12 @@ export function guardInferredTemporal(
   options: { file: string; columns: readonly CsvColumn[]; dialect: CsvDialect; /** The first record is a header (default). */ header?: boolean },
 ): Readable {
   const { file, columns, dialect } = options
-  const guarded = columns.map((c) => (c.inferred && guardedTypes.has(c.type) ? c : undefined))
+  const guarded = columns.map((c) => (isGuardedColumn(c) ? c : undefined))
   if (!guarded.some(Boolean)) return stream
   const scanner = new TemporalFieldScanner(guarded, dialect, options.header ?? true, (column, value, line) => {
     const wider = widenCsvType(column.type, value) ?? 'text'
     return new CsvInputError(
-      `${file}, line ${line}, column "${column.name}": ${JSON.stringify(value)} is not a ${column.type} as inferred from the first rows (PostgreSQL would accept it and change it); the column becomes ${wider}.`,
+      `${file}, line ${line}, column "${column.name}": ${JSON.stringify(value)} is not a ${column.type} as inferred from the first rows (a value PostgreSQL may accept and change); the column becomes ${wider}.`,
       {
         file,
         line,

@@ -4,7 +4,9 @@ import { createCsvParser, withoutLineBreak, type CsvParsedRecord } from './creat
 import { CsvInputError } from './csv-input-error.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
 import { csvValueValidator } from './csv-value-validator.ts'
+import { isGuardedColumn } from './guard-inferred-temporal.ts'
 import type { RejectedCsvRow } from './rejected-rows.ts'
+import { inferredTypeHolds } from './widen-csv-type.ts'
 
 /** Rows of COPY text gathered before one push downstream. */
 const batchChars = 64 * 1024
@@ -60,7 +62,8 @@ class LineMap {
  * them) in Node and returns a stream of the good rows in COPY's text format (for
  * `quarantineCopySql`), handing each bad row to `onRejected` — a ragged row, a malformed quote,
  * or a value that does not fit a DECLARED column's type. A value that does not fit an INFERRED
- * column fails the stream with a `CsvInputError` (problem `type`), so the caller widens that
+ * column (or that an inferred date or timestamp would silently change, as `guardInferredTemporal`
+ * stops on the fast path) fails the stream with a `CsvInputError` (problem `type`), so the caller widens that
  * column and loads again, as on the fast path. Memory stays flat: rows go out in 64 KiB batches
  * as COPY reads them, and `onRejected` is awaited (batch your writes there). `fileLine` turns the
  * line of a COPY error (which counts rows sent) back into the file's line.
@@ -129,7 +132,7 @@ async function* goodRows(input: Readable, { file, columns, dialect, onRejected }
           const column = columns[i] as CsvColumn
           if (value === '') {
             values.push(null)
-          } else if (validators[i]?.(value) === false) {
+          } else if (validators[i]?.(value) === false || (isGuardedColumn(column) && !inferredTypeHolds(column.type, value))) {
             if (column.inferred) throw lateValue(file, line, column, value)
             reason = `column "${column.name}": ${JSON.stringify(value)} is not a valid ${column.type}`
           } else {
