@@ -11,4 +11,4 @@ export { migrateDocuments } from './apply/document-state.ts'
 export { Decimal128, Double, Int32, Long, ObjectId, EJSON, BSON } from 'bson'
 
 /** A number as MongoDB may hold it: Decimal128, double, int32, int64 (or the JS number a reader promoted it to). */
-export type BsonNumber = import('bson').Decimal128 | import('bson').Double | import('bson').Int32 | import('bson').Long | number | bigint
+export type BsonNumber = import('bson').Decimal128 | import('./mapping/bson-values.ts').DecimalText | import('bson').Double | import('bson').Int32 | import('bson').Long | number | bigint

@@ -1,6 +1,20 @@
 import { Decimal128, Double, Int32, Long, ObjectId } from 'bson'
 
 /**
+ * A `$numberDecimal` of Extended JSON kept as its text, without building a Decimal128: made by
+ * `parseExtendedJson` only for text that Decimal128's `toString` gives back unchanged (plain
+ * decimals of at most 6 places), so `numberText` reads it exactly as the Decimal128. Its one
+ * field is named so that `EJSON.stringify` writes it back as `{ "$numberDecimal": "12.50" }`.
+ *
+ * ```ts
+ * numberText(new DecimalText('12.50')) // '12.50', as numberText(Decimal128.fromString('12.50'))
+ * ```
+ */
+export class DecimalText {
+  constructor(readonly $numberDecimal: string) {}
+}
+
+/**
  * A number as it may arrive from MongoDB (Decimal128, double, int32, int64, or the JS number /
  * bigint a relaxed reader promoted it to) as exact decimal text, `undefined` when it is not a number.
  *
@@ -11,6 +25,7 @@ import { Decimal128, Double, Int32, Long, ObjectId } from 'bson'
  * ```
  */
 export function numberText(value: unknown): string | undefined {
+  if (value instanceof DecimalText) return value.$numberDecimal
   if (typeof value === 'number') return Number.isFinite(value) ? String(value) : undefined
   if (typeof value === 'bigint') return value.toString()
   if (value instanceof Decimal128) {

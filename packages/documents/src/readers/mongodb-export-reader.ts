@@ -2,12 +2,12 @@ import { createReadStream } from 'node:fs'
 import path from 'node:path'
 import type { Readable } from 'node:stream'
 import { createGunzip } from 'node:zlib'
-import { EJSON } from 'bson'
 import { glob } from 'tinyglobby'
 import { EltError, ExitCode } from '@elt/core'
 import { bsonDocuments } from './bson-documents.ts'
 import type { DocumentReader, SourceDocument } from './document-reader.ts'
 import { jsonValues } from './json-values.ts'
+import { parseExtendedJson } from './parse-extended-json.ts'
 
 export interface MongodbExportConfig {
   kind: 'mongodb-export'
@@ -18,8 +18,8 @@ export interface MongodbExportConfig {
 /**
  * Reads `mongoexport` / `mongodump` files, in name order, one document at a time: `.bson` files
  * as length-prefixed BSON, anything else as Extended JSON (`$oid`, `$date`, `$numberDecimal`,
- * `$numberLong`, `$numberInt`, `$numberDouble`, relaxed or canonical) parsed by `EJSON.parse`
- * with the BSON types kept (Decimal128 stays exact).
+ * `$numberLong`, `$numberInt`, `$numberDouble`, relaxed or canonical) parsed by
+ * `parseExtendedJson` (native `JSON.parse`, the same values as bson's `EJSON.parse`; decimals stay exact).
  *
  * ```ts
  * mongodbExportReader.read({ kind: 'mongodb-export', path: 'source_db_init/ccb_contratos.jsonl' }, { baseDir })
@@ -59,7 +59,7 @@ async function* readFile(file: string): AsyncGenerator<SourceDocument> {
     for await (const { text, line } of jsonValues(stream as AsyncIterable<string>, label)) {
       let document: unknown
       try {
-        document = EJSON.parse(text, { relaxed: false })
+        document = parseExtendedJson(text)
       } catch (error) {
         throw new Error(`${label}:${line}: not Extended JSON: ${error instanceof Error ? error.message : String(error)}`)
       }
