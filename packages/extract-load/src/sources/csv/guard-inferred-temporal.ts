@@ -137,21 +137,12 @@ class TemporalFieldScanner extends Transform {
       else if (column && length < valueCap) value[length++] = escape // a literal escape byte
     }
     let error: Error | null = null
+    let field = this.field
+    let inHeader = this.inHeader
+    let crAt = this.crAt - this.offset // relative to this chunk
     for (; i < n; i++) {
       const b = chunk[i]!
       if (inQuote) {
-        if (column === undefined && b !== escape && b !== quote) {
-          // an unguarded quoted field: jump to its next quote (or escape) byte, counting the line breaks passed
-          let end = chunk.indexOf(quote, i)
-          if (escape !== quote) {
-            const e = chunk.indexOf(escape, i)
-            if (e !== -1 && (end === -1 || e < end)) end = e
-          }
-          if (end === -1) end = n
-          for (let lf = chunk.indexOf(LF, i); lf !== -1 && lf < end; lf = chunk.indexOf(LF, lf + 1)) line++
-          i = end - 1
-          continue
-        }
         if (b === escape) {
           if (i + 1 === n) {
             this.pendingEscape = true
@@ -159,7 +150,7 @@ class TemporalFieldScanner extends Transform {
           }
           const next = chunk[i + 1]!
           if (next === quote || next === escape) {
-            if (column && length < valueCap) value[length++] = next
+            if (column !== undefined && length < valueCap) value[length++] = next
             i++
             continue
           }
@@ -167,27 +158,31 @@ class TemporalFieldScanner extends Transform {
         if (b === quote) inQuote = false
         else {
           if (b === LF) line++
-          if (column && length < valueCap) value[length++] = b
+          if (column !== undefined && length < valueCap) value[length++] = b
         }
       } else if (special[b] === 0) {
-        if (column && length < valueCap) value[length++] = b
-      } else if (b === delimiter || b === LF || b === CR) {
-        if (b === LF && this.crAt === this.offset + i - 1) continue
-        if (column && length > 0) {
+        if (column !== undefined && length < valueCap) value[length++] = b
+      } else if (b === quote) inQuote = true
+      else if (b === LF && crAt === i - 1) continue // CR LF: one line end
+      else {
+        if (column !== undefined && length > 0) {
           error = this.check(column, length, line)
           if (error) break
         }
         length = 0
-        if (b === delimiter) column = this.inHeader ? undefined : guarded[++this.field]
+        if (b === delimiter) column = inHeader ? undefined : guarded[++field]
         else {
-          if (b === CR) this.crAt = this.offset + i
+          if (b === CR) crAt = i
           line++
-          this.inHeader = false
-          this.field = 0
+          inHeader = false
+          field = 0
           column = guarded[0]
         }
-      } else inQuote = true // the quote
+      }
     }
+    this.field = field
+    this.inHeader = inHeader
+    this.crAt = crAt + this.offset
     this.inQuote = inQuote
     this.column = column
     this.length = length
