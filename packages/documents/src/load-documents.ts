@@ -57,6 +57,8 @@ export interface DocumentLoadSummary {
 
 export const defaultMaxRejectedRatio = 0.05
 export const defaultDocumentBatchSize = 2000
+/** temp_buffers and work_mem of a load's session: a batch's staging tables and the sorts of its upserts without spilling to disk. */
+const stagingMemory = '64MB'
 /** How long a load waits for another one into the same schema (or a killed one's backend) to let go. */
 const lockWaitSeconds = 30
 
@@ -112,6 +114,9 @@ export async function loadDocuments<Config>(options: LoadDocumentsOptions<Config
     await client.query('begin')
     for (const sql of createTablesSql(mapping, source.targetSchema)) await client.query(sql)
     await client.query('commit')
+    // a batch's staging rows (≈ 55,000 parcelas of 2,000 contracts) and the sorts joining them fit in memory:
+    // temp_buffers must be set before the session's first temp table; both are this session's only
+    await client.query(`set temp_buffers = '${stagingMemory}'; set work_mem = '${stagingMemory}'`)
     for (const sql of createStagingSql(mapping)) await client.query(sql)
     await client.query(
       `insert into _elt.document_loads (run_id, source, mapping, target_schema, description, status, pid, host) values ($1, $2, $3, $4, $5, 'running', $6, $7)
