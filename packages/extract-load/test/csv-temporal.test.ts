@@ -157,6 +157,7 @@ describe('the guard parses CSV as PostgreSQL does', () => {
   it('names file, line and column of the first value the inferred type would change', async () => {
     expect(await guard('note,day\n"two\nlines",2024-01-01\nx,"2024-01-01 10:00"\n')).toMatch(/^f\.csv, line 4, column "day": "2024-01-01 10:00" is not a date/)
     expect(await guard('note,day\nx,2024-01-01\ny,2024-01-02T00:00:00Z')).toMatch(/^f\.csv, line 3, column "day": "2024-01-02T00:00:00Z"/)
+    expect(await guard('note,day\nx,2024-01-01\ny,"2024-01-02 10:00"')).toMatch(/^f\.csv, line 3, column "day": "2024-01-02 10:00"/)
   })
 })
 

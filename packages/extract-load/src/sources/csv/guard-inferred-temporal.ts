@@ -114,7 +114,8 @@ class TemporalFieldScanner extends Transform {
   }
 
   override _flush(callback: TransformCallback): void {
-    // a last record without a final newline
+    // a last record without a final newline (its closing quote may be the stream's last byte)
+    if (this.pendingEscape && this.escape === this.quote) this.inQuote = false
     callback(!this.inQuote && this.column && this.length > 0 ? this.check(this.column, this.length, this.line) : null)
   }
 
