@@ -54,7 +54,8 @@ export function winnersName(table: string): string {
  *
  * ```sql
  * create temp table "elt_doc_winners_operacoes" on commit drop as
- *   select distinct on ("numero_ccb") * from "elt_doc_stage_operacoes" order by "numero_ccb", "atualizado_em" desc, "_doc" desc;
+ *   select *, exists (select 1 from "ccb"."operacoes" t where t."numero_ccb" = w."numero_ccb") as "_stored"
+ *   from (select distinct on ("numero_ccb") * from "elt_doc_stage_operacoes" order by "numero_ccb", "atualizado_em" desc, "_doc" desc) w;
  * delete from "elt_doc_winners_operacoes" w using "ccb"."operacoes" t where t."numero_ccb" = w."numero_ccb" and t."atualizado_em" > w."atualizado_em";
  * with src as materialized (select … from "elt_doc_winners_operacoes"),
  *   up as (insert into "ccb"."operacoes" as "operacoes" (…) select * from src on conflict ("numero_ccb") do update set "cpf" = excluded."cpf", …
@@ -69,7 +70,9 @@ export function applyRootSql(schema: string, name: string, table: TableMapping<u
   const winners = quoteIdent(winnersName(name))
   const target = qualifiedName(schema, name)
   return [
-    `create temp table ${winners} on commit drop as select distinct on (${key.join(', ')}) * from ${quoteIdent(stagingName(name))} order by ${key.join(', ')}, ${version} desc, "_doc" desc`,
+    // "_stored": the key had a row before this batch (only then can it have child rows to delete)
+    `create temp table ${winners} on commit drop as select *, exists (select 1 from ${target} t where ${key.map((k) => `t.${k} = w.${k}`).join(' and ')}) as "_stored"` +
+      ` from (select distinct on (${key.join(', ')}) * from ${quoteIdent(stagingName(name))} order by ${key.join(', ')}, ${version} desc, "_doc" desc) w`,
     `delete from ${winners} w using ${target} t where ${key.map((k) => `t.${k} = w.${k}`).join(' and ')} and t.${version} > w.${version}`,
     upsertSql(target, name, table, `select ${list(Object.keys(table.columns))} from ${winners}`, `${quoteIdent(name)}.${version} <= excluded.${version}`),
   ]
@@ -84,7 +87,7 @@ export function applyRootSql(schema: string, name: string, table: TableMapping<u
  *     join "elt_doc_winners_operacoes" w on s."numero_ccb" = w."numero_ccb" and s."_doc" = w."_doc"),
  *   up as (insert into "ccb"."parcelas" (…) select * from src on conflict ("numero_ccb", "numero") do update set … where (…) is distinct from (…) returning (xmax = 0) as inserted)
  * select (select count(*) from src) as rows, …;
- * delete from "ccb"."parcelas" t using "elt_doc_winners_operacoes" w where t."numero_ccb" = w."numero_ccb"
+ * delete from "ccb"."parcelas" t using "elt_doc_winners_operacoes" w where w."_stored" and t."numero_ccb" = w."numero_ccb"
  *   and not exists (select 1 from "elt_doc_stage_parcelas" s where s."_doc" = w."_doc" and s."numero_ccb" = t."numero_ccb" and s."numero" = t."numero")
  * ```
  */
@@ -99,7 +102,7 @@ export function applyChildSql(schema: string, name: string, table: TableMapping<
   return {
     upsert: upsertSql(target, name, table, source),
     remove:
-      `delete from ${target} t using ${winners} w where ${owner.columns.map((c, i) => `t.${quoteIdent(c)} = w.${quoteIdent(ownerKey[i]!)}`).join(' and ')}` +
+      `delete from ${target} t using ${winners} w where w."_stored" and ${owner.columns.map((c, i) => `t.${quoteIdent(c)} = w.${quoteIdent(ownerKey[i]!)}`).join(' and ')}` +
       ` and not exists (select 1 from ${stage} s where s."_doc" = w."_doc" and ${table.primaryKey.map((k) => `s.${quoteIdent(k)} = t.${quoteIdent(k)}`).join(' and ')})`,
   }
 }
