@@ -1,4 +1,4 @@
-import { copyFile, chown, mkdtemp, rm, stat } from 'node:fs/promises'
+import { chmod, copyFile, chown, mkdtemp, rm, stat } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -123,6 +123,8 @@ describe('a server with SSL (a test certificate for 127.0.0.1 signed by a test C
     for (const file of ['server.crt', 'server.key']) {
       await copyFile(path.join(tls, file), path.join(server.dataDir, file))
       await chown(path.join(server.dataDir, file), owner.uid, owner.gid)
+      // PostgreSQL refuses a key others can read, and a git checkout does not keep the fixture's 0600
+      await chmod(path.join(server.dataDir, file), 0o600)
     }
     const admin = await connectClient({ label: 'admin', url: server.urlFor('postgres') })
     await admin.query(`alter system set ssl = on`)
