@@ -55,7 +55,7 @@ async function applyTables(client: pg.ClientBase, mapping: DocumentMapping<unkno
     let result: { rows: number; inserted: number; updated: number }
     let deleted = 0
     if (table.version) {
-      const statements = applyRootSql(schema, name, table)
+      const statements = applyRootSql(schema, name, table, mapping)
       for (const sql of statements.slice(0, -1)) await client.query(sql)
       result = (await client.query(statements.at(-1)!)).rows[0]
     } else {

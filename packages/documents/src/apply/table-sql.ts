@@ -49,14 +49,19 @@ export function winnersName(table: string): string {
 
 /**
  * Statements applying one batch to an aggregate root (a table with `version`): the newest
- * version of each key in the batch (ties: the later document), minus those older than the
- * stored row, then one upsert that writes only rows that differ. Returns the counts.
+ * version of each key in the batch, minus those older than the stored row, then one upsert that
+ * writes only rows that differ. Returns the counts. Equal versions: with a `tieSource` (clientes ←
+ * operacoes) the greater numero_ccb wins, in the batch and against the stored row (whose source is
+ * the stored contract of that client and version), so neither input order nor batch size matter;
+ * otherwise the later document of the batch.
  *
  * ```sql
  * create temp table "elt_doc_winners_operacoes" on commit drop as
  *   select *, exists (select 1 from "ccb"."operacoes" t where t."numero_ccb" = w."numero_ccb") as "_stored"
  *   from (select distinct on ("numero_ccb") * from "elt_doc_stage_operacoes" order by "numero_ccb", "atualizado_em" desc, "_doc" desc) w;
- * delete from "elt_doc_winners_operacoes" w using "ccb"."operacoes" t where t."numero_ccb" = w."numero_ccb" and t."atualizado_em" > w."atualizado_em";
+ * delete from "elt_doc_winners_operacoes" w using "ccb"."operacoes" t where t."numero_ccb" = w."numero_ccb" and (t."atualizado_em" > w."atualizado_em");
+ * -- clientes: order by …, "atualizado_em" desc, (select d."numero_ccb" from "elt_doc_stage_operacoes" d where d."_doc" = s."_doc") desc nulls last, "_doc" desc,
+ * -- and the delete also drops a winner when t."atualizado_em" = w."atualizado_em" and a stored operacoes row of that cpf and version has a greater numero_ccb than w."_tie"
  * with src as materialized (select … from "elt_doc_winners_operacoes"),
  *   up as (insert into "ccb"."operacoes" as "operacoes" (…) select * from src on conflict ("numero_ccb") do update set "cpf" = excluded."cpf", …
  *   where ("operacoes"."cpf", …) is distinct from (excluded."cpf", …) and "operacoes"."atualizado_em" <= excluded."atualizado_em"
@@ -64,18 +69,49 @@ export function winnersName(table: string): string {
  * select (select count(*) from src) as rows, count(*) filter (where inserted) as inserted, count(*) filter (where not inserted) as updated from up
  * ```
  */
-export function applyRootSql(schema: string, name: string, table: TableMapping<unknown>): string[] {
+export function applyRootSql(schema: string, name: string, table: TableMapping<unknown>, mapping?: DocumentMapping<unknown>): string[] {
   const version = quoteIdent(table.version!)
   const key = table.primaryKey.map(quoteIdent)
   const winners = quoteIdent(winnersName(name))
   const target = qualifiedName(schema, name)
+  const tie = mapping ? tieSource(mapping, name, table) : undefined
+  const stagedTie = tie ? `(select ${tie.key('d')} from ${quoteIdent(stagingName(tie.table))} d where d."_doc" = s."_doc")` : undefined
+  const stored = qualifiedName(schema, tie?.table ?? name)
   return [
     // "_stored": the key had a row before this batch (only then can it have child rows to delete)
     `create temp table ${winners} on commit drop as select *, exists (select 1 from ${target} t where ${key.map((k) => `t.${k} = w.${k}`).join(' and ')}) as "_stored"` +
-      ` from (select distinct on (${key.join(', ')}) * from ${quoteIdent(stagingName(name))} order by ${key.join(', ')}, ${version} desc, "_doc" desc) w`,
-    `delete from ${winners} w using ${target} t where ${key.map((k) => `t.${k} = w.${k}`).join(' and ')} and t.${version} > w.${version}`,
+      ` from (select distinct on (${key.map((k) => `s.${k}`).join(', ')}) s.*${stagedTie ? ` , ${stagedTie} as "_tie"` : ''} from ${quoteIdent(stagingName(name))} s` +
+      ` order by ${key.map((k) => `s.${k}`).join(', ')}, s.${version} desc, ${stagedTie ? `${stagedTie} desc nulls last, ` : ''}s."_doc" desc) w`,
+    `delete from ${winners} w using ${target} t where ${key.map((k) => `t.${k} = w.${k}`).join(' and ')} and (t.${version} > w.${version}` +
+      (tie
+        ? ` or t.${version} = w.${version} and exists (select 1 from ${stored} d where ${tie.references.map(([c, k]) => `d.${quoteIdent(c)} = w.${quoteIdent(k)}`).join(' and ')}` +
+          ` and d.${version} = w.${version} and ${tie.key('d')} > w."_tie")`
+        : '') +
+      ')',
     upsertSql(target, name, table, `select ${list(Object.keys(table.columns))} from ${winners}`, `${quoteIdent(name)}.${version} <= excluded.${version}`),
   ]
+}
+
+/**
+ * Where ties between documents of equal version are broken for aggregate root `name`: another
+ * aggregate root of the mapping with the same version column and a foreign key to `name` (the
+ * contract `operacoes` for the client `clientes`). Among documents naming one key with the same
+ * newest version, the one whose row there has the greatest primary key (`numero_ccb`) wins, in a
+ * batch and against the stored row (whose source is the stored row there with the same version).
+ */
+function tieSource(mapping: DocumentMapping<unknown>, name: string, table: TableMapping<unknown>) {
+  for (const [other, candidate] of Object.entries(mapping.tables)) {
+    if (other === name || candidate.version !== table.version) continue
+    const fk = candidate.foreignKeys?.find((f) => f.references === name && f.referencedColumns.join() === table.primaryKey.join())
+    if (!fk) continue
+    const pk = candidate.primaryKey.map(quoteIdent)
+    return {
+      table: other,
+      references: fk.columns.map((c, i) => [c, fk.referencedColumns[i]!] as const),
+      key: (alias: string) => (pk.length === 1 ? `${alias}.${pk[0]}` : `row(${pk.map((k) => `${alias}.${k}`).join(', ')})`),
+    }
+  }
+  return undefined
 }
 
 /**
