@@ -21,7 +21,7 @@ const distDir = path.join(root, 'apps/cli/dist')
 const currentFile = path.join(distDir, 'current.json')
 const entry = 'apps/cli/src/compiled-entry.ts'
 /** The workspace packages the CLI is built from, which the project's modules import too. */
-const sharedPackages = ['@elt/core', '@elt/config', '@elt/runner', '@elt/extract-load']
+const sharedPackages = ['@elt/core', '@elt/config', '@elt/runner', '@elt/extract-load', '@elt/documents']
 const bundleName = (pkg) => pkg.replace(/^@/, '').replace(/\//g, '-') // @elt/core → elt-core
 
 /**

@@ -1,3 +1,4 @@
+import { spawn } from 'node:child_process'
 import { readFile, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -71,4 +72,19 @@ describe('elt replicate with a document source', () => {
     expect(code).toBe(1)
     expect(stderr).toMatch(/broken\.jsonl:4: /)
   })
+
+  it('loads it the same through the compiled CLI (`pnpm elt`): the mapping and the reader share one @elt/documents', async () => {
+    // the compiled CLI bundles @elt/documents; the models project imports it too: a second copy made
+    // every Decimal128 the reader parsed unknown to the mapping's rules, so all 416 documents were rejected
+    const cwd = await project({ path: ccbExport })
+    const userEnv = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'NODE_PATH'))
+    const child = spawn(process.execPath, [path.join(repo, 'scripts/elt.mjs'), 'replicate', '--json', '--select', 'source:ccb'], { cwd, env: { ...userEnv, ...env }, stdio: ['ignore', 'pipe', 'pipe'] })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    const code = await new Promise<number | null>((resolve) => child.on('exit', resolve))
+    expect(code, stderr).toBe(0)
+    expect((JSON.parse(stdout) as ReplicateJson).documents[0]).toMatchObject({ source: 'ccb', documents: 416, rejected: 17 })
+  }, 120_000)
 })
