@@ -15,7 +15,7 @@ export {
 } from './connect.ts'
 export { sslSettings, sslModes, type SslMode, type SslSettings } from './ssl-mode.ts'
 export { readEnvironment, type EltEnvironment } from './environment.ts'
-export { startEmbeddedServer, embeddedDataDir, freePort, type EmbeddedServer, type EmbeddedServerOptions } from './embedded/embedded-server.ts'
+export { startEmbeddedServer, embeddedDataDir, freePort, sharedBuffersMb, type EmbeddedServer, type EmbeddedServerOptions } from './embedded/embedded-server.ts'
 export { runningPostmaster } from './embedded/postmaster.ts'
 export { resolveDatabases, embeddedDatabaseNames, type Databases, type ResolveOptions } from './embedded/resolve-databases.ts'
 export { migrate, stateSchema } from './state/migrate.ts'

@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import pg from 'pg'
 import { afterAll, describe, expect, it } from 'vitest'
-import { describeError, embeddedDataDir, freePort, readEnvironment, resolveDatabases, runningPostmaster, startEmbeddedServer, type EmbeddedServer } from '../src/index.ts'
+import { describeError, embeddedDataDir, sharedBuffersMb, freePort, readEnvironment, resolveDatabases, runningPostmaster, startEmbeddedServer, type EmbeddedServer } from '../src/index.ts'
 import setup from '../src/testing/global-setup.ts'
 import { orphanEmbeddedServer } from '../src/testing/index.ts'
 
@@ -45,6 +45,12 @@ const modesUpTo = async (dir: string) => {
   }
 }
 
+describe('the embedded server\'s cache size', () => {
+  it('is a quarter of the memory, at least 128 MB and at most 1 GB', () => {
+    expect([0.25, 1, 2, 4, 24].map((gib) => sharedBuffersMb(gib * 2 ** 30))).toEqual([128, 256, 512, 1024, 1024])
+  })
+})
+
 describe('the embedded server in a checkout under a mode-700 folder', () => {
   it('starts, serves and stops without changing the mode of any folder', async () => {
     const home = await privateFolder() // like /root, or any `mktemp -d`
@@ -60,6 +66,9 @@ describe('the embedded server in a checkout under a mode-700 folder', () => {
       await query(server.urlFor('postgres'), 'create table films (id int primary key, title text)')
       await query(server.urlFor('postgres'), `insert into films values (1, 'Alien'), (2, 'Heat')`)
       expect(await query<{ title: string }>(server.urlFor('postgres'), 'select title from films order by id')).toEqual([{ title: 'Alien' }, { title: 'Heat' }])
+      // a quarter of the machine's memory for its cache, 128 MB to 1 GB (not PostgreSQL's 128 MB default)
+      const [row] = await query<{ mb: number }>(server.urlFor('postgres'), "select setting::int * 8 / 1024 as mb from pg_settings where name = 'shared_buffers'")
+      expect(row?.mb).toBe(sharedBuffersMb(os.totalmem()))
       expect(await modesUpTo(path.dirname(dir))).toEqual(before)
       const running = await runningPostmaster(server.dataDir)
       expect(running).toBeDefined()

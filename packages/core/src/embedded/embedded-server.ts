@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto'
 import { existsSync } from 'node:fs'
 import { mkdir, readdir, readFile, realpath, rename, rm, writeFile } from 'node:fs/promises'
 import { createServer } from 'node:net'
+import os from 'node:os'
 import path from 'node:path'
 import { EltError } from '../elt-error.ts'
 import type { Logger } from '../logger.ts'
@@ -70,6 +71,22 @@ const urlFor = (f: ServerFile) => (database: string) =>
   `postgres://${encodeURIComponent(f.user)}:${encodeURIComponent(f.password)}@127.0.0.1:${f.port}/${encodeURIComponent(database)}?sslmode=disable`
 
 /**
+ * `shared_buffers` in MB: a quarter of the machine's memory (PostgreSQL docs, "Resource
+ * Consumption": "a reasonable starting value"), at least PostgreSQL's own 128 MB default and at
+ * most 1 GB (a development tool shares the machine). The memory is touched only as pages are
+ * cached. With 128 MB, rows a source changed since the last incremental run (one page each when
+ * spread over a table) were read back from the OS cache one page at a time (5 M rows, 1 % changed:
+ * 210 ms vs 60 ms with 1 GB); a production server keeps such recently written pages cached.
+ *
+ * ```ts
+ * sharedBuffersMb(24 * 2 ** 30) // 1024
+ * sharedBuffersMb(2 * 2 ** 30)  // 512
+ * sharedBuffersMb(2 ** 29)       // 128
+ * ```
+ */
+export const sharedBuffersMb = (totalBytes: number): number => Math.min(1024, Math.max(128, Math.floor(totalBytes / 4 / 2 ** 20)))
+
+/**
  * Server settings: a local single-node server listening on 127.0.0.1 only. No replicas to feed,
  * so `wal_level=minimal` (PostgreSQL docs, "Populating a Database"): a COPY into a table created
  * in the same transaction, as every replicated table and every table model is, writes no WAL.
@@ -77,6 +94,7 @@ const urlFor = (f: ServerFile) => (database: string) =>
 const serverSettings = (walLevel: 'minimal' | 'logical' = 'minimal') => [
   'listen_addresses=127.0.0.1',
   'unix_socket_directories=',
+  `shared_buffers=${sharedBuffersMb(os.totalmem())}MB`,
   ...(walLevel === 'logical' ? ['wal_level=logical', 'max_wal_senders=10', 'max_replication_slots=10'] : ['wal_level=minimal', 'max_wal_senders=0']),
 ]
 
