@@ -119,34 +119,62 @@ describe('cdc --follow', () => {
     }
   })
 
-  it('a source that stalls mid-stream fails the run after silenceSeconds instead of hanging', async () => {
+  it('--follow survives a network cut: the stalled stream is given up after silenceSeconds, it reconnects and later changes arrive; past the retry budget it fails naming what to do', async () => {
     const pair = await createCdcPair(server.adminUrl, 'cdc_stall')
     const target = new URL(pair.source.url)
     const sockets: net.Socket[] = []
+    const all: net.Socket[] = []
     const proxy = net.createServer((client) => {
       const upstream = net.connect(Number(target.port), target.hostname)
       client.pipe(upstream).pipe(client)
       client.on('error', () => {})
       upstream.on('error', () => {})
       sockets.push(client, upstream)
+      all.push(client, upstream)
     })
     await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const cut = () => {
+      for (const socket of sockets.splice(0)) {
+        socket.unpipe()
+        socket.pause()
+      }
+    }
+    const controller = new AbortController()
+    const warnings: string[] = []
+    const logger = { debug() {}, info() {}, error() {}, warn: (m: string) => void warnings.push(m) }
+    const walsender = async () => (await pair.source.query<{ pid: number | null }>('select active_pid as pid from pg_replication_slots where slot_name = $1', [`elt_${pair.pipeline}`]))[0]?.pid ?? null
     try {
       await pair.source.query('create table t (id int primary key)')
       await runCdc(pair, ['public.t'])
       const proxied = new URL(pair.source.url)
       proxied.port = String((proxy.address() as net.AddressInfo).port)
-      const following = runCdc({ ...pair, source: { ...pair.source, url: proxied.toString() } }, ['public.t'], { follow: true, heartbeatSeconds: 1, silenceSeconds: 2 })
+      const via = { ...pair, source: { ...pair.source, url: proxied.toString() } }
+      const following = runCdc(via, ['public.t'], { follow: true, signal: controller.signal, heartbeatSeconds: 1, silenceSeconds: 2, logger })
       following.catch(() => {})
-      await waitFor('the follower to hold the slot', async () => (await pair.source.query<{ active: boolean }>('select active from pg_replication_slots where slot_name = $1', [`elt_${pair.pipeline}`]))[0]?.active === true)
-      for (const socket of sockets) {
-        socket.unpipe()
-        socket.pause()
-      }
-      await expect(following).rejects.toThrow(/Nothing came from the source on the replication stream of slot "elt_cdc_stall_\w+" for 2 s/)
-    } finally {
-      for (const socket of sockets) socket.destroy()
+      await waitFor('the follower to hold the slot', async () => (await walsender()) !== null)
+      const first = await walsender()
+      cut()
+      await pair.source.query('insert into t values (1)')
+      await waitFor('the insert made after the cut to arrive', async () => (await pair.destination.query('select id from raw.t')).length === 1, 30)
+      expect(await walsender()).not.toBe(first)
+      expect(warnings).toEqual([expect.stringMatching(/^cdc cdc_stall_\w+: Nothing came from the source on the replication stream of slot "elt_cdc_stall_\w+" for 2 s .* Reconnecting in 0\.1 s \(attempt 1 of 1\)\.$/)])
+      controller.abort()
+      await following
+
+      // the source unreachable for good: the reconnects fail and the run ends, saying what failed and what to do
+      const giving = runCdc(via, ['public.t'], { follow: true, heartbeatSeconds: 1, silenceSeconds: 2, connectWaitSeconds: 1 })
+      giving.catch(() => {})
+      await waitFor('the second follower to hold the slot', async () => (await walsender()) !== null)
       proxy.close()
+      cut()
+      await expect(giving).rejects.toThrow(/gave up following slot "elt_cdc_stall_\w+" after 1 reconnects in a row failed\. Last failure: Could not reach the source database/)
+      await expect(giving).rejects.toMatchObject({ hint: expect.stringContaining('rerun pnpm elt replicate --follow') })
+      expect(await pair.destination.query('select id from raw.t')).toEqual([{ id: 1 }])
+    } finally {
+      controller.abort()
+      for (const socket of all) socket.destroy()
+      proxy.close()
+      await waitFor('the stalled walsender to end', async () => (await walsender()) === null)
       await pair.drop()
     }
   })

@@ -15,7 +15,39 @@ export async function createPublication(source: pg.ClientBase, publication: stri
   await source.query(`create publication ${quoteIdent(publication)} for table ${list}`)
 }
 
-/** A slot that exists, with its state. */
+/**
+ * Sets the publication's tables to exactly `tables` (added ones are streamed from this statement's
+ * commit on, removed ones no longer).
+ *
+ * ```sql
+ * alter publication "elt_postgres" set table "public"."accounts", "public"."orders"
+ * ```
+ */
+export async function setPublicationTables(source: pg.ClientBase, publication: string, tables: readonly string[]): Promise<void> {
+  const list = tables.map((t) => qualifiedName(...splitTableName(t))).join(', ')
+  await source.query(`alter publication ${quoteIdent(publication)} set table ${list}`)
+}
+
+/**
+ * Refuses a slot a running `--follow` streams from (it could not know what is done next to it);
+ * `what` is the action to retry after stopping it. Returns whether the slot exists.
+ *
+ * ```sql
+ * select active, active_pid as pid from pg_replication_slots where slot_name = $1
+ * ```
+ */
+export async function assertSlotIdle(source: pg.ClientBase, slot: string, what: string): Promise<boolean> {
+  const { rows } = await source.query<{ active: boolean; pid: number | null }>('select active, active_pid as pid from pg_replication_slots where slot_name = $1', [slot])
+  const row = rows[0]
+  if (row?.active) {
+    throw new EltError(`The replication slot "${slot}" is in use (pid ${row.pid ?? '?'}): a pnpm elt replicate --follow is streaming from it.`, {
+      hint: `Stop that process (Ctrl-C) first, then ${what}.`,
+    })
+  }
+  return row !== undefined
+}
+
+/** Whether the slot exists. */
 export async function slotExists(source: pg.ClientBase, slot: string): Promise<boolean> {
   const { rows } = await source.query('select 1 from pg_replication_slots where slot_name = $1', [slot])
   return rows.length > 0
@@ -29,13 +61,7 @@ export async function slotExists(source: pg.ClientBase, slot: string): Promise<b
  * ```
  */
 export async function dropSlotAndPublication(source: pg.ClientBase, names: { slot: string; publication: string }): Promise<{ slot: boolean; publication: boolean }> {
-  const { rows } = await source.query<{ active: boolean; pid: number | null }>('select active, active_pid as pid from pg_replication_slots where slot_name = $1', [names.slot])
-  const slot = rows[0]
-  if (slot?.active) {
-    throw new EltError(`The replication slot "${names.slot}" is in use (pid ${slot.pid ?? '?'}): a pnpm elt replicate --follow is streaming from it.`, {
-      hint: 'Stop that process (Ctrl-C) first, then drop the slot.',
-    })
-  }
+  const slot = await assertSlotIdle(source, names.slot, 'drop the slot')
   if (slot) await source.query('select pg_drop_replication_slot($1)', [names.slot])
   const { rowCount } = await source.query('select 1 from pg_publication where pubname = $1', [names.publication])
   await source.query(`drop publication if exists ${quoteIdent(names.publication)}`)
@@ -45,18 +71,22 @@ export async function dropSlotAndPublication(source: pg.ClientBase, names: { slo
 /**
  * Creates the logical slot on a replication connection and keeps that connection open: its
  * exported snapshot (valid while the connection lives and runs nothing else) is the initial
- * copy's, and the slot's stream starts exactly at `consistentPoint` — the snapshot's instant.
+ * copy's, and the slot's stream starts exactly at `consistentPoint` — the snapshot's instant:
+ * the snapshot holds exactly the transactions whose commit record lies before it. A `temporary`
+ * slot only serves its snapshot (a table copied alone while the pipeline's slot goes on); it is
+ * dropped when the connection closes.
  *
  * ```sql
  * CREATE_REPLICATION_SLOT "elt_postgres" LOGICAL pgoutput (SNAPSHOT 'export')
+ * CREATE_REPLICATION_SLOT "elt_postgres_copy_1a2b3c" TEMPORARY LOGICAL pgoutput (SNAPSHOT 'export')
  * ```
  */
-export async function createSlotWithSnapshot(replication: pg.ClientConfig, slot: string): Promise<{ consistentPoint: string; snapshotId: string; close(): Promise<void> }> {
+export async function createSlotWithSnapshot(replication: pg.ClientConfig, slot: string, options: { temporary?: boolean } = {}): Promise<{ consistentPoint: string; snapshotId: string; close(): Promise<void> }> {
   const client = new pg.Client({ ...replication, replication: 'database' } as pg.ClientConfig)
   client.on('error', () => {})
   await client.connect()
   try {
-    const { rows } = await client.query<{ consistent_point: string; snapshot_name: string }>(`CREATE_REPLICATION_SLOT ${quoteIdent(slot)} LOGICAL pgoutput (SNAPSHOT 'export')`)
+    const { rows } = await client.query<{ consistent_point: string; snapshot_name: string }>(`CREATE_REPLICATION_SLOT ${quoteIdent(slot)}${options.temporary ? ' TEMPORARY' : ''} LOGICAL pgoutput (SNAPSHOT 'export')`)
     const row = rows[0]
     if (!row) throw new EltError(`Creating the replication slot "${slot}" returned nothing.`)
     return { consistentPoint: row.consistent_point, snapshotId: row.snapshot_name, close: async () => void (await client.end().catch(() => {})) }

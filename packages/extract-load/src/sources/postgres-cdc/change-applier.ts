@@ -3,6 +3,7 @@ import type { Pgoutput } from 'pg-logical-replication'
 import { EltError, qualifiedName, quoteIdent } from '@elt/core'
 import { mapSchema } from '../../introspect/schema-map.ts'
 import { recordTableChange } from '../../state/table-changes.ts'
+import { lsnValue } from './cdc-names.ts'
 import { advanceCdcState } from './cdc-state.ts'
 import { batchStatements, type ChangeBatch, type Row, type TargetTable } from './change-batch.ts'
 
@@ -16,7 +17,10 @@ const batchRows = 5000
  * statement. An update sets only the columns that came (an unchanged TOASTed value is not sent
  * and keeps the destination's value). A `Relation` message with a column the raw table lacks adds
  * it (`ALTER TABLE … ADD COLUMN`, in the same transaction, before the change that uses it); a
- * dropped or retyped column stops the pipeline with an error.
+ * dropped or retyped column stops the pipeline with an error. With `tables`, only the pipeline's
+ * tables are applied, each from the LSN its copy was taken at: a transaction whose commit record
+ * lies before a table's `copiedLsns` entry is already in that table's copy (its changes and its
+ * relation messages are skipped for that table, applied for the others).
  *
  * ```ts
  * const applier = new ChangeApplier({ destination, source, pipeline: 'postgres', targetSchema: 'raw' })
@@ -24,15 +28,18 @@ const batchRows = 5000
  * ```
  */
 export class ChangeApplier {
+  /** Relations checked against their raw table (on their first applied change after a relation message). */
   private readonly tables = new Map<number, TargetTable>()
   private open = false
   private batch: ChangeBatch | undefined
   private changes = 0
-  /** Rows applied per source table (`public.accounts`) since the start; a TRUNCATE counts in `truncated`. */
-  readonly counts = new Map<string, { inserted: number; updated: number; deleted: number; truncated: number }>()
+  /** The commit LSN of the source transaction being received (its `Begin`). */
+  private finalLsn = 0n
+  /** Rows applied per source table (`public.accounts`) by committed transactions; a TRUNCATE counts in `truncated`. */
+  readonly counts: Map<string, Counts>
 
-  /** Tables changed by the source transaction being applied (recorded in `_elt.table_changes` at its commit). */
-  private readonly touched = new Map<string, Pgoutput.MessageRelation>()
+  /** Tables changed by the source transaction being applied, with its counts (added to `counts` and recorded in `_elt.table_changes` at its commit). */
+  private readonly touched = new Map<string, { relation: Pgoutput.MessageRelation; counts: Counts }>()
 
   constructor(
     private readonly options: {
@@ -41,9 +48,15 @@ export class ChangeApplier {
       pipeline: string
       targetSchema: string
       /** Record each changed table's LSN window in `_elt.table_changes` under this run (`fullCopy`: this run also copied the tables). */
-      run?: { runId: string; fromLsn: string; fullCopy: boolean }
+      run?: { runId: string; fromLsn: string; fullCopy: boolean | readonly string[] }
+      /** The pipeline's tables (`public.accounts`) and the LSN each one's copy was taken at; default: every change applies. */
+      tables?: { names: readonly string[]; copiedLsns: Readonly<Record<string, string | null>> }
+      /** Counts to add to (kept across reconnects); default a new map. */
+      counts?: Map<string, Counts>
     },
-  ) {}
+  ) {
+    this.counts = options.counts ?? new Map()
+  }
 
   /** Inside a source transaction (a change received, its commit not yet). */
   get inTransaction(): boolean {
@@ -52,8 +65,13 @@ export class ChangeApplier {
 
   async handle(message: Pgoutput.Message): Promise<{ lsn: string; commitAt: Date; changes: number } | undefined> {
     switch (message.tag) {
+      case 'begin':
+        this.finalLsn = lsnValue(message.commitLsn ?? '0/0')
+        return undefined
       case 'relation':
-        await this.relation(message)
+        // checked against the raw table at its first applied change: a skipped transaction's shape may predate the table's copy
+        await this.flush()
+        this.tables.delete(message.relationOid)
         return undefined
       case 'insert':
         await this.add('insert', message.relation, message.new as Row, undefined)
@@ -65,11 +83,17 @@ export class ChangeApplier {
         await this.add('delete', message.relation, {}, (message.key ?? message.old ?? undefined) as Row | undefined)
         return undefined
       case 'truncate': {
+        const relations = message.relations.filter((r) => this.applies(r))
+        if (relations.length === 0) return undefined
         await this.flush()
+        const names: string[] = []
+        for (const r of relations) {
+          const table = await this.target(r)
+          names.push(qualifiedName(table.schema, table.name))
+        }
         await this.begin()
-        const names = message.relations.map((r) => this.target(r)).map((t) => qualifiedName(t.schema, t.name))
         await this.options.destination.query(`truncate ${names.join(', ')}`)
-        for (const r of message.relations) this.count(r).truncated++
+        for (const r of relations) this.count(r).truncated++
         this.changes++
         return undefined
       }
@@ -84,6 +108,7 @@ export class ChangeApplier {
   async abort(): Promise<void> {
     this.batch = undefined
     this.touched.clear()
+    this.changes = 0
     if (this.open) await this.options.destination.query('rollback').catch(() => {})
     this.open = false
   }
@@ -100,22 +125,37 @@ export class ChangeApplier {
     const lsn = message.commitEndLsn as string
     const commitAt = new Date(Number(message.commitTime.valueOf() as bigint / 1000n))
     await advanceCdcState(this.options.destination, this.options.pipeline, lsn, commitAt)
-    await this.recordChanges(lsn)
+    const totals = await this.recordChanges(lsn)
     await this.options.destination.query('commit')
     this.open = false
+    for (const [name, counts] of totals) this.counts.set(name, counts)
     const changes = this.changes
     this.changes = 0
     return { lsn, commitAt, changes }
   }
 
-  private target(relation: Pgoutput.MessageRelation): TargetTable {
-    const table = this.tables.get(relation.relationOid)
-    if (!table) throw new EltError(`A change of ${relation.schema}.${relation.name} arrived before its relation message.`)
-    return table
+  /** Whether a change of `relation` in the transaction being received is applied (see `tables`). */
+  private applies(relation: Pgoutput.MessageRelation): boolean {
+    const tables = this.options.tables
+    if (!tables) return true
+    const name = `${relation.schema}.${relation.name}`
+    if (!tables.names.includes(name)) return false
+    const copied = tables.copiedLsns[name]
+    if (copied === null) throw new EltError(`The copy of ${name} is not recorded as finished, yet its changes were about to be applied.`, { hint: 'Rerun pnpm elt replicate: it copies the table first.' })
+    return copied === undefined || this.finalLsn >= lsnValue(copied)
+  }
+
+  /** The raw table of `relation`, checked against the relation's columns on first use (see `relation`). */
+  private async target(relation: Pgoutput.MessageRelation): Promise<TargetTable> {
+    const known = this.tables.get(relation.relationOid)
+    if (known) return known
+    await this.flush()
+    return this.relation(relation)
   }
 
   private async add(kind: ChangeBatch['kind'], relation: Pgoutput.MessageRelation, row: Row, identity: Row | undefined): Promise<void> {
-    const table = this.target(relation)
+    if (!this.applies(relation)) return
+    const table = await this.target(relation)
     // an update whose key did not change (no old key sent) leaves the key columns alone: an identity column GENERATED ALWAYS takes no value
     const keptKey = kind === 'update' && identity === undefined ? new Set(table.key) : new Set<string>()
     const columns = kind === 'delete' ? [] : relation.columns.map((c) => c.name).filter((c) => row[c] !== undefined && !keptKey.has(c))
@@ -137,10 +177,14 @@ export class ChangeApplier {
   }
 
   /** The run's LSN window and counts so far of each table this transaction changed (`source_status:fresher` reads them). */
-  private async recordChanges(lsn: string): Promise<void> {
+  private async recordChanges(lsn: string): Promise<Map<string, Counts>> {
     const run = this.options.run
-    for (const [name, relation] of this.touched) {
-      const counts = this.count(relation)
+    const totals = new Map<string, Counts>()
+    for (const [name, { relation, counts: added }] of this.touched) {
+      const before = this.counts.get(name)
+      const counts = { inserted: 0, updated: 0, deleted: 0, truncated: 0 }
+      for (const key of ['inserted', 'updated', 'deleted', 'truncated'] as const) counts[key] = (before?.[key] ?? 0) + added[key]
+      totals.set(name, counts)
       if (!run) continue
       await recordTableChange(this.options.destination, {
         runId: run.runId,
@@ -148,7 +192,7 @@ export class ChangeApplier {
         sourceTable: name,
         targetTable: `${mapSchema(relation.schema, this.options.targetSchema)}.${relation.name}`,
         strategy: 'cdc',
-        fullCopy: run.fullCopy,
+        fullCopy: typeof run.fullCopy === 'boolean' ? run.fullCopy : run.fullCopy.includes(name),
         fromMark: { lsn: run.fromLsn },
         toMark: { lsn },
         rows: counts.inserted + counts.updated + counts.deleted,
@@ -159,14 +203,15 @@ export class ChangeApplier {
       })
     }
     this.touched.clear()
+    return totals
   }
 
-  private count(relation: Pgoutput.MessageRelation) {
+  /** The counts of `relation` in the transaction being applied. */
+  private count(relation: Pgoutput.MessageRelation): Counts {
     const name = `${relation.schema}.${relation.name}`
-    this.touched.set(name, relation)
-    let counts = this.counts.get(name)
-    if (!counts) this.counts.set(name, (counts = { inserted: 0, updated: 0, deleted: 0, truncated: 0 }))
-    return counts
+    let entry = this.touched.get(name)
+    if (!entry) this.touched.set(name, (entry = { relation, counts: { inserted: 0, updated: 0, deleted: 0, truncated: 0 } }))
+    return entry.counts
   }
 
   private async flush(): Promise<void> {
@@ -178,8 +223,7 @@ export class ChangeApplier {
   }
 
   /** A relation's columns against the raw table's: added columns added, anything else unsafe stops the pipeline. */
-  private async relation(relation: Pgoutput.MessageRelation): Promise<void> {
-    await this.flush()
+  private async relation(relation: Pgoutput.MessageRelation): Promise<TargetTable> {
     const schema = mapSchema(relation.schema, this.options.targetSchema)
     const { rows } = await this.options.destination.query<{ name: string; type: string }>(
       `select a.attname as name, format_type(a.atttypid, a.atttypmod) as type from pg_attribute a
@@ -210,6 +254,16 @@ export class ChangeApplier {
       }
     }
     const key = relation.replicaIdentity === 'full' ? [] : relation.keyColumns
-    this.tables.set(relation.relationOid, { schema, name: relation.name, types, key })
+    const table = { schema, name: relation.name, types, key }
+    this.tables.set(relation.relationOid, table)
+    return table
   }
+}
+
+/** Rows a stream applied to one table. */
+export interface Counts {
+  inserted: number
+  updated: number
+  deleted: number
+  truncated: number
 }

@@ -1,15 +1,15 @@
 import type pg from 'pg'
 import { connectClient, negotiateClientConfig, silentLogger, type DatabaseTarget, type Logger, type RetryPolicy } from '@elt/core'
 import { discardClient } from '../../write/copy-part.ts'
-import { loadSources } from '../../write/load-sources.ts'
 import type { LoadSourcesSummary } from '../../write/load-sources-options.ts'
-import { postgresReader } from '../postgres/postgres-reader.ts'
 import { cdcNames } from './cdc-names.ts'
 import { cdcSlotStatus } from './cdc-status.ts'
-import { createPublication, createSlotWithSnapshot, dropSlotAndPublication, slotExists } from './cdc-slot.ts'
-import { migrateCdcState, readCdcState, writeCdcState, type CdcPipelineState } from './cdc-state.ts'
+import { slotExists } from './cdc-slot.ts'
+import { migrateCdcState, readCdcState, type CdcPipelineState } from './cdc-state.ts'
 import { checkCdcSource, splitTableName } from './check-cdc-source.ts'
-import { streamChanges, type CdcProgress, type StreamedChanges } from './stream-changes.ts'
+import { copyTablesAlone, initialCopyWithSlot } from './copy-cdc-tables.ts'
+import type { CdcProgress, StreamedChanges } from './stream-changes.ts'
+import { streamWithReconnect } from './stream-with-reconnect.ts'
 
 export interface ReplicateCdcOptions {
   /** The postgres source's name in the config: the pipeline (`elt_<name>` slot and publication). */
@@ -18,8 +18,13 @@ export interface ReplicateCdcOptions {
   destination: DatabaseTarget
   /** The source's cdc tables (`public.accounts`). */
   tables: readonly string[]
+  /**
+   * `--full-refresh`: tables of `tables` to copy again (alone, with a temporary slot's snapshot,
+   * while the pipeline's slot goes on for the others; see `copyTablesAlone`).
+   */
+  refresh?: readonly string[]
   targetSchema: string
-  /** Keep streaming until `signal` aborts (`--follow`); else stop at the WAL position of the start. */
+  /** Keep streaming until `signal` aborts (`--follow`, reconnecting when a connection is lost); else stop at the WAL position of the start. */
   follow?: boolean
   signal?: AbortSignal
   jobs?: number
@@ -44,8 +49,10 @@ export interface CdcSummary {
   pipeline: string
   slot: string
   publication: string
-  /** The initial copy, when this run made one (a new slot). */
+  /** The copy this run made: every table with a new slot, or the tables copied alone (`copied`). */
   initialCopy?: LoadSourcesSummary
+  /** The tables this run copied (`public.accounts`); empty when it only streamed. */
+  copied: string[]
   appliedLsn: string
   changes: number
   transactions: number
@@ -56,9 +63,11 @@ export interface CdcSummary {
 /**
  * Change data capture of a postgres source's `cdc` tables. The first run creates the publication
  * (exactly these tables) and the slot with an exported snapshot, copies the tables with that
- * snapshot through the shared writer, and records the slot's consistent point in the destination;
- * every run then streams from the recorded position (see `streamChanges`). A table set that changed,
- * or a slot lost on the source, starts again with a new slot and copy (logged).
+ * snapshot through the shared writer, and records the slot's consistent point in the destination.
+ * Later runs copy alone, with a temporary slot's snapshot, the tables added to the set, those of
+ * `refresh` and those whose copy a crash interrupted (the others stream on, untouched), and drop
+ * the removed ones from the publication; a slot lost on the source starts everything again with a
+ * new slot (logged). Every run then streams from the recorded position (`streamWithReconnect`).
  *
  * ```ts
  * await replicateCdc({ sourceName: 'postgres', source, destination, tables: ['public.accounts'], targetSchema: 'raw', follow: true, signal })
@@ -68,25 +77,36 @@ export async function replicateCdc(options: ReplicateCdcOptions): Promise<CdcSum
   const logger = options.logger ?? silentLogger
   const names = cdcNames(options.sourceName)
   const wait = { waitSeconds: options.connectWaitSeconds ?? 30, logger }
-  const tables = [...options.tables].map((t) => splitTableName(t).join('.')).sort()
+  const normal = (t: string) => splitTableName(t).join('.')
+  const tables = [...new Set(options.tables.map(normal))].sort()
+  const refresh = (options.refresh ?? []).map(normal).filter((t) => tables.includes(t))
   const source = await connectClient(options.source, { ...wait, applicationName: 'elt-cdc' })
   let destination: pg.Client | undefined
   let failed = true
+  let prepared: { state: CdcPipelineState; summary?: LoadSourcesSummary; copied: string[] }
   try {
     destination = await connectClient(options.destination, { ...wait, applicationName: 'elt-cdc-apply' })
     await checkCdcSource(source, options.sourceName, tables)
     await migrateCdcState(destination)
     const replication = await negotiateClientConfig(options.source, { ...wait, applicationName: 'elt-cdc-stream' })
     let state = await readCdcState(destination, options.sourceName)
-    let initialCopy: LoadSourcesSummary | undefined
-    if (state && (state.tables.join(',') !== tables.join(',') || !(await slotExists(source, state.slot)))) {
-      logger.warn(`cdc ${options.sourceName}: ${state.tables.join(',') !== tables.join(',') ? 'the cdc tables changed' : `the slot "${state.slot}" is gone from the source`}; copying the cdc tables again with a new slot.`)
+    if (state && !(await slotExists(source, state.slot))) {
+      logger.warn(`cdc ${options.sourceName}: the slot "${state.slot}" is gone from the source; copying the cdc tables again with a new slot.`)
       state = undefined
     }
     if (!state) {
-      const made = await initialCopyWithSlot(options, source, destination, replication, names, tables)
-      state = made.state
-      initialCopy = made.summary
+      prepared = await initialCopyWithSlot(options, source, destination, replication, names, tables)
+    } else {
+      const due = tables.filter((t) => refresh.includes(t) || !state.tables.includes(t) || state.copiedLsns[t] === null)
+      const removed = state.tables.filter((t) => !tables.includes(t))
+      if (due.length > 0 || removed.length > 0) {
+        const why = (t: string) => (refresh.includes(t) ? 'full refresh' : !state.tables.includes(t) ? 'added to the cdc tables' : 'its last copy did not finish')
+        if (due.length > 0) logger.info(`cdc ${options.sourceName}: copying ${due.map((t) => `${t} (${why(t)})`).join(', ')} alone; the slot "${state.slot}" goes on for the other tables.`)
+        if (removed.length > 0) logger.info(`cdc ${options.sourceName}: ${removed.join(', ')} left the cdc tables: no longer streamed (the raw table stays as it is).`)
+        prepared = await copyTablesAlone(options, source, destination, replication, state, tables, due)
+      } else {
+        prepared = { state, copied: [] }
+      }
     }
     if (options.warnRetainedWalBytes !== undefined) {
       const status = await cdcSlotStatus(source, names, null)
@@ -94,58 +114,12 @@ export async function replicateCdc(options: ReplicateCdcOptions): Promise<CdcSum
         logger.warn(`cdc ${options.sourceName}: the slot "${names.slot}" retains ${status.retainedBytes} bytes of WAL on the source (warnRetainedWalBytes: ${options.warnRetainedWalBytes}). Run pnpm elt replicate more often, or pnpm elt cdc drop if this pipeline is no longer used.`)
       }
     }
-    const streamed = await streamChanges({
-      replication,
-      source,
-      destination,
-      pipeline: options.sourceName,
-      slot: state.slot,
-      publication: state.publication,
-      targetSchema: options.targetSchema,
-      startLsn: state.appliedLsn,
-      follow: options.follow ?? false,
-      ...(options.signal ? { signal: options.signal } : {}),
-      ...(options.heartbeatSeconds !== undefined ? { heartbeatSeconds: options.heartbeatSeconds } : {}),
-      ...(options.silenceSeconds !== undefined ? { silenceSeconds: options.silenceSeconds } : {}),
-      ...(options.onApplied ? { onApplied: options.onApplied } : {}),
-      ...(options.runId ? { run: { runId: options.runId, fullCopy: initialCopy !== undefined } } : {}),
-    })
     failed = false
-    return { pipeline: options.sourceName, ...names, ...(initialCopy ? { initialCopy } : {}), ...streamed }
   } finally {
     // after a failure the other side may be stalled: close without waiting for it
     for (const client of [destination, source]) if (client) failed ? discardClient(client) : await client.end().catch(() => {})
   }
-}
-
-/** Publication, slot with its exported snapshot, the copy as of that snapshot, then the state: in that order, so a failure anywhere starts over cleanly. */
-async function initialCopyWithSlot(
-  options: ReplicateCdcOptions,
-  source: pg.Client,
-  destination: pg.Client,
-  replication: pg.ClientConfig,
-  names: { slot: string; publication: string },
-  tables: string[],
-): Promise<{ state: CdcPipelineState; summary: LoadSourcesSummary }> {
-  await dropSlotAndPublication(source, names)
-  await createPublication(source, names.publication, tables)
-  const slot = await createSlotWithSnapshot(replication, names.slot)
-  try {
-    const schemas = [...new Set(tables.map((t) => splitTableName(t)[0]))]
-    const summary = await loadSources({
-      sources: [{ name: options.sourceName, reader: postgresReader, config: { schemas, include: tables, snapshotId: slot.snapshotId }, targetSchema: options.targetSchema, database: options.source }],
-      destination: options.destination,
-      fresh: true, // never resume tables of another snapshot: the stream starts at this one
-      ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
-      ...(options.retry ? { retry: options.retry } : {}),
-      ...(options.connectWaitSeconds !== undefined ? { connectWaitSeconds: options.connectWaitSeconds } : {}),
-      ...(options.logger ? { logger: options.logger } : {}),
-      ...(options.signal ? { signal: options.signal } : {}),
-    })
-    const state = { pipeline: options.sourceName, ...names, tables, appliedLsn: slot.consistentPoint }
-    await writeCdcState(destination, state)
-    return { state, summary }
-  } finally {
-    await slot.close()
-  }
+  const { state, summary, copied } = prepared
+  const streamed = await streamWithReconnect(options, { slot: state.slot, publication: state.publication, copied, fromLsn: state.appliedLsn })
+  return { pipeline: options.sourceName, ...names, ...(summary ? { initialCopy: summary } : {}), copied, ...streamed }
 }

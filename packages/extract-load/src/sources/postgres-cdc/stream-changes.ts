@@ -1,7 +1,7 @@
 import type pg from 'pg'
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication'
-import { EltError } from '@elt/core'
-import { ChangeApplier } from './change-applier.ts'
+import { EltError, isTransientPgError } from '@elt/core'
+import { ChangeApplier, type Counts } from './change-applier.ts'
 import { lsnText, lsnValue } from './cdc-names.ts'
 
 /** The prefix of the messages `pg_logical_emit_message` writes for this pipeline (heartbeats, the stop mark). */
@@ -40,8 +40,21 @@ export interface StreamChangesOptions {
    */
   silenceSeconds?: number
   onApplied?: (progress: CdcProgress) => void
-  /** Record each changed table's LSN window under this run id (`_elt.table_changes`). */
-  run?: { runId: string; fullCopy: boolean }
+  /** Record each changed table's LSN window under this run id (`_elt.table_changes`); `fullCopy`: the tables this run copied. */
+  run?: { runId: string; fullCopy: boolean | readonly string[]; fromLsn?: string }
+  /** The pipeline's tables and the LSN each one's copy was taken at (see `ChangeApplier`). */
+  tables?: { names: readonly string[]; copiedLsns: Readonly<Record<string, string | null>> }
+  /** Called once the stream runs, with the pid of the walsender serving it (a reconnect after a cut network ends it: it may not have noticed yet). */
+  onStreaming?: (walsenderPid: number) => void
+  /** What earlier streams of this run applied (a `--follow` that reconnected): added to, in place. */
+  totals?: StreamTotals
+}
+
+/** Changes, transactions and per-table counts applied (committed in the destination) so far. */
+export interface StreamTotals {
+  changes: number
+  transactions: number
+  counts: Map<string, Counts>
 }
 
 /** Keeps text values as PostgreSQL sent them (its own type parsers would round timestamps to milliseconds). */
@@ -76,18 +89,19 @@ export interface StreamedChanges {
  * ```
  */
 export async function streamChanges(options: StreamChangesOptions): Promise<StreamedChanges> {
+  const totals = options.totals ?? { changes: 0, transactions: 0, counts: new Map() }
   const applier = new ChangeApplier({
     destination: options.destination,
     source: options.source,
     pipeline: options.pipeline,
     targetSchema: options.targetSchema,
-    ...(options.run ? { run: { ...options.run, fromLsn: options.startLsn } } : {}),
+    ...(options.run ? { run: { ...options.run, fromLsn: options.run.fromLsn ?? options.startLsn } } : {}),
+    ...(options.tables ? { tables: options.tables } : {}),
+    counts: totals.counts,
   })
   const service = new LogicalReplicationService(options.replication, { acknowledge: { auto: false, timeoutSeconds: 0 }, flowControl: { enabled: true } })
   const plugin = new TextPgoutputPlugin({ protoVersion: 1, publicationNames: [options.publication], messages: true })
   let applied = options.startLsn
-  let total = 0
-  let transactions = 0
   let lastData = Date.now()
   let lastReceived = Date.now()
   let stopping = false
@@ -124,12 +138,13 @@ export async function streamChanges(options: StreamChangesOptions): Promise<Stre
     if (Date.now() - lastReceived > silenceMs) {
       void finish(new EltError(`Nothing came from the source on the replication stream of slot "${options.slot}" for ${silenceMs / 1000} s (not even a keepalive).`, {
         hint: 'The source or the network stalled. Rerun: the stream resumes after the last applied transaction.',
+        cause: connectionLostCause,
       }))
       return
     }
     if (Date.now() - lastData < heartbeatMs) return
     lastData = Date.now()
-    emit('').catch((error: unknown) => void finish(error))
+    emit('').catch((error: unknown) => void finish(connectionLost('source', options.slot, error)))
   }, Math.min(1000, heartbeatMs))
 
   service.on('data', async (_lsn: string, message: Pgoutput.Message) => {
@@ -147,38 +162,45 @@ export async function streamChanges(options: StreamChangesOptions): Promise<Stre
       const committed = await applier.handle(message)
       if (committed) {
         applied = committed.lsn
-        total += committed.changes
-        transactions++
+        totals.changes += committed.changes
+        totals.transactions++
         await confirm(applied)
-        options.onApplied?.({ appliedLsn: applied, lagSeconds: Math.max(0, (Date.now() - committed.commitAt.getTime()) / 1000), changes: committed.changes, total, transactions })
+        options.onApplied?.({ appliedLsn: applied, lagSeconds: Math.max(0, (Date.now() - committed.commitAt.getTime()) / 1000), changes: committed.changes, total: totals.changes, transactions: totals.transactions })
         if (stopping) await finish()
       }
     } catch (error) {
-      await finish(error)
+      await finish(connectionLost('destination', options.slot, error))
     }
   })
   service.on('heartbeat', (_lsn: string, _timestamp: number, shouldRespond: boolean) => {
     lastReceived = Date.now()
     if (shouldRespond && !done) void confirm(applied)
   })
-  service.on('error', (error: unknown) => void finish(error))
+  service.on('start', () => {
+    if (!options.onStreaming) return
+    options.source
+      .query<{ pid: number | null }>('select active_pid as pid from pg_replication_slots where slot_name = $1', [options.slot])
+      .then(({ rows }) => rows[0]?.pid && options.onStreaming?.(rows[0].pid))
+      .catch(() => {})
+  })
+  service.on('error', (error: unknown) => void finish(connectionLost('source', options.slot, error)))
 
   let stopAt: string | undefined
   options.signal?.addEventListener('abort', onAbort)
   if (options.signal?.aborted) onAbort()
   try {
-    if (!options.follow) stopAt = await emit('stop')
+    if (!options.follow) stopAt = await emit('stop').catch((error: unknown) => Promise.reject(connectionLost('source', options.slot, error)))
     service
       .subscribe(plugin, options.slot, options.startLsn)
       .then(() => {
-        if (!done) void finish(new EltError(`The source ended the replication stream of slot "${options.slot}".`, { hint: 'Rerun: the stream resumes after the last applied transaction.' }))
+        if (!done) void finish(new EltError(`The source ended the replication stream of slot "${options.slot}".`, { hint: 'Rerun: the stream resumes after the last applied transaction.', cause: connectionLostCause }))
       })
-      .catch((error: unknown) => void finish(slotInUse(error, options.slot)))
+      .catch((error: unknown) => void finish(connectionLost('source', options.slot, slotInUse(error, options.slot))))
   } catch (error) {
     await finish(error)
   }
   await finished
-  return { appliedLsn: applied, changes: total, transactions, tables: Object.fromEntries(applier.counts) }
+  return { appliedLsn: applied, changes: totals.changes, transactions: totals.transactions, tables: Object.fromEntries(totals.counts) }
 }
 
 /** PostgreSQL's `replication slot "…" is active for PID …` (55006) said for people; other errors as they are. */
@@ -186,6 +208,22 @@ function slotInUse(error: unknown, slot: string): unknown {
   if ((error as { code?: string } | undefined)?.code !== '55006') return error
   return new EltError(`The replication slot "${slot}" is in use by another process: a pnpm elt replicate --follow (or a scheduled replicate) is streaming from it.`, {
     hint: 'One pipeline streams at a time: wait for it, or stop the --follow (pnpm elt cdc status shows whether the slot is active).',
+    cause: error,
+  })
+}
+
+/** The cause of a stream that ended or stalled without a driver error: a lost connection (SQLSTATE 08006) all the same. */
+const connectionLostCause = Object.assign(new Error('replication connection lost'), { code: '08006' })
+
+/**
+ * A dropped connection said for people, naming the side that failed (the driver's error as its
+ * cause, so `isTransientPgError(error.cause)` still tells a lost connection); other errors as they are.
+ */
+function connectionLost(side: 'source' | 'destination', slot: string, error: unknown): unknown {
+  if (error instanceof EltError || !isTransientPgError(error)) return error
+  const what = side === 'source' ? 'the source (replication stream or heartbeat connection)' : 'the destination (applying changes)'
+  return new EltError(`The connection to ${what} was lost while streaming slot "${slot}": ${error instanceof Error ? error.message : String(error)}.`, {
+    hint: 'Nothing after the last committed transaction was acknowledged: a rerun (or --follow, which reconnects) applies it exactly once.',
     cause: error,
   })
 }
