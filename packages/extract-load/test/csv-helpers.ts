@@ -1,18 +1,25 @@
 import type {} from '@elt/core/testing/global-setup' // declares inject('pgAdminUrl')
-import { mkdtemp, rm, writeFile } from 'node:fs/promises'
+import { randomUUID } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { gzipSync } from 'node:zlib'
 import pg from 'pg'
-import { afterAll, beforeAll, inject } from 'vitest'
-import { qualifiedName } from '@elt/core'
+import { afterAll, beforeAll, expect, inject } from 'vitest'
+import { describeError, qualifiedName } from '@elt/core'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import { copyCsvFile } from '../src/sources/csv/copy-csv-file.ts'
 import type { CsvColumn, CsvSourceOptions } from '../src/sources/csv/csv-source-options.ts'
 import { csvTableDdl } from '../src/sources/csv/csv-table-ddl.ts'
 import { describeCsvSource } from '../src/sources/csv/describe-csv-source.ts'
-import type { RejectedCsvRow, RejectedRowsWriter } from '../src/sources/csv/rejected-rows.ts'
+import { migrateRejectedRows, RejectedRowsWriter, type RejectedCsvRow } from '../src/sources/csv/rejected-rows.ts'
 import { withCsvRetries } from '../src/sources/csv/with-csv-retries.ts'
+import { checkStagedDay } from '../src/stage/check-staged-day.ts'
+import { load } from '../src/stage/load-day.ts'
+import type { StageRunConfig } from '../src/stage/stage-config.ts'
+import type { StageManifest } from '../src/stage/stage-manifest.ts'
+import { createPair, type Pair } from './helpers.ts'
+import { extractPair, tempStage } from './support/stage-helpers.ts'
 
 export type CsvDir = Awaited<ReturnType<typeof csvDir>>
 
@@ -104,6 +111,34 @@ export async function loadCsv(db: TestDatabase, options: CsvSourceOptions, cwd: 
   }
 }
 
+/**
+ * {@link loadCsv} with `onError: 'quarantine'` and a fresh run's `_elt_audit.rejected_rows`: the load
+ * and the rows it rejected (file, line, raw).
+ *
+ * ```ts
+ * const { loaded, rejected } = await loadQuarantined(ctx.db, { path: 'q-*.csv', table: 'q' }, ctx.files.dir)
+ * // rejected → [{ file: '/tmp/…/q-1.csv', line: 4, raw: '3' }]
+ * ```
+ */
+export async function loadQuarantined(
+  db: TestDatabase,
+  options: CsvSourceOptions,
+  cwd: string,
+): Promise<{ loaded: LoadedCsv; rejected: { file: string; line: number; raw: string }[] }> {
+  const audit = new pg.Client({ connectionString: db.url })
+  await audit.connect()
+  try {
+    await migrateRejectedRows(audit)
+    const runId = randomUUID()
+    const writer = new RejectedRowsWriter(audit, { runId, source: 'csv', targetTable: `raw.${options.table}` })
+    const loaded = await loadCsv(db, { ...options, onError: 'quarantine' }, cwd, writer)
+    const rejected = await db.query<{ file: string; line: number; raw: string }>(`select file, line::int, raw from _elt_audit.rejected_rows where run_id = $1 order by line`, [runId])
+    return { loaded, rejected }
+  } finally {
+    await audit.end()
+  }
+}
+
 /** Column names and types of `public.<table>` as PostgreSQL has them. */
 export async function columnTypes(db: TestDatabase, table: string): Promise<Record<string, string>> {
   const rows = await db.query<{ name: string; type: string }>(
@@ -112,4 +147,57 @@ export async function columnTypes(db: TestDatabase, table: string): Promise<Reco
     [qualifiedName('public', table)],
   )
   return Object.fromEntries(rows.map((r) => [r.name, r.type]))
+}
+
+/**
+ * A source/destination pair and a stage folder for the staged-day tests of one CSV source named
+ * `source` (file in the stage folder, gzip, target `raw.<table>`), made before the tests and removed after.
+ *
+ * ```ts
+ * const staged = csvStageContext('csv_guard_stage', 'codes')
+ * const { manifest } = await staged.extract('codes.csv', '2024-06-01') // the day's _manifest.json
+ * await staged.load('codes.csv', '2024-06-01', 3) // load --date, which must load 3 rows into raw.codes
+ * ```
+ */
+export function csvStageContext(prefix: string, source: string, options: { inferRows?: number } = {}) {
+  const context = {} as { pair: Pair; stage: Awaited<ReturnType<typeof tempStage>> }
+  beforeAll(async () => {
+    context.pair = await createPair(inject('pgAdminUrl'), prefix)
+    context.stage = await tempStage()
+  })
+  afterAll(async () => {
+    await context.pair?.drop()
+    await context.stage?.remove()
+  })
+  const configOf = (file: string): StageRunConfig => {
+    const csv = { kind: 'csv', targetSchema: 'raw', path: path.join(context.stage.dir, file), table: source, inferRows: options.inferRows ?? 2 }
+    return { sources: { [source]: csv }, stage: { dir: context.stage.dir, compression: 'gzip' }, timezone: 'UTC' }
+  }
+  return {
+    get destination(): TestDatabase {
+      return context.pair.destination
+    },
+    /** Writes `content` as `file` in the stage folder (the source's path). */
+    write: (file: string, content: string) => writeFile(path.join(context.stage.dir, file), content),
+    /** `extract --date` of the source: the day's manifest and where it is. */
+    async extract(file: string, date: string): Promise<{ manifest: StageManifest; manifestPath: string }> {
+      await extractPair(context.pair, configOf(file), date)
+      const [day] = await checkStagedDay(context.stage.dir, date, [{ source }])
+      const manifestPath = path.join(day!.tables[0]!.dir, '_manifest.json')
+      return { manifest: JSON.parse(await readFile(manifestPath, 'utf8')) as StageManifest, manifestPath }
+    },
+    /** `load --date` of the source, which must load `rows` rows into `raw.<source>`. */
+    async load(file: string, date: string, rows: number): Promise<void> {
+      const summary = await load({
+        config: configOf(file),
+        destination: { label: 'destination', url: context.pair.destination.url },
+        date,
+        runId: randomUUID(),
+        jobs: 1,
+        connectWaitSeconds: 5,
+        retry: { maxRetries: 1, delaySeconds: 0.1 },
+      }).catch((error: unknown) => describeError(error))
+      expect(summary).toMatchObject({ tables: [{ target: `raw.${source}`, rows }] })
+    },
+  }
 }

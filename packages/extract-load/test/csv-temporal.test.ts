@@ -1,23 +1,12 @@
-import { randomUUID } from 'node:crypto'
-import { readFile, writeFile } from 'node:fs/promises'
-import path from 'node:path'
+import { writeFile } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { text } from 'node:stream/consumers'
-import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { describeError } from '@elt/core'
-import pg from 'pg'
+import { describe, expect, it } from 'vitest'
 import { classifyCsvValue } from '../src/sources/csv/classify-csv-value.ts'
-import { guardInferredTemporal } from '../src/sources/csv/guard-inferred-temporal.ts'
-import { migrateRejectedRows, RejectedRowsWriter } from '../src/sources/csv/rejected-rows.ts'
-import { temporalKindOfBytes } from '../src/sources/csv/temporal-kind-of-bytes.ts'
+import { guardInferredTypes } from '../src/sources/csv/guard-inferred-types.ts'
+import { csvValueKindOfBytes } from '../src/sources/csv/csv-value-kind-of-bytes.ts'
 import type { CsvColumn, CsvDialect } from '../src/sources/csv/csv-source-options.ts'
-import { checkStagedDay } from '../src/stage/check-staged-day.ts'
-import { load } from '../src/stage/load-day.ts'
-import type { StageManifest } from '../src/stage/stage-manifest.ts'
-import type { StageRunConfig } from '../src/stage/stage-config.ts'
-import { columnTypes, csvTestContext, loadCsv } from './csv-helpers.ts'
-import { createPair, type Pair } from './helpers.ts'
-import { extractPair, tempStage } from './support/stage-helpers.ts'
+import { columnTypes, csvStageContext, csvTestContext, loadCsv, loadQuarantined } from './csv-helpers.ts'
 
 /**
  * PostgreSQL's date and timestamp input functions accept a later value that an inferred column's
@@ -83,26 +72,17 @@ describe('inferred dates and timestamps never lose a later value', () => {
   })
 
   it("onError: 'quarantine' (Node parses after a bad row): a later offset still widens the inferred timestamp", async () => {
-    const audit = new pg.Client({ connectionString: ctx.db.url })
-    await audit.connect()
-    try {
-      await migrateRejectedRows(audit)
-      // the ragged row of the first file switches every file to Node's parser before the guard sees the second file
-      const first = await ctx.files.write('q-1.csv', 'id,at\n1,2024-01-01 10:00:00\n2,2024-01-01 11:00:00\n3\n')
-      await ctx.files.write('q-2.csv', 'id,at\n4,2024-01-01 10:00:00+02\n')
-      const runId = randomUUID()
-      const rejected = new RejectedRowsWriter(audit, { runId, source: 'csv', targetTable: 'raw.q' })
-      const loaded = await loadCsv(ctx.db, { path: 'q-*.csv', table: 'q', inferRows: 2, onError: 'quarantine' }, ctx.files.dir, rejected)
-      expect(loaded).toMatchObject({ parsedInNode: true, widenings: ['column "at": timestamp → timestamptz'], rows: 3 })
-      expect(await ctx.db.query(`select id, (at at time zone 'UTC')::text as utc from q order by id`)).toEqual([
-        { id: 1, utc: '2024-01-01 10:00:00' },
-        { id: 2, utc: '2024-01-01 11:00:00' },
-        { id: 4, utc: '2024-01-01 08:00:00' },
-      ])
-      expect(await ctx.db.query(`select file, line::int, raw from _elt_audit.rejected_rows where run_id = $1`, [runId])).toEqual([{ file: first, line: 4, raw: '3' }])
-    } finally {
-      await audit.end()
-    }
+    // the ragged row of the first file switches every file to Node's parser before the guard sees the second file
+    const first = await ctx.files.write('q-1.csv', 'id,at\n1,2024-01-01 10:00:00\n2,2024-01-01 11:00:00\n3\n')
+    await ctx.files.write('q-2.csv', 'id,at\n4,2024-01-01 10:00:00+02\n')
+    const { loaded, rejected } = await loadQuarantined(ctx.db, { path: 'q-*.csv', table: 'q', inferRows: 2 }, ctx.files.dir)
+    expect(loaded).toMatchObject({ parsedInNode: true, widenings: ['column "at": timestamp → timestamptz'], rows: 3 })
+    expect(await ctx.db.query(`select id, (at at time zone 'UTC')::text as utc from q order by id`)).toEqual([
+      { id: 1, utc: '2024-01-01 10:00:00' },
+      { id: 2, utc: '2024-01-01 11:00:00' },
+      { id: 4, utc: '2024-01-01 08:00:00' },
+    ])
+    expect(rejected).toEqual([{ file: first, line: 4, raw: '3' }])
   })
 
   it("a DECLARED date column keeps PostgreSQL's semantics: a time is dropped, as a declared date does", async () => {
@@ -124,7 +104,7 @@ describe('the guard parses CSV as PostgreSQL does', () => {
   ]
   /** The file fed one byte per chunk (every state crosses a chunk boundary): what the guard passes on, or its error. */
   const guard = (csv: string, d: CsvDialect = dialect) =>
-    text(guardInferredTemporal(Readable.from(Buffer.from(csv).reduce<Buffer[]>((all, b) => [...all, Buffer.from([b])], [])), { file: 'f.csv', columns, dialect: d })).catch(
+    text(guardInferredTypes(Readable.from(Buffer.from(csv).reduce<Buffer[]>((all, b) => [...all, Buffer.from([b])], [])), { file: 'f.csv', columns, dialect: d })).catch(
       (error: Error) => error.message,
     )
 
@@ -142,13 +122,14 @@ describe('the guard parses CSV as PostgreSQL does', () => {
       '2024-01-15 10:30+02', '2024-01-15 10:30:00+02:00', '2024-01-15 10:30:00-0330', '2024-01-15 10:30:00+16', '2024-01-15 10:30:00+02:60', '2024-01-15 10:30:00+2',
       '2024-01-15 10:30:00+02:0', '2024-01-15x', '2024-01-15 ', ' 2024-01-15', '2024-01-15 10:3', '2024-01-15Z', '20240115', '01/02/2024',
     ]
-    // stale bytes after the value (the guard's buffer is reused) must not matter
-    const stale = (v: string) => Buffer.concat([Buffer.from(v), Buffer.from(':00+02:00')])
+    // the bytes around the field (the chunk's other fields, or the guard's reused buffer) must not matter
+    const stale = (v: string) => Buffer.concat([Buffer.from('9-'), Buffer.from(v), Buffer.from(':00+02:00')])
     for (const v of values) {
-      const fast = temporalKindOfBytes(stale(v), Buffer.byteLength(v))
+      const fast = csvValueKindOfBytes(stale(v), 2, 2 + Buffer.byteLength(v))
       if (fast !== undefined) expect([v, fast]).toEqual([v, classifyCsvValue(v)])
     }
-    expect(values.filter((v) => temporalKindOfBytes(Buffer.from(v), v.length) !== undefined)).toEqual([
+    const temporal = new Set(['date', 'timestamp', 'timestamptz'])
+    expect(values.filter((v) => temporal.has(csvValueKindOfBytes(Buffer.from(v), 0, v.length) ?? ''))).toEqual([
       '2024-01-15', '2024-02-29', '2024-01-15 10:30', '2024-01-15T10:30:00', '2024-01-15 10:30:00.123456', '2024-01-15 10:30:00Z',
       '2024-01-15 10:30+02', '2024-01-15 10:30:00+02:00', '2024-01-15 10:30:00-0330',
     ])
@@ -162,52 +143,24 @@ describe('the guard parses CSV as PostgreSQL does', () => {
 })
 
 describe('a staged CSV day gets the same guard', () => {
-  let pair: Pair
-  let stage: Awaited<ReturnType<typeof tempStage>>
-  const configOf = () =>
-    ({
-      sources: { visits: { kind: 'csv', path: path.join(stage.dir, 'visits.csv'), table: 'visits', targetSchema: 'raw', inferRows: 2 } },
-      stage: { dir: stage.dir, compression: 'gzip' },
-      timezone: 'UTC',
-    }) as StageRunConfig
-  beforeAll(async () => {
-    pair = await createPair(inject('pgAdminUrl'), 'csv_temporal_stage')
-    stage = await tempStage()
-  })
-  afterAll(async () => {
-    await pair?.drop()
-    await stage?.remove()
-  })
+  const staged = csvStageContext('csv_temporal_stage', 'visits')
 
   it('extract and load --date widen an inferred date column whose later row has a time', async () => {
-    await writeFile(path.join(stage.dir, 'visits.csv'), 'id,day\n1,2024-01-01\n2,2024-01-02\n3,2024-01-03 10:00\n')
-    const config = configOf()
-    await extractPair(pair, config, '2024-06-01')
-    const [day] = await checkStagedDay(stage.dir, '2024-06-01', [{ source: 'visits' }])
-    const manifestPath = path.join(day!.tables[0]!.dir, '_manifest.json')
-    const manifest = JSON.parse(await readFile(manifestPath, 'utf8')) as StageManifest
+    await staged.write('visits.csv', 'id,day\n1,2024-01-01\n2,2024-01-02\n3,2024-01-03 10:00\n')
+    const { manifest, manifestPath } = await staged.extract('visits.csv', '2024-06-01')
     // extract widened the column (the guard failed the first attempt) and recorded the type it loads with
     expect(manifest.table.columns.map((c) => [c.name, c.type])).toEqual([['id', 'integer'], ['day', 'timestamp']])
-    await loadVisits('2024-06-01')
+    await loadVisits()
     // a day staged before extract widened (its manifest says date): the load's guard widens it
     manifest.table.columns[1]!.type = 'date'
     await writeFile(manifestPath, JSON.stringify(manifest))
-    await pair.destination.query('drop table raw.visits')
-    await loadVisits('2024-06-01')
+    await staged.destination.query('drop table raw.visits')
+    await loadVisits()
   })
 
-  async function loadVisits(date: string): Promise<void> {
-    const summary = await load({
-      config: configOf(),
-      destination: { label: 'destination', url: pair.destination.url },
-      date,
-      runId: randomUUID(),
-      jobs: 1,
-      connectWaitSeconds: 5,
-      retry: { maxRetries: 1, delaySeconds: 0.1 },
-    }).catch((error: unknown) => describeError(error))
-    expect(summary).toMatchObject({ tables: [{ target: 'raw.visits', rows: 3 }] })
-    expect(await pair.destination.query(`select id, day::text from raw.visits order by id`)).toEqual([
+  async function loadVisits(): Promise<void> {
+    await staged.load('visits.csv', '2024-06-01', 3)
+    expect(await staged.destination.query(`select id, day::text from raw.visits order by id`)).toEqual([
       { id: 1, day: '2024-01-01 00:00:00' },
       { id: 2, day: '2024-01-02 00:00:00' },
       { id: 3, day: '2024-01-03 10:00:00' },

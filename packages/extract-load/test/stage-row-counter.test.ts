@@ -29,6 +29,10 @@ describe('CopyRowCounter', () => {
     expect(countAllSplits(csv(), 'id,note\n')).toEqual([0])
     expect(countAllSplits(csv(), '')).toEqual([0])
   })
+  it('CSV with CR or CR LF line ends (PostgreSQL reads both): a CR LF is one record end, quoted ones are data', () => {
+    expect(countAllSplits(csv(), 'id,note\r1,"a\rb"\r2,x\r3,"c\r\nd"')).toEqual([3])
+    expect(countAllSplits(csv(), 'id,note\r\n1,"a\r\nb"\r\n2,x\r\n')).toEqual([2])
+  })
   it('COPY text: one row per newline (newlines in values are escaped)', () => {
     expect(countAllSplits({ kind: 'text' }, '1\ta\\nb\n2\t\\N\n')).toEqual([2])
   })

@@ -1,12 +1,13 @@
 import { BinaryRowCounter } from '../load/binary-row-counter.ts'
+import { CsvRecordScanner } from '../sources/csv/csv-record-scanner.ts'
 import type { CopyFormat } from '../sources/source-reader.ts'
 
 /**
  * Counts the rows of a COPY stream as its bytes pass, without parsing values: COPY text
  * ends every row with a newline (newlines in values are escaped); COPY binary is walked by
- * its framing ({@link BinaryRowCounter}); CSV counts record ends outside quotes (a quote
- * inside quotes is doubled, or preceded by the escape character), minus the header line.
- * The delimiter, quote and escape are ASCII, so this works on UTF-8 and Latin-1 bytes alike.
+ * its framing ({@link BinaryRowCounter}); CSV counts the records PostgreSQL's CSV parser sees
+ * ({@link CsvRecordScanner}: LF, CR or CR LF outside quotes; quotes doubled or escaped), minus the
+ * header line.
  *
  * ```ts
  * const counter = new CopyRowCounter({ kind: 'csv', header: 'match', delimiter: ',', quote: '"', escape: '"', encoding: 'UTF8', null: '' })
@@ -16,49 +17,31 @@ import type { CopyFormat } from '../sources/source-reader.ts'
  */
 export class CopyRowCounter {
   private lines = 0
-  private readonly binary: BinaryRowCounter | undefined
-  private readonly quote: number | undefined
-  private readonly escape: number | undefined
-  private inQuote = false
-  private escaped = false
-  /** The last byte seen was not a record end: a last record without a newline counts too. */
+  /** COPY text: the last byte seen was not a newline, so a last row without one counts too. */
   private open = false
+  private readonly binary: BinaryRowCounter | undefined
+  private readonly csv: CsvRecordScanner | undefined
 
   constructor(private readonly format: CopyFormat) {
     this.binary = format.kind === 'binary' ? new BinaryRowCounter() : undefined
-    if (format.kind === 'csv') {
-      this.quote = format.quote.charCodeAt(0)
-      this.escape = format.escape.charCodeAt(0)
-    }
+    this.csv = format.kind === 'csv' ? new CsvRecordScanner(format) : undefined
   }
 
   get rows(): number {
     if (this.binary) return this.binary.rows
-    const records = this.lines + (this.open ? 1 : 0)
+    if (!this.csv) return this.lines + (this.open ? 1 : 0)
+    const records = this.csv.records + (this.csv.open ? 1 : 0)
     return this.format.kind === 'csv' && this.format.header !== false ? Math.max(0, records - 1) : records
   }
 
   push(chunk: Uint8Array): void {
     if (chunk.length === 0) return
     if (this.binary) return this.binary.push(chunk)
-    if (this.quote === undefined) {
-      for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) this.lines++
-    } else {
-      const quote = this.quote
-      const escape = this.escape
-      for (let i = 0; i < chunk.length; i++) {
-        const b = chunk[i]!
-        if (this.escaped) {
-          this.escaped = false
-          continue
-        }
-        if (this.inQuote) {
-          if (b === escape && escape !== quote) this.escaped = true
-          else if (b === quote) this.inQuote = false
-        } else if (b === quote) this.inQuote = true
-        else if (b === 10) this.lines++
-      }
+    if (this.csv) {
+      this.csv.scan(chunk)
+      return
     }
-    this.open = chunk[chunk.length - 1] !== 10 || this.inQuote
+    for (let i = chunk.indexOf(10); i !== -1; i = chunk.indexOf(10, i + 1)) this.lines++
+    this.open = chunk[chunk.length - 1] !== 10
   }
 }

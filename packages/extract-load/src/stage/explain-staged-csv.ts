@@ -5,7 +5,7 @@ import type { RejectedCsvRow } from '../sources/csv/rejected-rows.ts'
 import { CsvInputError } from '../sources/csv/csv-input-error.ts'
 import type { CsvDialect } from '../sources/csv/csv-source-options.ts'
 import { explainCopyError } from '../sources/csv/explain-copy-error.ts'
-import { guardInferredTemporal } from '../sources/csv/guard-inferred-temporal.ts'
+import { guardInferredTypes } from '../sources/csv/guard-inferred-types.ts'
 import { nextCsvLoadPlan, type CsvLoadPlan } from '../sources/csv/with-csv-retries.ts'
 import type { CopyFormat, ExplainedFailure } from '../sources/source-reader.ts'
 import type { StageManifest } from './stage-manifest.ts'
@@ -53,12 +53,12 @@ export function stagedCsvPlan(manifest: StageManifest & { csv: NonNullable<Stage
       return { stream: q.stream, format: { kind: 'text' } }
     },
     /**
-     * The fast path's bytes with the current plan's inferred date/timestamp columns guarded
-     * against a value PostgreSQL would accept and silently change ({@link guardInferredTemporal}).
+     * The fast path's bytes with the current plan's inferred columns guarded
+     * against a value PostgreSQL would accept and silently change ({@link guardInferredTypes}).
      */
     guard(input: Readable, file: string, fileFormat: CopyFormat): Readable {
       if (fileFormat.kind !== 'csv') return input
-      return guardInferredTemporal(input, { file, columns: plan.columns, dialect: plan.dialect, header: fileFormat.header !== false })
+      return guardInferredTypes(input, { file, columns: plan.columns, dialect: plan.dialect, header: fileFormat.header !== false })
     },
     /** The part's format with the encoding of the current plan (Latin-1 after a switch). */
     format(fileFormat: CopyFormat): CopyFormat {

@@ -7,7 +7,7 @@ import { explainCopyError } from './explain-copy-error.ts'
 import { explainFileError } from './explain-file-error.ts'
 import { fileDialect } from './file-dialect.ts'
 import { GuardEndOfData } from './guard-end-of-data.ts'
-import { guardInferredTemporal } from './guard-inferred-temporal.ts'
+import { guardInferredTypes } from './guard-inferred-types.ts'
 import { lineAtOffset } from './line-at-offset.ts'
 import { openCsvFile } from './open-csv-file.ts'
 import { quarantineCsvRows } from './quarantine-csv-rows.ts'
@@ -27,8 +27,9 @@ export interface CsvPart {
 
 /**
  * Opens one file of a CSV source for COPY. Fast path: the file's bytes as they are (gunzip and BOM
- * aside; a `\.` line stopped, see {@link GuardEndOfData}; a later value that an inferred date or
- * timestamp column would silently change stopped, see {@link guardInferredTemporal}) in CSV format with `HEADER MATCH`, read
+ * aside; a `\.` line stopped, see {@link GuardEndOfData}; a later value that an inferred column's
+ * type would silently change — `007` into an integer, `on` into a boolean, a time into a date — stopped,
+ * see {@link guardInferredTypes}) in CSV format with `HEADER MATCH`, read
  * with the file's own encoding when the source's was detected (`fileDialect`). With `onRejected`,
  * the quarantine path: Node parses the rows, hands bad ones to `onRejected` and sends the good
  * ones in COPY text format.
@@ -49,7 +50,7 @@ export async function openCsvPart(
   // an error at either end destroys both: destroying the part closes the file
   const stream = quarantine
     ? quarantine.stream
-    : guardInferredTemporal(pipeline(opened.stream, new GuardEndOfData((offset) => new EndOfDataLine(offset)), () => {}), { file, columns, dialect })
+    : guardInferredTypes(pipeline(opened.stream, new GuardEndOfData((offset) => new EndOfDataLine(offset)), () => {}), { file, columns, dialect })
   return {
     stream,
     format: quarantine ? { kind: 'text' } : csvCopyFormat(dialect),

@@ -4,7 +4,7 @@ import { createCsvParser, withoutLineBreak, type CsvParsedRecord } from './creat
 import { CsvInputError } from './csv-input-error.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
 import { csvValueValidator } from './csv-value-validator.ts'
-import { isGuardedColumn } from './guard-inferred-temporal.ts'
+import { isGuardedColumn } from './guard-inferred-types.ts'
 import type { RejectedCsvRow } from './rejected-rows.ts'
 import { inferredTypeHolds } from './widen-csv-type.ts'
 
@@ -62,7 +62,7 @@ class LineMap {
  * them) in Node and returns a stream of the good rows in COPY's text format (for
  * `quarantineCopySql`), handing each bad row to `onRejected` — a ragged row, a malformed quote,
  * or a value that does not fit a DECLARED column's type. A value that does not fit an INFERRED
- * column (or that an inferred date or timestamp would silently change, as `guardInferredTemporal`
+ * column (or that an inferred column's type would silently change, as `guardInferredTypes`
  * stops on the fast path) fails the stream with a `CsvInputError` (problem `type`), so the caller widens that
  * column and loads again, as on the fast path. Memory stays flat: rows go out in 64 KiB batches
  * as COPY reads them, and `onRejected` is awaited (batch your writes there). `fileLine` turns the
