@@ -73,6 +73,29 @@ describe('elt replicate with strategy cdc', () => {
     expect(await source.query(`select 1 from pg_replication_slots where slot_name = 'elt_postgres'`)).toEqual([])
   })
 
+  it('--full-refresh --select one cdc table copies it alone (strategy cdc, the full copy counted); the other cdc table streams on', async () => {
+    const both = await emptyProject(`export default { replicate: { tables: { 'public.accounts': { strategy: 'cdc' }, 'public.films': { strategy: 'cdc' } } } }\n`)
+    try {
+      const first = await runElt(['replicate', '--json'], env, both)
+      expect(first.code, first.stderr).toBe(0)
+      const films = await source.query<{ n: number }>('select count(*)::int as n from films')
+      const accounts = await source.query<{ n: number }>('select count(*)::int as n from accounts')
+      await source.query(`update accounts set name = 'refreshed' where id = 1`)
+      const refresh = await runElt(['replicate', '--full-refresh', '--select', 'source:postgres.public.films', '--json'], env, both)
+      expect(refresh.code, refresh.stderr).toBe(0)
+      expect(byTable(refresh.stdout)).toEqual({
+        'public.films': { strategy: 'cdc', rows: films[0]!.n, inserted: films[0]!.n, updated: 0, deleted: 0 },
+        'public.accounts': { strategy: 'cdc', rows: 1, inserted: 0, updated: 1, deleted: 0 },
+      })
+      expect(refresh.stderr).toMatch(/copying public\.films \(full refresh\) alone; the slot "elt_postgres" goes on for the other tables/)
+      expect(await destination.query<{ n: number }>('select count(*)::int as n from raw.accounts')).toEqual(accounts)
+      expect(await destination.query(`select name from raw.accounts where id = 1`)).toEqual([{ name: 'refreshed' }])
+    } finally {
+      await runElt(['cdc', 'drop'], env, both).catch(() => {})
+      await rm(both, { recursive: true, force: true })
+    }
+  })
+
   it('cdc takes status or drop; --follow needs a cdc table', async () => {
     const bad = await runElt(['cdc', 'list'], env, project)
     expect(bad.code).toBe(2)

@@ -24,3 +24,18 @@ export const selectedCdcSources = (sources: CommandContext['config']['sources'],
   cdcTablesBySource(sources)
     .map((p) => p.sourceName)
     .filter((name) => !select?.length || select.some((s) => s === `source:${name}` || s.startsWith(`source:${name}.`)))
+
+/**
+ * `--select` values without those naming a cdc table (`source:postgres.public.accounts` or
+ * `source:postgres.accounts`): the copy path does not see cdc tables (see `cdcExcludes`) and would
+ * refuse them as unknown; their pipeline takes them (`--full-refresh` copies them there).
+ *
+ * ```ts
+ * withoutCdcSelectors(sources, ['source:postgres.public.accounts', 'source:postgres.films']) // ['source:postgres.films']
+ * ```
+ */
+export function withoutCdcSelectors(sources: CommandContext['config']['sources'], select: readonly string[] | undefined): string[] | undefined {
+  if (!select) return undefined
+  const cdc = new Set(cdcTablesBySource(sources).flatMap((p) => p.tables.flatMap((t) => [`source:${p.sourceName}.${t}`, `source:${p.sourceName}.${t.slice(t.indexOf('.') + 1)}`])))
+  return select.filter((s) => !cdc.has(s))
+}

@@ -27,11 +27,17 @@ export async function cdcPipelines(context: CommandContext, only?: readonly stri
 /**
  * Runs every cdc pipeline (see `replicateCdc`): a first run copies its tables with the slot's
  * snapshot; every run applies the changes up to the source's current position, or with `follow`
- * keeps streaming until the command is interrupted, showing the applied position and lag live.
+ * keeps streaming until the command is interrupted (reconnecting when a connection is lost),
+ * showing the applied position and lag live. With `refresh` (`--full-refresh`), the selected cdc
+ * tables are copied again first, alone.
  */
-export async function cdcTask(context: CommandContext, options: { follow: boolean; jobs?: number; only?: readonly string[]; runId?: string }): Promise<{ pipelines: CdcSummary[]; tables: LoadedTableSummary[] }> {
-  const { replicateCdc } = await import('@elt/extract-load/cdc')
+export async function cdcTask(
+  context: CommandContext,
+  options: { follow: boolean; jobs?: number; only?: readonly string[]; runId?: string; refresh?: { select: readonly string[]; exclude: readonly string[] } },
+): Promise<{ pipelines: CdcSummary[]; tables: LoadedTableSummary[] }> {
+  const { replicateCdc, refreshedCdcTables } = await import('@elt/extract-load/cdc')
   const pipelines = await cdcPipelines(context, options.only)
+  const sourceNames = Object.keys(context.config.sources)
   const databases = await context.databases()
   const progress = createProgress(context.io)
   const shown = new Map<string, number>()
@@ -47,6 +53,7 @@ export async function cdcTask(context: CommandContext, options: { follow: boolea
           source: p.database,
           destination: databases.destination,
           tables: p.tables,
+          ...(options.refresh ? { refresh: refreshedCdcTables(p, sourceNames, options.refresh) } : {}),
           targetSchema: p.targetSchema,
           follow: options.follow,
           signal: context.signal,
@@ -66,7 +73,7 @@ export async function cdcTask(context: CommandContext, options: { follow: boolea
             else if (options.follow) progress.log(text)
           },
         }).then((summary) => {
-          progress.done(key, `cdc ${p.sourceName}: ${summary.initialCopy ? 'initial copy, then ' : ''}${summary.changes.toLocaleString('en-US')} changes in ${summary.transactions} transactions applied, at ${summary.appliedLsn}`)
+          progress.done(key, `cdc ${p.sourceName}: ${summary.copied.length > 0 ? `copied ${summary.copied.join(', ')}, then ` : ''}${summary.changes.toLocaleString('en-US')} changes in ${summary.transactions} transactions applied, at ${summary.appliedLsn}`)
           return summary
         })
       }),
@@ -78,8 +85,9 @@ export async function cdcTask(context: CommandContext, options: { follow: boolea
 }
 
 /**
- * The cdc tables as rows of the replicate summary (`strategy: 'cdc'`): `rows` = rows copied by an
- * initial copy plus the changes streamed in this run; `inserted` counts the copied rows too.
+ * The cdc tables as rows of the replicate summary (`strategy: 'cdc'`): `rows` = rows copied by this
+ * run (an initial copy, a table copied alone) plus the changes streamed in this run; `inserted`
+ * counts the copied rows too.
  *
  * ```ts
  * cdcTableSummaries([summary], 'raw') // [{ source: 'public.accounts', target: 'raw.accounts', strategy: 'cdc', rows: 3, inserted: 1, updated: 2, deleted: 0, … }]

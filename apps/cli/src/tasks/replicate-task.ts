@@ -3,7 +3,7 @@ import type { DocumentLoadSummary } from '@elt/documents'
 import type { CommandContext } from '../context.ts'
 import { createProgress } from '../output/progress.ts'
 import { showTableEvent } from '../output/replication-summary.ts'
-import { cdcExcludes, selectedCdcSources } from './cdc-tables.ts'
+import { cdcExcludes, selectedCdcSources, withoutCdcSelectors } from './cdc-tables.ts'
 import { documentSelected, documentsTask, splitSources } from './documents-task.ts'
 
 export interface ReplicateTaskOptions {
@@ -12,7 +12,7 @@ export interface ReplicateTaskOptions {
   verify?: boolean
   /** Copy every table again, ignoring an interrupted run's finished tables. */
   fresh?: boolean
-  /** `--full-refresh`: copy the selected tables whole whatever their strategy, and start their cursor marks over. */
+  /** `--full-refresh`: copy the selected tables whole whatever their strategy, and start their cursor marks over (cdc tables: copied alone, their stream goes on from the copy's snapshot). */
   fullRefresh?: boolean
   /** The `_elt.runs` id of the command this replication belongs to. */
   runId?: string
@@ -40,7 +40,7 @@ export async function replicateTask(context: CommandContext, options: ReplicateT
   const { tables, documents } = splitSources(context.config.sources)
   const chosen = Object.fromEntries(Object.entries(documents).filter(([name]) => documentSelected(name, options.select, options.exclude)))
   const withoutDocuments = (list?: readonly string[]) => list?.filter((s) => !Object.hasOwn(documents, s.replace(/^source:/, '').split('.')[0]!))
-  const select = withoutDocuments(options.select)
+  const select = withoutCdcSelectors(context.config.sources, withoutDocuments(options.select))
   // tables with strategy 'cdc' are loaded by their pipeline (slot snapshot, then the stream), not copied
   const exclude = [...(withoutDocuments(options.exclude) ?? []), ...cdcExcludes(context.config.sources)]
   const summary = Object.keys(tables).length === 0 || (options.select?.length && !select?.length) ? undefined : await loadTableSources(context, { ...options, select, exclude }, tables)
@@ -50,7 +50,8 @@ export async function replicateTask(context: CommandContext, options: ReplicateT
   if (cdc.length > 0) {
     const { cdcTask } = await import('./cdc-task.ts')
     if (options.follow) await options.beforeFollow?.()
-    const streamed = await cdcTask(context, { follow: options.follow === true, jobs: options.jobs, only: cdc, runId: base.runId })
+    const refresh = options.fullRefresh ? { select: options.select ?? [], exclude: options.exclude ?? [] } : undefined
+    const streamed = await cdcTask(context, { follow: options.follow === true, jobs: options.jobs, only: cdc, runId: base.runId, ...(refresh ? { refresh } : {}) })
     base.tables.push(...streamed.tables)
     Object.assign(base, { cdc: streamed.pipelines })
   }
