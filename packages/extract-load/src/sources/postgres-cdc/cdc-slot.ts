@@ -29,6 +29,39 @@ export async function setPublicationTables(source: pg.ClientBase, publication: s
 }
 
 /**
+ * Makes every decoder of the publication look its tables up again: their relation caches are
+ * invalidated when a stream decodes this statement's commit. Sources before PostgreSQL 15.13 /
+ * 16.9 / 17.5 keep a table added by `ALTER PUBLICATION` as "not published" in a stream's cache when
+ * a transaction running across that statement touched it; this, once those transactions ended,
+ * corrects it.
+ *
+ * ```sql
+ * alter publication "elt_postgres" set (publish = 'insert, update, delete, truncate')
+ * ```
+ */
+export async function invalidatePublication(source: pg.ClientBase, publication: string): Promise<void> {
+  await source.query(`alter publication ${quoteIdent(publication)} set (publish = 'insert, update, delete, truncate')`)
+}
+
+/**
+ * Waits until the source transactions running now (those with a transaction id) have ended.
+ *
+ * ```sql
+ * select pg_snapshot_xip(pg_current_snapshot())::text as xid
+ * select 1 from unnest($1::xid8[]) x where pg_xact_status(x) = 'in progress'
+ * ```
+ */
+export async function waitForRunningTransactions(source: pg.ClientBase, signal?: AbortSignal): Promise<void> {
+  const { rows } = await source.query<{ xid: string }>('select pg_snapshot_xip(pg_current_snapshot())::text as xid')
+  const xids = rows.map((r) => r.xid)
+  while (xids.length > 0 && !signal?.aborted) {
+    const { rows: open } = await source.query("select 1 from unnest($1::xid8[]) x where pg_xact_status(x) = 'in progress'", [xids])
+    if (open.length === 0) return
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+/**
  * Refuses a slot a running `--follow` streams from (it could not know what is done next to it);
  * `what` is the action to retry after stopping it. Returns whether the slot exists.
  *

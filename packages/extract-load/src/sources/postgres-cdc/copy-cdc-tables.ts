@@ -3,7 +3,7 @@ import type pg from 'pg'
 import { loadSources } from '../../write/load-sources.ts'
 import type { LoadSourcesSummary } from '../../write/load-sources-options.ts'
 import { postgresReader } from '../postgres/postgres-reader.ts'
-import { assertSlotIdle, createPublication, createSlotWithSnapshot, dropSlotAndPublication, setPublicationTables } from './cdc-slot.ts'
+import { assertSlotIdle, createPublication, createSlotWithSnapshot, dropSlotAndPublication, invalidatePublication, setPublicationTables, waitForRunningTransactions } from './cdc-slot.ts'
 import { markTablesForCopy, readCdcState, recordTableCopies, writeCdcState, type CdcPipelineState } from './cdc-state.ts'
 import { splitTableName } from './check-cdc-source.ts'
 import type { ReplicateCdcOptions } from './replicate-cdc.ts'
@@ -49,7 +49,8 @@ export async function initialCopyWithSlot(
 /**
  * Copies `due` alone while the pipeline's slot goes on for its other tables (a `--full-refresh`
  * of some cdc tables, a table added to the cdc set, a copy a crash interrupted): the tables are
- * marked as due first, the publication is set to `tables`, then a temporary slot created at LSN L
+ * marked as due first, the publication is set to `tables` (when a table was added: then, once the
+ * transactions running across that ended, invalidated — see `invalidatePublication`), then a temporary slot created at LSN L
  * lends its exported snapshot to the copy, and L is recorded per copied table — the stream skips
  * their transactions committed before L (already in the copy) and applies the later ones. A run
  * that dies before L is recorded copies them again. Tables no longer in `tables` stop being applied.
@@ -73,7 +74,13 @@ export async function copyTablesAlone(
   await assertSlotIdle(source, state.slot, `rerun this replicate (it copies ${due.join(', ') || 'nothing'} and updates the publication)`)
   await markTablesForCopy(destination, state.pipeline, tables, due)
   // before the temporary slot: its snapshot's LSN is then after the statement, so the copied tables' later changes are published
-  await setPublicationTables(source, state.publication, tables)
+  if (tables.join(',') !== [...state.tables].sort().join(',')) {
+    await setPublicationTables(source, state.publication, tables)
+    if (tables.some((t) => !state.tables.includes(t))) {
+      await waitForRunningTransactions(source, options.signal)
+      await invalidatePublication(source, state.publication)
+    }
+  }
   if (due.length > 0) {
     const slot = await createSlotWithSnapshot(replication, `${state.slot.slice(0, 50)}_copy_${randomBytes(3).toString('hex')}`, { temporary: true })
     try {
