@@ -49,6 +49,19 @@ function follow(pair: CdcPair, tables: string[]) {
 const walsender = async (pair: CdcPair) => (await pair.source.query<{ pid: number | null }>('select active_pid as pid from pg_replication_slots where slot_name = $1', [`elt_${pair.pipeline}`]))[0]?.pid ?? null
 const countOf = async (pair: CdcPair, table: string) => Number((await pair.destination.query<{ n: string }>(`select count(*) as n from ${table}`))[0]?.n)
 
+/** Terminates the destination backend applying changes once it has written in its open transaction; the number terminated. */
+async function terminateApply(pair: CdcPair): Promise<number> {
+  let terminated = 0
+  await waitFor('the apply transaction to be open', async () => {
+    const { length } = await pair.destination.query(
+      `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'elt-cdc-apply' and xact_start is not null and backend_xid is not null`,
+    )
+    terminated += length
+    return length > 0
+  })
+  return terminated
+}
+
 describe('cdc --follow reconnects', () => {
   it('after pg_terminate_backend of its walsender: logs the cause, reconnects, later changes arrive', async () => {
     const pair = await createCdcPair(server.urlFor('postgres'), 'cdc_walsender')
@@ -106,14 +119,7 @@ describe('cdc --follow reconnects', () => {
       const f = (following.current = follow(pair, ['public.big', 'public.counter']))
       // one large source transaction: many set-based statements in one destination transaction
       await pair.source.query(`begin; insert into big select g, repeat('x', 100) from generate_series(1, 300000) g; update counter set n = n + 1; commit`)
-      let terminated = 0
-      await waitFor('the apply transaction to be open', async () => {
-        const { length } = await pair.destination.query(
-          `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'elt-cdc-apply' and xact_start is not null and backend_xid is not null`,
-        )
-        terminated += length
-        return length > 0
-      })
+      const terminated = await terminateApply(pair)
       await pair.source.query(`begin; insert into big values (0, 'after'); update counter set n = n + 1; commit`)
       await waitFor('everything applied after the reconnect', async () => (await pair.destination.query<{ n: number }>('select n from raw.counter'))[0]?.n === 2, 40)
       await f.stop()
@@ -135,12 +141,7 @@ describe('cdc --follow reconnects', () => {
       await pair.source.query(`insert into big select g, repeat('x', 100) from generate_series(1, 300000) g`)
       const run = runCdc(pair, ['public.big'])
       run.catch(() => {})
-      await waitFor('the apply transaction to be open', async () => {
-        const { length } = await pair.destination.query(
-          `select pg_terminate_backend(pid) from pg_stat_activity where datname = current_database() and application_name = 'elt-cdc-apply' and xact_start is not null and backend_xid is not null`,
-        )
-        return length > 0
-      })
+      await terminateApply(pair)
       await expect(run).rejects.toThrow(/^The connection to the destination \(applying changes\) was lost while streaming slot "elt_cdc_once_\w+": terminating connection due to administrator command\.$/)
       expect(await countOf(pair, 'raw.big')).toBe(0)
       await runCdc(pair, ['public.big'])

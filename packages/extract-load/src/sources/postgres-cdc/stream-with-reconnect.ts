@@ -33,7 +33,7 @@ export async function streamWithReconnect(
 ): Promise<StreamedChanges> {
   const logger = options.logger ?? silentLogger
   const policy = options.retry ?? defaultRetryPolicy
-  const totals: StreamTotals = { changes: 0, transactions: 0, counts: new Map() }
+  const totals: StreamTotals & { appliedLsn: string } = { changes: 0, transactions: 0, counts: new Map(), appliedLsn: pipeline.fromLsn }
   const follow = options.follow === true
   let reconnecting = false
   const walsender: { pid?: number } = {}
@@ -80,9 +80,11 @@ export async function streamWithReconnect(
 async function streamOnce(
   options: ReplicateCdcOptions,
   pipeline: { slot: string; publication: string; copied: readonly string[]; fromLsn: string },
-  totals: StreamTotals,
+  totals: StreamTotals & { appliedLsn: string },
   walsender: { pid?: number },
 ): Promise<StreamedChanges> {
+  // stopped (Ctrl-C) while waiting to reconnect: nothing is in flight
+  if (options.signal?.aborted) return { appliedLsn: totals.appliedLsn, changes: totals.changes, transactions: totals.transactions, tables: Object.fromEntries(totals.counts) }
   const wait = { waitSeconds: options.connectWaitSeconds ?? 30, ...(options.logger ? { logger: options.logger } : {}) }
   const clients: pg.Client[] = []
   let failed = true
@@ -114,7 +116,10 @@ async function streamOnce(
       ...(options.signal ? { signal: options.signal } : {}),
       ...(options.heartbeatSeconds !== undefined ? { heartbeatSeconds: options.heartbeatSeconds } : {}),
       ...(options.silenceSeconds !== undefined ? { silenceSeconds: options.silenceSeconds } : {}),
-      ...(options.onApplied ? { onApplied: options.onApplied } : {}),
+      onApplied: (progress) => {
+        totals.appliedLsn = progress.appliedLsn
+        options.onApplied?.(progress)
+      },
       onStreaming: (pid) => (walsender.pid = pid),
       ...(options.runId ? { run: { runId: options.runId, fullCopy: pipeline.copied, fromLsn: pipeline.fromLsn } } : {}),
     })
