@@ -33,6 +33,8 @@ export class ChangeApplier {
   private open = false
   private batch: ChangeBatch | undefined
   private changes = 0
+  /** Per applied table, the LSN its copy was taken at (undefined: every change applies; null: a copy is due). */
+  private readonly copiedFrom: Map<string, bigint | null | undefined> | undefined
   /** The commit LSN of the source transaction being received (its `Begin`). */
   private finalLsn = 0n
   /** Rows applied per source table (`public.accounts`) by committed transactions; a TRUNCATE counts in `truncated`. */
@@ -56,6 +58,15 @@ export class ChangeApplier {
     },
   ) {
     this.counts = options.counts ?? new Map()
+    const tables = options.tables
+    if (tables) {
+      this.copiedFrom = new Map(
+        tables.names.map((t) => {
+          const lsn = tables.copiedLsns[t]
+          return [t, typeof lsn === 'string' ? lsnValue(lsn) : lsn]
+        }),
+      )
+    }
   }
 
   /** Inside a source transaction (a change received, its commit not yet). */
@@ -136,13 +147,12 @@ export class ChangeApplier {
 
   /** Whether a change of `relation` in the transaction being received is applied (see `tables`). */
   private applies(relation: Pgoutput.MessageRelation): boolean {
-    const tables = this.options.tables
-    if (!tables) return true
+    if (!this.copiedFrom) return true
     const name = `${relation.schema}.${relation.name}`
-    if (!tables.names.includes(name)) return false
-    const copied = tables.copiedLsns[name]
-    if (copied === null) throw new EltError(`The copy of ${name} is not recorded as finished, yet its changes were about to be applied.`, { hint: 'Rerun pnpm elt replicate: it copies the table first.' })
-    return copied === undefined || this.finalLsn >= lsnValue(copied)
+    if (!this.copiedFrom.has(name)) return false
+    const from = this.copiedFrom.get(name)
+    if (from === null) throw new EltError(`The copy of ${name} is not recorded as finished, yet its changes were about to be applied.`, { hint: 'Rerun pnpm elt replicate: it copies the table first.' })
+    return from === undefined || this.finalLsn >= from
   }
 
   /** The raw table of `relation`, checked against the relation's columns on first use (see `relation`). */
