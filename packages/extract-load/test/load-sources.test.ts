@@ -140,10 +140,14 @@ describe('loadSources with CSV sources', () => {
   })
 
   it('climbs the whole ladder in one load: quarantine after a bad declared value, then a late value widens an inferred column in the Node path', async () => {
-    const file = await files.write('ladder.csv', 'id,qty,price\n1,1,10\n2,x,20\n3,3,30.75\n')
+    // the late value in a second file: the first file's COPY fails on the bad declared value before
+    // the guard reads the second (within one file the guard would stop at the late value first)
+    await files.write('ladder-1.csv', 'id,qty,price\n1,1,10\n2,x,20\n')
+    await files.write('ladder-2.csv', 'id,qty,price\n3,3,30.75\n')
     const logged: string[] = []
     const logger = { debug: () => {}, info: (m: string) => void logged.push(m), warn: (m: string) => void logged.push(m), error: () => {} }
-    const summary = await load([csv('ladder', { path: file, table: 'ladder', columns: { qty: 'integer' }, inferRows: 1, onError: 'quarantine' })], { logger })
+    const path = `${files.dir}/ladder-*.csv`
+    const summary = await load([csv('ladder', { path, table: 'ladder', columns: { qty: 'integer' }, inferRows: 1, onError: 'quarantine' })], { logger })
     expect(summary.tables).toEqual([expect.objectContaining({ target: 'raw.ladder', rows: 2, rejected: 1 })])
     expect(logged).toEqual([
       'ladder.ladder: bad rows: parsing in Node to quarantine them — loading it again',
