@@ -32,7 +32,8 @@ const NONE = -1
  * ```
  */
 export function csvValueKindOfBytes(bytes: Uint8Array, start: number, end: number): CsvValueKind | undefined {
-  return codedKinds[kindCodeOfBytes(bytes, start, end)]
+  const code = kindCodeOfBytes(bytes, start, end)
+  return code === NONE ? undefined : codedKinds[code]
 }
 
 /**
