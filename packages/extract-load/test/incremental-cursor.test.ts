@@ -1,5 +1,4 @@
 import type {} from '@elt/core/testing/global-setup' // declares inject('pgAdminUrl')
-import pg from 'pg'
 import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest'
 import { EltError, ExitCode } from '@elt/core'
 import { loadSources, postgresReader, type LoadSourcesOptions, type LoadSourcesSummary } from '../src/index.ts'
@@ -86,27 +85,44 @@ describe('incremental by cursor', () => {
     await pair.destination.query(`drop owned by incremental_reader; drop role incremental_reader`)
   })
 
+  it('merges a window of several payloads (upserted while the source sends the next) exactly once', async () => {
+    await pair.source.query(`insert into orders select g, repeat('s', 150), json_build_object('n', g), timestamptz '2026-12-01 10:00+00' + g * interval '1 second'
+                               from generate_series(101, 30000) g`)
+    await load(orders)
+    await pair.source.query(`
+      update orders set status = 'paid ' || repeat('p', 150), updated_at = timestamptz '2026-12-02 00:00+00' + order_id * interval '1 millisecond' where order_id % 3 <> 0;
+      insert into orders select g, 'new', null, timestamptz '2026-12-03 00:00+00' + g * interval '1 millisecond' from generate_series(30001, 35000) g;
+      delete from orders where order_id % 1000 = 0;`)
+    const second = await load(orders)
+    const t = tableOf(second, 'public.orders')!
+    // 19,980 changed rows (one in three left alone, minus deleted ones), 4,995 new ones, and the lookback's unchanged rows read again:
+    // about 3.5 MB, several 1 MB payloads
+    const [window] = await pair.source.query<{ n: number }>(`select count(*)::int as n from orders where updated_at > timestamptz '2026-12-01 18:20+00' - interval '10 minutes'`)
+    expect(t).toMatchObject({ strategy: 'incremental', rows: window!.n, inserted: 4995, updated: 19980, deleted: 30 })
+    expect(t.bytes).toBeGreaterThan(3 * (1 << 20))
+    expect(await tableRows(pair.destination, 'raw', 'orders')).toEqual(await tableRows(pair.source, 'public', 'orders'))
+    expect(await markOf('public.orders')).toEqual(['2026-12-03 00:00:34.999+00']) // order 35,000 was deleted
+  })
+
   it('a merge killed after its COPY changes nothing and leaves the mark; the rerun applies the window once', async () => {
     await load(orders)
     await pair.source.query(`update orders set status = 'paid', updated_at = timestamptz '2026-12-01 13:00+00' where order_id <= 10;
                              insert into orders values (200, 'new', null, timestamptz '2026-12-01 13:01+00')`)
-    // a session holding SHARE on the raw table makes the merge wait after its COPY; its backend is terminated there
-    const blocker = new pg.Client({ connectionString: pair.destination.url })
-    await blocker.connect()
-    await blocker.query('begin; lock table raw.orders in share mode')
-    const run = load(orders, { swapLockWait: { lockTimeoutMs: 20_000, retries: 0 } })
+    // a trigger makes the merge sleep after its COPY, in its upsert; its backend is terminated there
+    await pair.destination.query(`create function public.slow_merge() returns trigger language plpgsql as $$ begin perform pg_sleep(30); return null; end $$;
+                                  create trigger slow_merge before insert on raw.orders for each statement execute function public.slow_merge()`)
+    const run = load(orders)
     let terminated = false
     for (let i = 0; i < 200 && !terminated; i++) {
       const rows = await pair.destination.query<{ ok: boolean }>(
-        `select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = 'elt-replicate-load' and wait_event_type = 'Lock' and query ilike 'WITH merged AS%'`,
+        `select pg_terminate_backend(pid) as ok from pg_stat_activity where application_name = 'elt-replicate-load' and wait_event = 'PgSleep' and query ilike 'WITH merged AS%'`,
       )
       terminated = rows.some((r) => r.ok)
       if (!terminated) await new Promise((resolve) => setTimeout(resolve, 50))
     }
     expect(terminated).toBe(true)
     await run.catch(() => undefined)
-    await blocker.query('rollback')
-    await blocker.end()
+    await pair.destination.query('drop trigger slow_merge on raw.orders; drop function public.slow_merge()')
     expect(await markOf('public.orders')).toEqual(['2026-12-01 11:40:00+00'])
     expect(await pair.destination.query(`select count(*)::int as n, count(*) filter (where status = 'paid')::int as paid from raw.orders`)).toEqual([{ n: 100, paid: 0 }])
     expect(await pair.destination.query(`select strategy from _elt.table_loads where status = 'error'`)).toEqual([{ strategy: 'incremental' }])

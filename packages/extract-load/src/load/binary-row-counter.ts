@@ -11,6 +11,11 @@ const int32 = (b: Uint8Array, i: number) => (b[i]! << 24) | (b[i + 1]! << 16) | 
  */
 export class BinaryRowCounter {
   rows = 0
+  /** Stream offset where the last complete row (or the header) ends: where a tuple or the trailer starts. */
+  boundary = 0
+  /** Length of the stream's header (signature, flags, extension), once read. */
+  headerBytes: number | undefined
+  private offset = 0
   private header = true
   private done = false
   private fieldsLeft = 0
@@ -18,6 +23,8 @@ export class BinaryRowCounter {
   private carry: number[] = []
 
   push(chunk: Uint8Array): void {
+    const start = this.offset
+    this.offset += chunk.length
     const length = chunk.length
     let i = 0
     while (!this.done) {
@@ -28,6 +35,7 @@ export class BinaryRowCounter {
         if (this.skip > 0) return
       }
       const need = this.header ? 19 : this.fieldsLeft > 0 ? 4 : 2
+      if (need === 2 && this.carry.length === 0) this.boundary = start + i
       let value: number
       if (this.carry.length === 0 && length - i >= need) {
         value = need === 2 ? int16(chunk, i) : int32(chunk, i + need - 4)
@@ -42,6 +50,7 @@ export class BinaryRowCounter {
       if (this.header) {
         this.header = false
         this.skip = value // header extension
+        this.headerBytes = 19 + value
       } else if (this.fieldsLeft > 0) {
         this.fieldsLeft--
         if (value > 0) this.skip = value // -1 is NULL

@@ -1,4 +1,7 @@
+import { Readable, pipeline } from 'node:stream'
+import { pipeline as pipelinePromise } from 'node:stream/promises'
 import type pg from 'pg'
+import copyStreams from 'pg-copy-streams'
 import { EltError, ExitCode, qualifiedName, quoteIdent, withLockWait } from '@elt/core'
 import { copiedColumns } from '../../ddl/table-ddl.ts'
 import { sourceName, targetName } from '../../introspect/catalog.ts'
@@ -14,6 +17,7 @@ import type { StrategyWriteInput, StrategyWriteResult } from '../table-writers.t
 import { explainFailure, writeTable } from '../write-table.ts'
 import { applySchemaChanges } from './apply-schema-changes.ts'
 import { ensureUniqueKey } from './ensure-unique-key.ts'
+import { CopyChunker } from './copy-chunker.ts'
 import { appendSql, deleteMissingSql, upsertSql } from './merge-sql.ts'
 
 const delta = 'pg_temp.elt_delta'
@@ -75,17 +79,23 @@ const markOf = (input: StrategyWriteInput, cursor: readonly string[], mark: stri
 
 /**
  * A later run of a cursor table, in one destination transaction: source schema changes applied
- * (see `applySchemaChanges`), the window streamed into a temporary table (`COPY … FROM STDIN`), its
- * new mark and (with `deletes: 'compare-keys'`) every source key read in the same snapshot, then
- * within a bounded lock wait the upsert (`incremental`) or insert (`append`) and the key-only
- * anti-join delete, the mark, `_elt.table_changes` and `_elt.table_loads`. No swap: grants, views
- * and foreign keys on the raw table stay as they are.
+ * (see `applySchemaChanges`), the window streamed into a temporary table (`COPY … FROM STDIN`),
+ * its new mark and (with `deletes: 'compare-keys'`) every source key read in the same snapshot,
+ * the upsert (`incremental`) or insert (`append`) and the key-only anti-join delete, the mark,
+ * `_elt.table_changes` and `_elt.table_loads`. The raw table's lock is had within a bounded wait
+ * (see `withLockWait`). `incremental` upserts the window a payload of about 1 MB at a time while
+ * the source sends the next (the source's read and the destination's upsert overlap, as a full
+ * copy's two ends do); `append` inserts the whole window in one statement (its duplicate check
+ * must not see the window's own rows). No swap: grants, views and foreign keys on the raw table
+ * stay as they are.
  *
  * ```sql
  * BEGIN; SET LOCAL search_path = "raw";
  * CREATE TEMP TABLE elt_delta ON COMMIT DROP AS SELECT "order_id", … FROM "raw"."orders" WITH NO DATA;
+ * LOCK TABLE "raw"."orders" IN ROW EXCLUSIVE MODE;             -- in a savepoint with a lock_timeout
  * COPY pg_temp.elt_delta (…) FROM STDIN (FORMAT binary);      -- COPY (SELECT … WHERE ("updated_at") > (…)) TO STDOUT on the source
- * WITH merged AS (INSERT … ON CONFLICT ("order_id") DO UPDATE … RETURNING …) SELECT …;
+ * WITH merged AS (INSERT … ON CONFLICT ("order_id") DO UPDATE … RETURNING …) SELECT …; TRUNCATE pg_temp.elt_delta;
+ * …                                                            -- the next payload
  * DELETE FROM "raw"."orders" t WHERE NOT EXISTS (SELECT 1 FROM pg_temp.elt_keys k WHERE …);
  * insert into _elt.table_marks …; insert into _elt.table_changes …; insert into _elt.table_loads …; COMMIT
  * ```
@@ -94,6 +104,18 @@ async function mergeWindow(input: StrategyWriteInput, window: CursorWindow): Pro
   const { table, reader, destination, strategy } = input
   const started = performance.now()
   const target = qualifiedName(table.targetSchema, table.name)
+  const lockWait = { what: `merge into ${targetName(table)}`, relations: () => [target], policy: input.swapLockWait }
+  const key = strategy.primaryKey ?? []
+  const mergeColumns = table.columns.filter((c) => c.generated === null)
+  const upsert = strategy.strategy === 'incremental' ? upsertSql(target, delta, mergeColumns, key) : undefined
+  const counts = { inserted: 0, updated: 0, deleted: 0 }
+  /** The rows in the window table upserted, counted, and cleared for the next payload. */
+  const upsertWindow = async (sql: string) => {
+    const { rows } = await destination.query<{ inserted: number; updated: number }>(sql)
+    counts.inserted += rows[0]?.inserted ?? 0
+    counts.updated += rows[0]?.updated ?? 0
+    await destination.query(`TRUNCATE ${delta}`)
+  }
   let current: TablePart | undefined
   await destination.query('BEGIN')
   try {
@@ -102,6 +124,13 @@ async function mergeWindow(input: StrategyWriteInput, window: CursorWindow): Pro
     const columns = copiedColumns(table)
     const list = columns.map(quoteIdent).join(', ')
     await destination.query(`CREATE TEMP TABLE elt_delta ON COMMIT DROP AS SELECT ${list} FROM ${target} WITH NO DATA`)
+    if (upsert) {
+      // the lock the upserts need, had within the bounded wait before the window streams
+      await withLockWait(destination, lockWait, async () => {
+        await ensureUniqueKey(destination, target, key)
+        await destination.query(`LOCK TABLE ${target} IN ROW EXCLUSIVE MODE`)
+      })
+    }
     const read = { preferred: input.preferred, destinationMajor: input.destinationMajor, ...(input.signal ? { signal: input.signal } : {}) }
     let rows = 0
     let bytes = 0
@@ -109,13 +138,20 @@ async function mergeWindow(input: StrategyWriteInput, window: CursorWindow): Pro
     for await (const part of reader.read(table, { ...read, window })) {
       current = part
       input.onPart(part, index++)
-      const copied = await copyInto(input, part, delta, columns, (r, b) => input.onProgress(rows + r, bytes + b))
-      rows += copied.rowsIn
-      bytes += copied.bytes
+      if (upsert && part.format.kind !== 'csv') {
+        // upserted a payload at a time while the source sends the next (see `CopyChunker`)
+        const copied = await copyInChunks(input, part, columns, () => upsertWindow(upsert), (r, b) => input.onProgress(rows + r, bytes + b))
+        rows += copied.rowsIn
+        bytes += copied.bytes
+      } else {
+        const copied = await copyInto(input, part, delta, columns, (r, b) => input.onProgress(rows + r, bytes + b))
+        rows += copied.rowsIn
+        bytes += copied.bytes
+        if (upsert) await upsertWindow(upsert)
+      }
       current = undefined
     }
     const newMark = await laterMark(destination, table, window, await reader.highWaterMark!(table, window.cursor, window))
-    const key = strategy.primaryKey ?? []
     const compareKeys = strategy.strategy === 'incremental' && strategy.deletes === 'compare-keys'
     if (compareKeys) {
       if (!reader.readKeys) throw new EltError(`${sourceName(table)}: deletes "compare-keys" needs a source that can list its keys.`, { hint: 'Use deletes: "ignore".', exitCode: ExitCode.usage })
@@ -128,26 +164,14 @@ async function mergeWindow(input: StrategyWriteInput, window: CursorWindow): Pro
       await destination.query(`ANALYZE ${keys}`)
     }
     await reader.done(table) // the snapshot is no longer needed
-    // only append's duplicate check joins the window to the raw table; the upsert reads it once in order (a sequential scan,
-    // whatever the statistics say), so its ANALYZE (sampling the window, 30–150 ms for 50,000 rows) is skipped
-    if (strategy.strategy === 'append') await destination.query(`ANALYZE ${delta}`)
-    const mergeColumns = table.columns.filter((c) => c.generated === null)
-    const counts = await withLockWait(destination, { what: `merge into ${targetName(table)}`, relations: () => [target], policy: input.swapLockWait }, async () => {
-      let inserted = 0
-      let updated = 0
-      let deleted = 0
-      if (strategy.strategy === 'incremental') {
-        await ensureUniqueKey(destination, target, key)
-        const { rows: r } = await destination.query<{ inserted: number; updated: number }>(upsertSql(target, delta, mergeColumns, key))
-        inserted = r[0]?.inserted ?? 0
-        updated = r[0]?.updated ?? 0
-      } else {
-        const result = await destination.query(appendSql(target, delta, mergeColumns, window.lookback !== undefined ? { skipPresentFrom: window.cursor[0]! } : {}))
-        inserted = result.rowCount ?? 0
-      }
-      if (compareKeys) deleted = (await destination.query(deleteMissingSql(target, keys, key))).rowCount ?? 0
-      return { inserted, updated, deleted }
-    })
+    if (upsert) {
+      if (compareKeys) counts.deleted = (await destination.query(deleteMissingSql(target, keys, key))).rowCount ?? 0
+    } else {
+      // append's duplicate check joins the whole window to the raw table in one statement (rows equal in every column may repeat in a window)
+      await destination.query(`ANALYZE ${delta}`)
+      const insert = appendSql(target, delta, mergeColumns, window.lookback !== undefined ? { skipPresentFrom: window.cursor[0]! } : {})
+      counts.inserted = await withLockWait(destination, lockWait, async () => (await destination.query(insert)).rowCount ?? 0)
+    }
     await saveTableMark(destination, markOf(input, window.cursor, newMark))
     const seconds = Math.round(performance.now() - started) / 1000
     const names = { runId: input.runId, sourceName: input.sourceName, sourceTable: sourceName(table), targetTable: targetName(table) }
@@ -195,6 +219,70 @@ async function laterMark(client: pg.ClientBase, table: StrategyWriteInput['table
   return rows[0]?.older ? [...window.after] : found
 }
 
+/** Bytes of window rows per upsert: 10,000 rows of 100 bytes; the read-ahead holds two more. */
+const payloadBytes = 1 << 20
+
+/**
+ * One part into the window table a payload of whole rows at a time (see `CopyChunker`), `merge`
+ * run after each payload while the source goes on sending, the part's row count checked against
+ * what the source sent. Every COPY here reads from memory and always completes: when the source
+ * fails, the destination is between statements (its transaction is rolled back by the caller);
+ * when the destination fails, the source's end is cancelled.
+ *
+ * ```sql
+ * COPY pg_temp.elt_delta ("order_id", …) FROM STDIN (FORMAT binary);   -- rows 1–10,000 (header + rows + trailer)
+ * WITH merged AS (INSERT INTO "raw"."orders" … ON CONFLICT …) SELECT …; TRUNCATE pg_temp.elt_delta;
+ * COPY pg_temp.elt_delta ("order_id", …) FROM STDIN (FORMAT binary);   -- rows 10,001–20,000 …
+ * ```
+ */
+async function copyInChunks(
+  input: StrategyWriteInput,
+  part: TablePart,
+  columns: readonly string[],
+  merge: () => Promise<void>,
+  onProgress: (rows: number, bytes: number) => void,
+): Promise<{ rowsIn: number; bytes: number }> {
+  const chunker = new CopyChunker(part.format.kind === 'binary' ? 'binary' : 'text', payloadBytes)
+  const payloads = pipeline(part.stream, chunker, () => {}) // a source error ends the iteration below with it
+  const sql = copyFromSql(delta, columns, part.format)
+  let rowsIn = 0
+  let destinationFailed = false
+  try {
+    for await (const payload of payloads as AsyncIterable<Buffer>) {
+      if (input.signal?.aborted) throw input.signal.reason
+      try {
+        const into = input.destination.query(copyStreams.from(sql))
+        await pipelinePromise(Readable.from([payload]), into)
+        rowsIn += into.rowCount
+        await merge()
+      } catch (error) {
+        destinationFailed = true
+        throw error
+      }
+      onProgress(rowsIn, chunker.bytesIn)
+    }
+  } catch (error) {
+    const aborted = input.signal?.aborted === true
+    if (destinationFailed || aborted) {
+      input.onFailure(aborted ? 'both' : 'destination')
+      ;(part.cancel ?? (() => part.stream.destroy()))()
+    }
+    throw error
+  }
+  checkRowsSent(input, part, rowsIn)
+  return { rowsIn, bytes: chunker.bytesIn }
+}
+
+/** The destination loaded what the source says it sent, or nothing is merged. */
+function checkRowsSent(input: StrategyWriteInput, part: TablePart, rowsIn: number): void {
+  const sent = part.rowsSent()
+  if (sent !== undefined && sent !== rowsIn) {
+    throw new EltError(`Row count mismatch for ${part.label}: ${sent} rows read from the source, ${rowsIn} written to ${targetName(input.table)}'s window.`, {
+      hint: 'Nothing was merged and the mark did not move. Rerun; if it happens again, report it with the table definition.',
+    })
+  }
+}
+
 /** One part into a temporary table, its row count checked against what the source sent. */
 async function copyInto(input: StrategyWriteInput, part: TablePart, into: string, columns: readonly string[], onProgress: (rows: number, bytes: number) => void) {
   const copied = await copyPart({
@@ -205,12 +293,7 @@ async function copyInto(input: StrategyWriteInput, part: TablePart, into: string
     onFailure: input.onFailure,
     ...(input.signal ? { signal: input.signal } : {}),
   })
-  const sent = part.rowsSent()
-  if (sent !== undefined && sent !== copied.rowsIn) {
-    throw new EltError(`Row count mismatch for ${part.label}: ${sent} rows read from the source, ${copied.rowsIn} written to ${targetName(input.table)}'s window.`, {
-      hint: 'Nothing was merged and the mark did not move. Rerun; if it happens again, report it with the table definition.',
-    })
-  }
+  checkRowsSent(input, part, copied.rowsIn)
   return copied
 }
 
