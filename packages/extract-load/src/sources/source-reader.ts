@@ -121,8 +121,11 @@ export interface TableReader {
    * the same snapshot as `read` (call it after the read, before `done`); null when there is none.
    */
   highWaterMark?(table: TableDef, cursor: readonly string[], window: CursorWindow | undefined): Promise<string[] | null>
-  /** `deletes: 'compare-keys'`: the values of `key` of every row, as of the same snapshot as `read` (call it before `done`). */
-  readKeys?(table: TableDef, key: readonly string[], options: ReadOptions): AsyncIterable<TablePart>
+  /**
+   * `deletes: 'compare-keys'`: the values of `key` of every row, as of the same snapshot as `read`
+   * (call it before `done`); with `orderBy` (an SQL `ORDER BY` list of the key) in that order.
+   */
+  readKeys?(table: TableDef, key: readonly string[], options: ReadOptions & { orderBy?: string }): AsyncIterable<TablePart>
   /** The table is written (or failed): release what this read held (the snapshot's transaction). */
   done(table: TableDef): Promise<void>
   close(): Promise<void>

@@ -114,7 +114,7 @@ function tableReader(client: pg.Client, snapshot: { id: string; major: number })
     async *readKeys(table, key, options) {
       const builtin = key.every((k) => table.columns.find((c) => c.name === k)?.builtin === true)
       const kind = options.preferred === 'binary' && options.destinationMajor === snapshot.major && builtin ? 'binary' : 'text'
-      const out = client.query(copyStreams.to(copyOutSql(table, kind, { columns: key })))
+      const out = client.query(copyStreams.to(copyOutSql(table, kind, { columns: key, ...(options.orderBy ? { orderBy: options.orderBy } : {}) })))
       yield { label: `${sourceName(table)} (keys)`, stream: out, format: { kind }, rowsSent: () => out.rowCount, cancel: () => discardClient(client) }
     },
     // COPY of a plain table reads only its own rows, not those of tables inheriting from it

@@ -18,7 +18,9 @@ import { explainFailure, writeTable } from '../write-table.ts'
 import { applySchemaChanges } from './apply-schema-changes.ts'
 import { ensureUniqueKey } from './ensure-unique-key.ts'
 import { CopyChunker } from './copy-chunker.ts'
+import { deleteMissingKeys } from './delete-missing-keys.ts'
 import { appendSql, deleteMissingSql, upsertSql } from './merge-sql.ts'
+import { sortedKeyOrder } from './sorted-key-order.ts'
 
 const delta = 'pg_temp.elt_delta'
 const keys = 'pg_temp.elt_keys'
@@ -96,6 +98,7 @@ const markOf = (input: StrategyWriteInput, cursor: readonly string[], mark: stri
  * COPY pg_temp.elt_delta (…) FROM STDIN (FORMAT binary);      -- COPY (SELECT … WHERE ("updated_at") > (…)) TO STDOUT on the source
  * WITH merged AS (INSERT … ON CONFLICT ("order_id") DO UPDATE … RETURNING …) SELECT …; TRUNCATE pg_temp.elt_delta;
  * …                                                            -- the next payload
+ * -- compare-keys: both sides' keys walked in order (see `deleteMissingKeys`), or for a text key:
  * DELETE FROM "raw"."orders" t WHERE NOT EXISTS (SELECT 1 FROM pg_temp.elt_keys k WHERE …);
  * insert into _elt.table_marks …; insert into _elt.table_changes …; insert into _elt.table_loads …; COMMIT
  * ```
@@ -152,20 +155,27 @@ async function mergeWindow(input: StrategyWriteInput, window: CursorWindow): Pro
       current = undefined
     }
     const newMark = await laterMark(destination, table, window, await reader.highWaterMark!(table, window.cursor, window))
-    const compareKeys = strategy.strategy === 'incremental' && strategy.deletes === 'compare-keys'
-    if (compareKeys) {
+    let keysCopied = false
+    if (strategy.strategy === 'incremental' && strategy.deletes === 'compare-keys') {
       if (!reader.readKeys) throw new EltError(`${sourceName(table)}: deletes "compare-keys" needs a source that can list its keys.`, { hint: 'Use deletes: "ignore".', exitCode: ExitCode.usage })
-      await destination.query(`CREATE TEMP TABLE elt_keys ON COMMIT DROP AS SELECT ${key.map(quoteIdent).join(', ')} FROM ${target} WITH NO DATA`)
-      for await (const part of reader.readKeys(table, key, read)) {
+      // a key of integers, dates, timestamps or uuids: both sides' keys compared in order as they stream; any other: the anti-join
+      const order = sortedKeyOrder(table.columns, key)
+      for await (const part of reader.readKeys(table, key, { ...read, ...(order ? { orderBy: order.orderBy } : {}) })) {
         current = part
-        await copyInto(input, part, keys, key, () => {})
+        if (order && part.format.kind === 'binary') {
+          counts.deleted += await deleteMissingKeys({ destination, target, key, order, sourceKeys: part, onFailure: input.onFailure, ...(input.signal ? { signal: input.signal } : {}) })
+        } else {
+          if (!keysCopied) await destination.query(`CREATE TEMP TABLE elt_keys ON COMMIT DROP AS SELECT ${key.map(quoteIdent).join(', ')} FROM ${target} WITH NO DATA`)
+          keysCopied = true
+          await copyInto(input, part, keys, key, () => {})
+        }
         current = undefined
       }
-      await destination.query(`ANALYZE ${keys}`)
+      if (keysCopied) await destination.query(`ANALYZE ${keys}`)
     }
     await reader.done(table) // the snapshot is no longer needed
     if (upsert) {
-      if (compareKeys) counts.deleted = (await destination.query(deleteMissingSql(target, keys, key))).rowCount ?? 0
+      if (keysCopied) counts.deleted = (await destination.query(deleteMissingSql(target, keys, key))).rowCount ?? 0
     } else {
       // append's duplicate check joins the whole window to the raw table in one statement (rows equal in every column may repeat in a window)
       await destination.query(`ANALYZE ${delta}`)
