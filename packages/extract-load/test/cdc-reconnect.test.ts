@@ -2,7 +2,8 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { passwordOf, runningPostmaster, sleep, startEmbeddedServer, type EmbeddedServer } from '@elt/core'
+import { passwordOf, startEmbeddedServer, type EmbeddedServer } from '@elt/core'
+import { restartEmbeddedServer } from './helpers.ts'
 import { createCdcPair, rowsOf, runCdc, waitFor } from './support/cdc-helpers.ts'
 
 // --follow when a connection goes away: a server of its own (one test restarts it), wal_level=logical.
@@ -18,13 +19,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-/** Fast shutdown (as a service manager's restart does), then a start on the same port and data. */
+/** Fast shutdown, then a start on the same port and data (see `restartEmbeddedServer`). */
 async function restart(): Promise<void> {
-  const running = await runningPostmaster(server.dataDir)
-  if (!running) throw new Error('the server is not running')
-  process.kill(running.pid, 'SIGINT')
-  for (let i = 0; i < 300 && (await runningPostmaster(server.dataDir)); i++) await sleep(100)
-  server = await startEmbeddedServer({ dir, port: server.port, ephemeral: true, walLevel: 'logical' })
+  server = await restartEmbeddedServer(server, { dir, ephemeral: true, walLevel: 'logical' })
 }
 
 type CdcPair = Awaited<ReturnType<typeof createCdcPair>>

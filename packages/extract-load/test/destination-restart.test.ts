@@ -2,9 +2,9 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { EltError, describeError, runningPostmaster, sleep, startEmbeddedServer, type EmbeddedServer } from '@elt/core'
+import { EltError, describeError, startEmbeddedServer, type EmbeddedServer } from '@elt/core'
 import { createTestDatabase } from '@elt/core/testing'
-import { replicatePair, type Pair } from './helpers.ts'
+import { replicatePair, restartEmbeddedServer, type Pair } from './helpers.ts'
 
 // The destination server restarted in the middle of a run: its own server, so the restart hurts no other test.
 
@@ -32,13 +32,9 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true })
 })
 
-/** Fast shutdown (as a service manager's restart does), then a start on the same port and data. */
+/** Fast shutdown, then a start on the same port and data (see `restartEmbeddedServer`). */
 async function restart(): Promise<void> {
-  const running = await runningPostmaster(server.dataDir)
-  if (!running) throw new Error('the destination server is not running')
-  process.kill(running.pid, 'SIGINT')
-  for (let i = 0; i < 300 && (await runningPostmaster(server.dataDir)); i++) await sleep(100)
-  server = await startEmbeddedServer({ dir, port: server.port, ephemeral: true })
+  server = await restartEmbeddedServer(server, { dir, ephemeral: true })
 }
 
 describe('destination restarted mid-run', () => {

@@ -1,6 +1,7 @@
 import type {} from '@elt/core/testing/global-setup' // declares inject('pgAdminUrl')
 import { readFile } from 'node:fs/promises'
 import pg from 'pg'
+import { runningPostmaster, sleep, startEmbeddedServer, type EmbeddedServer, type EmbeddedServerOptions } from '@elt/core'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import { replicate, type ReplicationEvent, type ReplicationOptions, type ReplicationSummary } from '../src/index.ts'
 
@@ -131,4 +132,13 @@ export async function dropOddRowsOnLoad(db: TestDatabase): Promise<void> {
         end loop;
       end $$;
     create event trigger add_skip_odd on ddl_command_end when tag in ('CREATE TABLE') execute function public.add_skip_odd();`)
+}
+
+/** Fast shutdown (as a service manager's restart does), then a start on the same port and data: the server to use from then on. */
+export async function restartEmbeddedServer(server: EmbeddedServer, options: EmbeddedServerOptions): Promise<EmbeddedServer> {
+  const running = await runningPostmaster(server.dataDir)
+  if (!running) throw new Error('the server is not running')
+  process.kill(running.pid, 'SIGINT')
+  for (let i = 0; i < 300 && (await runningPostmaster(server.dataDir)); i++) await sleep(100)
+  return startEmbeddedServer({ ...options, port: server.port })
 }
