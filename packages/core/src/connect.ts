@@ -152,6 +152,10 @@ async function openClient(target: DatabaseTarget, options: ConnectOptions): Prom
         ssl: attempt,
         application_name: options.applicationName ?? 'elt',
         connectionTimeoutMillis: Math.max(1000, Math.min(10_000, waitSeconds * 1000)),
+        // a peer that vanishes without closing (host down, network cut) is found by TCP keepalive probes
+        // (the first after 30 s idle; then the kernel's interval and count) instead of never
+        keepAlive: true,
+        keepAliveInitialDelayMillis: 30_000,
       }
       const client = new pg.Client(config)
       // A backend that dies while the client is idle emits 'error'; the next query reports it.

@@ -1,3 +1,4 @@
+import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { connectClient, describeError, freePort, readEnvironment, redactUrl } from '../src/index.ts'
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts'
@@ -20,6 +21,21 @@ describe('connectClient', () => {
     const { rows } = await client.query<{ n: number }>('select 40 + 2 as n')
     await client.end()
     expect(rows).toEqual([{ n: 42 }])
+  })
+
+  it('turns TCP keepalive on, so a peer that vanishes without closing is found (Linux: its timer in /proc/net/tcp)', async () => {
+    const client = await connectClient({ label: 'source', url: db.url })
+    try {
+      const { rows } = await client.query<{ port: number }>('select client_port as port from pg_stat_activity where pid = pg_backend_pid()')
+      const local = `0100007F:${rows[0]!.port.toString(16).toUpperCase().padStart(4, '0')}`
+      const line = (await readFile('/proc/net/tcp', 'utf8')).split('\n').find((l) => l.trim().split(/\s+/)[1] === local)
+      // fields: sl local rem st queues tr:when …; timer 2 is the keepalive timer of an idle socket (0: none)
+      const [timer, when] = line!.trim().split(/\s+/)[5]!.split(':')
+      expect(timer).toBe('02')
+      expect(parseInt(when!, 16)).toBeGreaterThan(0)
+    } finally {
+      await client.end()
+    }
   })
 
   it('names the database on a wrong password and never prints the password', async () => {
