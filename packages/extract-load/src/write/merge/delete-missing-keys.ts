@@ -9,7 +9,7 @@ import copyStreams from 'pg-copy-streams'
 import { quoteIdent } from '@elt/core'
 import type { TablePart } from '../../sources/source-reader.ts'
 import { discardClient, type FailedEnd } from '../copy-part.ts'
-import { FixedRecordCursor } from './fixed-record-cursor.ts'
+import { ended, FixedRecordCursor, needMore } from './fixed-record-cursor.ts'
 import type { SortedKeyOrder } from './sorted-key-order.ts'
 
 const binaryHeader = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0])
@@ -65,40 +65,37 @@ export async function deleteMissingKeys(options: {
     await spool.spill()
   }
   try {
+    // r, s: offsets of the current raw and source rows in their cursors' buffers (or needMore / ended)
     let r = raw.next()
     let s = source.next()
-    let previousRaw: Buffer | undefined
-    let previousSource: Buffer | undefined
+    const previousRaw = { buffer: raw.buffer, at: -1 }
+    const previousSource = { buffer: source.buffer, at: -1 }
     for (;;) {
-      if (r === undefined) {
+      if (r === needMore) {
         await refill(raw, 'destination')
         r = raw.next()
         continue
       }
-      if (s === undefined) {
+      if (s === needMore) {
         await refill(source, 'source')
         s = source.next()
         continue
       }
-      if (r === null) break
-      const c = s === null ? -1 : order.compare(r, s)
-      if (c < 0) {
-        spool.add(r)
-        previousRaw = checkAscending(order, previousRaw, r, target)
+      if (r === ended) break
+      const c = s === ended ? -1 : order.compare(raw.buffer, r, source.buffer, s)
+      if (c <= 0) {
+        if (c < 0) spool.add(raw.buffer, r, order.recordBytes)
+        ascending(order, previousRaw, raw.buffer, r, target)
         r = raw.next()
-      } else if (c === 0) {
-        previousRaw = checkAscending(order, previousRaw, r, target)
-        previousSource = checkAscending(order, previousSource, s!, sourceKeys.label)
-        r = raw.next()
-        s = source.next()
-      } else {
-        previousSource = checkAscending(order, previousSource, s!, sourceKeys.label)
+      }
+      if (c >= 0) {
+        ascending(order, previousSource, source.buffer, s, sourceKeys.label)
         s = source.next()
       }
     }
     // the source's keys past the raw table's last one are read to the end of their COPY
-    while (s !== null) {
-      if (s === undefined) await refill(source, 'source')
+    while (s !== ended) {
+      if (s === needMore) await refill(source, 'source')
       s = source.next()
     }
     failed = 'destination'
@@ -127,9 +124,12 @@ export async function deleteMissingKeys(options: {
 }
 
 /** Both key reads must come in strictly ascending order (a primary key has no duplicates): anything else is a bug, not data. */
-function checkAscending(order: SortedKeyOrder, previous: Buffer | undefined, row: Buffer, label: string): Buffer {
-  if (previous !== undefined && order.compare(previous, row) >= 0) throw new Error(`${label}: keys arrived out of order or repeated; nothing was deleted. Report this with the table's definition.`)
-  return row
+function ascending(order: SortedKeyOrder, previous: { buffer: Buffer; at: number }, buffer: Buffer, at: number, label: string): void {
+  if (previous.at >= 0 && order.compare(previous.buffer, previous.at, buffer, at) >= 0) {
+    throw new Error(`${label}: keys arrived out of order or repeated; nothing was deleted. Report this with the table's definition.`)
+  }
+  previous.buffer = buffer
+  previous.at = at
 }
 
 /** The rows to delete, packed in 1 MB blocks, past `memoryBytes` appended to a temporary file. */
@@ -142,14 +142,15 @@ class KeySpool {
 
   constructor(private readonly memoryBytes: number) {}
 
-  add(row: Buffer): void {
-    if (this.used + row.length > this.block.length) {
+  /** The `length` bytes at `at` in `buffer`. */
+  add(buffer: Buffer, at: number, length: number): void {
+    if (this.used + length > this.block.length) {
       this.blocks.push(this.block.subarray(0, this.used))
       this.block = Buffer.allocUnsafe(blockBytes)
       this.used = 0
     }
-    row.copy(this.block, this.used)
-    this.used += row.length
+    buffer.copy(this.block, this.used, at, at + length)
+    this.used += length
     this.rows++
   }
 

@@ -19,7 +19,25 @@ export interface SortedKeyOrder {
   orderBy: string
   /** A row: its field count (2 bytes), then per column its length (4 bytes) and value. */
   recordBytes: number
-  compare(a: Buffer, b: Buffer): number
+  /** The row at `ao` in `a` against the row at `bo` in `b`: negative, 0 or positive. */
+  compare(a: Buffer, ao: number, b: Buffer, bo: number): number
+}
+
+type FieldCompare = (a: Buffer, ao: number, b: Buffer, bo: number) => number
+
+/** One fixed-width field at `offset` of a row: big-endian, signed in its first word when `signed` (two's complement), unsigned after. */
+function fieldCompare(offset: number, bytes: number, signed: boolean): FieldCompare {
+  const first = (a: Buffer, i: number) => (bytes === 1 ? a[i]! : bytes === 2 ? (signed ? a.readInt16BE(i) : a.readUInt16BE(i)) : signed ? a.readInt32BE(i) : a.readUInt32BE(i))
+  const words = bytes <= 4 ? 0 : (bytes - 4) / 4 // the unsigned 32-bit words after the first (8 bytes: 1, uuid: 3)
+  return (a, ao, b, bo) => {
+    const d = first(a, ao + offset) - first(b, bo + offset)
+    if (d !== 0 || words === 0) return d
+    for (let w = 1; w <= words; w++) {
+      const e = a.readUInt32BE(ao + offset + 4 * w) - b.readUInt32BE(bo + offset + 4 * w)
+      if (e !== 0) return e
+    }
+    return 0
+  }
 }
 
 /**
@@ -35,26 +53,28 @@ export interface SortedKeyOrder {
  * ```
  */
 export function sortedKeyOrder(columns: readonly Pick<ColumnDef, 'name' | 'type'>[], key: readonly string[]): SortedKeyOrder | undefined {
-  const fields: { offset: number; bytes: number; signed: boolean }[] = []
+  const fields: FieldCompare[] = []
   let offset = 2
   for (const name of key) {
     const width = widths[columns.find((c) => c.name === name)?.type ?? '']
     if (!width) return undefined
-    fields.push({ offset: offset + 4, ...width })
+    fields.push(fieldCompare(offset + 4, width.bytes, width.signed))
     offset += 4 + width.bytes
   }
   if (fields.length === 0) return undefined
+  const [only] = fields
   return {
     orderBy: key.map(quoteIdent).join(', '),
     recordBytes: offset,
-    compare(a, b) {
-      for (const f of fields) {
-        // the first byte decides the sign: flipping its top bit makes two's complement sort as unsigned bytes
-        if (f.signed && a[f.offset] !== b[f.offset]) return (a[f.offset]! ^ 0x80) - (b[f.offset]! ^ 0x80)
-        const c = a.compare(b, f.offset, f.offset + f.bytes, f.offset, f.offset + f.bytes)
-        if (c !== 0) return c
-      }
-      return 0
-    },
+    compare:
+      fields.length === 1
+        ? only!
+        : (a, ao, b, bo) => {
+            for (const f of fields) {
+              const c = f(a, ao, b, bo)
+              if (c !== 0) return c
+            }
+            return 0
+          },
   }
 }
