@@ -49,8 +49,8 @@ export const csvSourceSection = configSection(
     quote: z.string({ error: 'one character such as \'"\'' }).length(1, { error: 'one character such as \'"\'' }).optional(),
     /** Escape character inside quotes; default: the quote character (a doubled quote). */
     escape: z.string({ error: 'one character such as "\\\\"' }).length(1, { error: 'one character such as "\\\\"' }).optional(),
-    /** File encoding; default: detected (UTF-8 with or without BOM, else Latin-1). */
-    encoding: z.enum(['utf8', 'latin1'], { error: '"utf8" or "latin1"' }).optional(),
+    /** File encoding; default: detected per file (UTF-8 with or without BOM, else Windows-1252 when a byte 0x80–0x9F is there, else Latin-1). */
+    encoding: z.enum(['utf8', 'latin1', 'windows-1252'], { error: '"utf8", "latin1" or "windows-1252"' }).optional(),
     /** Declared PostgreSQL types per column (others are inferred from the data). */
     columns: z.record(nonEmptyText('a column name'), columnType, { error: 'a map of column names to PostgreSQL types such as { amount: "numeric(12,2)" }' }).optional(),
     /** Rows read to infer column types (default 10,000). */

@@ -103,6 +103,7 @@ describe('parseConfig', () => {
     [{ sources: { '1bad': { kind: 'postgres' } } }, 'sources["1bad"]: expected a source name of letters, digits, "_" or "-", starting with a letter, got "1bad"'],
     [{ sources: { c: { kind: 'csv', path: 'a.csv', table: 't', columns: { a: 'integer; drop table x' } } } }, 'sources.c.columns.a: expected a PostgreSQL type such as "integer", "numeric(12,2)" or "timestamptz", got "integer; drop table x"'],
     [{ sources: { c: { kind: 'csv', path: 'a.csv', table: 't', onError: 'skip' } } }, 'sources.c.onError: expected "fail" or "quarantine", got "skip"'],
+    [{ sources: { c: { kind: 'csv', path: 'a.csv', table: 't', encoding: 'cp1252' } } }, 'sources.c.encoding: expected "utf8", "latin1" or "windows-1252", got "cp1252"'],
     [{ sources: { a: { kind: 'csv', path: 'a.csv', table: 't' }, b: { kind: 'csv', path: 'b.csv', table: 't' } } }, 'sources.b.table: expected a table no other source writes (sources.a writes raw.t too), got "t"'],
     [{ sources: { a: { kind: 'postgres' } }, replicate: { schemas: ['public'] } }, 'replicate.schemas: expected nothing here once "sources" is set: put schemas on the postgres source in "sources", got ["public"]'],
     [{ sources: { m: { kind: 'mongodb', uri: 'postgres://h', database: 'd', collection: 'c', mapping: 'm' } } }, 'sources.m.uri: expected a mongodb:// or mongodb+srv:// connection string, got "postgres://h"'],
@@ -122,6 +123,11 @@ describe('parseConfig', () => {
     [{ alerts: [{ on: ['failure'], webhook: { url: 'ftp://x' } }] }, 'alerts[0].webhook.url: expected an http(s):// URL, got "ftp://x"'],
   ])('checks sources, stage, schedules and alerts: %j', (value, line) => {
     expect(problems(value).lines).toEqual([`Invalid config in ${file}:`, `  ${line}`, 'Every key and its values are listed under Configuration in README.md.'])
+  })
+
+  it.each(['utf8', 'latin1', 'windows-1252'])('takes a CSV source encoding %s as it is', (encoding) => {
+    const config = parseConfig({ sources: { c: { kind: 'csv', path: 'a.csv', table: 't', encoding } } }, { dir: '/project' })
+    expect(config.sources?.c).toEqual({ kind: 'csv', path: '/project/a.csv', table: 't', targetSchema: 'raw', encoding })
   })
 
   it('resolves sources: target schema raw by default, CSV paths and the stage folder against the config folder', () => {

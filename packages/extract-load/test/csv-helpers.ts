@@ -178,7 +178,7 @@ export function csvStageContext(prefix: string, source: string, options: { infer
       return context.pair.destination
     },
     /** Writes `content` as `file` in the stage folder (the source's path). */
-    write: (file: string, content: string) => writeFile(path.join(context.stage.dir, file), content),
+    write: (file: string, content: string | Buffer) => writeFile(path.join(context.stage.dir, file), content),
     /** `extract --date` of the source: the day's manifest and where it is. */
     async extract(file: string, date: string): Promise<{ manifest: StageManifest; manifestPath: string }> {
       await extractPair(context.pair, configOf(file), date)

@@ -93,7 +93,7 @@ export type CopyFormat =
       delimiter: string
       quote: string
       escape: string
-      encoding: 'UTF8' | 'LATIN1'
+      encoding: 'UTF8' | 'LATIN1' | 'WIN1252'
       null: string
       /** A quoted empty field is NULL too (`FORCE_NULL` on every column): CSV exports, not PostgreSQL's own CSV. */
       forceNull?: boolean

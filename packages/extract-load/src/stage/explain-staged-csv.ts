@@ -2,10 +2,12 @@ import type { Readable } from 'node:stream'
 import type { TableDef } from '../introspect/catalog.ts'
 import { quarantineCsvRows } from '../sources/csv/quarantine-csv-rows.ts'
 import type { RejectedCsvRow } from '../sources/csv/rejected-rows.ts'
+import { copyEncodingName, csvEncodingOfCopy } from '../sources/csv/csv-encoding.ts'
 import { CsvInputError } from '../sources/csv/csv-input-error.ts'
 import type { CsvDialect } from '../sources/csv/csv-source-options.ts'
 import { explainCopyError } from '../sources/csv/explain-copy-error.ts'
 import { guardInferredTypes } from '../sources/csv/guard-inferred-types.ts'
+import { guardLatin1Controls } from '../sources/csv/guard-latin1-controls.ts'
 import { nextCsvLoadPlan, type CsvLoadPlan } from '../sources/csv/with-csv-retries.ts'
 import type { CopyFormat, ExplainedFailure } from '../sources/source-reader.ts'
 import type { StageManifest } from './stage-manifest.ts'
@@ -13,7 +15,7 @@ import type { StageManifest } from './stage-manifest.ts'
 /**
  * A staged CSV source's table as the CSV reader would load it: a failed COPY of a staged file is
  * explained in the file's terms (file, line, column), and a late value that does not fit an
- * inferred type widens that column (or a detected UTF-8 becomes Latin-1) and retries, as a
+ * inferred type widens that column (or a detected encoding switches: UTF-8 → Latin-1 → Windows-1252) and retries, as a
  * direct load does. Declared columns and encodings are never changed. With `onError:
  * 'quarantine'`, bad rows switch the files to Node's parser, which keeps them out ({@link quarantine}).
  *
@@ -32,7 +34,7 @@ export function stagedCsvPlan(manifest: StageManifest & { csv: NonNullable<Stage
     delimiter: base.delimiter,
     quote: base.quote,
     escape: base.escape,
-    encoding: base.encoding === 'LATIN1' ? 'latin1' : 'utf8',
+    encoding: csvEncodingOfCopy(base.encoding),
     detected: { delimiter: false, quote: false, encoding: !manifest.csv.declaredEncoding },
   }
   let plan: CsvLoadPlan = {
@@ -54,15 +56,17 @@ export function stagedCsvPlan(manifest: StageManifest & { csv: NonNullable<Stage
     },
     /**
      * The fast path's bytes with the current plan's inferred columns guarded
-     * against a value PostgreSQL would accept and silently change ({@link guardInferredTypes}).
+     * against a value PostgreSQL would accept and silently change ({@link guardInferredTypes}), and a
+     * detected Latin-1 against a 0x80–0x9F byte that means Windows-1252 ({@link guardLatin1Controls}).
      */
     guard(input: Readable, file: string, fileFormat: CopyFormat): Readable {
       if (fileFormat.kind !== 'csv') return input
-      return guardInferredTypes(input, { file, columns: plan.columns, dialect: plan.dialect, header: fileFormat.header !== false })
+      const bytes = guardLatin1Controls(input, { file, dialect: plan.dialect })
+      return guardInferredTypes(bytes, { file, columns: plan.columns, dialect: plan.dialect, header: fileFormat.header !== false })
     },
-    /** The part's format with the encoding of the current plan (Latin-1 after a switch). */
+    /** The part's format with the encoding of the current plan (Latin-1 or Windows-1252 after a switch). */
     format(fileFormat: CopyFormat): CopyFormat {
-      return fileFormat.kind === 'csv' ? { ...fileFormat, encoding: plan.dialect.encoding === 'latin1' ? 'LATIN1' : 'UTF8' } : fileFormat
+      return fileFormat.kind === 'csv' ? { ...fileFormat, encoding: copyEncodingName(plan.dialect.encoding) } : fileFormat
     },
     async explain(table: TableDef, error: unknown, file: string | undefined): Promise<ExplainedFailure | undefined> {
       const explained = error instanceof CsvInputError ? error : file === undefined ? undefined : explainCopyError(error, file, plan.columns, plan.dialect, fileLines.get(file))

@@ -1,4 +1,5 @@
 import { parse, type CsvError, type Options, type Parser } from 'csv-parse'
+import { windows1252FromLatin1 } from './csv-encoding.ts'
 import type { CsvDialect } from './csv-source-options.ts'
 
 /** Longest record the Node-side parser holds (an unterminated quote would otherwise swallow the rest of the file). */
@@ -42,14 +43,18 @@ export function createCsvParser(
     delimiter: dialect.delimiter,
     quote: dialect.quote,
     escape: dialect.escape,
-    encoding: dialect.encoding,
+    // Windows-1252 is parsed as Latin-1 (same bytes for every ASCII character) and its C1 characters mapped after.
+    encoding: dialect.encoding === 'utf8' ? 'utf8' : 'latin1',
     relax_quotes: true,
     relax_column_count: true,
     raw: true,
     max_record_size: maxCsvRecordBytes,
-    on_record: ({ record, raw }) => ({ record, line: lineOf(raw), raw }),
+    on_record: ({ record, raw }) =>
+      dialect.encoding === 'windows-1252'
+        ? { record: record.map(windows1252FromLatin1), line: lineOf(raw), raw: windows1252FromLatin1(raw) }
+        : { record, line: lineOf(raw), raw },
     ...(options.to !== undefined ? { to: options.to } : {}),
-    ...(onSkip ? { skip_records_with_error: true, on_skip: (error, raw = '') => void onSkip(error, raw, lineOf(raw)) } : {}),
+    ...(onSkip ? { skip_records_with_error: true, on_skip: (error, raw = '') => void onSkip(error, dialect.encoding === 'windows-1252' ? windows1252FromLatin1(raw) : raw, lineOf(raw)) } : {}),
   }
   // The typings tie a record-mapping `on_record` to the `columns` option; without columns it works the same.
   return parse(parserOptions as unknown as Options)

@@ -1,6 +1,7 @@
 import { quoteIdent } from '@elt/core'
 import type { CopyFormat } from '../source-reader.ts'
 import { copyFromSql } from '../../write/copy-from-sql.ts'
+import { copyEncodingName } from './csv-encoding.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
 
 /**
@@ -28,7 +29,7 @@ export function csvCopyFormat(dialect: CsvDialect): CopyFormat {
     delimiter: dialect.delimiter,
     quote: dialect.quote,
     escape: dialect.escape,
-    encoding: dialect.encoding === 'latin1' ? 'LATIN1' : 'UTF8',
+    encoding: copyEncodingName(dialect.encoding),
     null: '',
     forceNull: true,
   }

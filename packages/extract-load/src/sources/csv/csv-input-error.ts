@@ -1,4 +1,5 @@
 import { EltError } from '@elt/core'
+import type { CsvEncoding } from './csv-source-options.ts'
 
 /** Why a CSV row did not load. */
 export type CsvProblem = 'type' | 'ragged' | 'quote' | 'header' | 'encoding' | 'end-of-data' | 'file' | 'other'
@@ -14,10 +15,21 @@ export class CsvInputError extends EltError {
   readonly column: string | undefined
   readonly value: string | undefined
   readonly problem: CsvProblem
+  /** An `encoding` problem that reading the file with another encoding solves, when that encoding was detected (see `widenForError`). */
+  readonly switchEncoding: { from: CsvEncoding; to: CsvEncoding } | undefined
 
   constructor(
     message: string,
-    details: { file: string; line?: number; column?: string; value?: string; problem: CsvProblem; hint: string; cause?: unknown },
+    details: {
+      file: string
+      line?: number
+      column?: string
+      value?: string
+      problem: CsvProblem
+      hint: string
+      cause?: unknown
+      switchEncoding?: { from: CsvEncoding; to: CsvEncoding }
+    },
   ) {
     super(message, { hint: details.hint, cause: details.cause })
     this.name = 'CsvInputError'
@@ -26,5 +38,6 @@ export class CsvInputError extends EltError {
     this.column = details.column
     this.value = details.value
     this.problem = details.problem
+    this.switchEncoding = details.switchEncoding
   }
 }

@@ -1,5 +1,5 @@
-/** File encodings a CSV source can have; PostgreSQL's COPY converts either to the database's encoding. */
-export type CsvEncoding = 'utf8' | 'latin1'
+/** File encodings a CSV source can have; PostgreSQL's COPY converts each to the database's encoding (`UTF8`, `LATIN1`, `WIN1252`). */
+export type CsvEncoding = 'utf8' | 'latin1' | 'windows-1252'
 
 /** What happens to a row that does not fit: fail the table's load (default), or keep the good rows and record the bad ones. */
 export type CsvOnError = 'fail' | 'quarantine'
@@ -22,7 +22,11 @@ export interface CsvSourceOptions {
   quote?: string
   /** One character that escapes a quote inside a quoted field; default: the quote itself (`""`). */
   escape?: string
-  /** Detected when unset: UTF-8 (with or without BOM), else Latin-1. */
+  /**
+   * Detected per file when unset: UTF-8 (with or without BOM), else Windows-1252 when a byte
+   * 0x80–0x9F shows up (printable there, control characters in Latin-1), else Latin-1. Set, it is
+   * used as it is: `latin1` keeps 0x80–0x9F as control characters.
+   */
   encoding?: CsvEncoding
   /** PostgreSQL types per header column (`{ amount: 'numeric(12,2)' }`); the others are inferred. */
   columns?: Record<string, string>
@@ -38,6 +42,11 @@ export interface CsvDialect {
   escape: string
   encoding: CsvEncoding
   detected: { delimiter: boolean; quote: boolean; encoding: boolean }
+  /**
+   * A detected Latin-1 that stays Latin-1 with its C1 bytes kept: a file had a byte Windows-1252
+   * does not define (0x81, 0x8D, 0x8F, 0x90, 0x9D), so PostgreSQL cannot read it as WIN1252.
+   */
+  keepC1?: boolean
 }
 
 /** A column of a CSV source: its name exactly as in the header and its PostgreSQL type. */

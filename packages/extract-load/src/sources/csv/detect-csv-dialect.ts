@@ -1,4 +1,5 @@
 import { EltError, ExitCode } from '@elt/core'
+import { decodeCsvBytes } from './csv-encoding.ts'
 import type { CsvDialect, CsvSourceOptions } from './csv-source-options.ts'
 import { detectCsvEncoding } from './detect-csv-encoding.ts'
 
@@ -9,7 +10,8 @@ const delimiters = [',', ';', '\t', '|'] as const
 
 /**
  * Detects a CSV file's dialect from its first bytes (`sample`, after gunzip; BOM included), keeping
- * every field the options set. Encoding: a UTF-8 BOM or valid UTF-8 → `utf8`, else `latin1`.
+ * every field the options set. Encoding: a UTF-8 BOM or valid UTF-8 → `utf8`, else `windows-1252`
+ * when a byte 0x80–0x9F is there, else `latin1` ({@link detectCsvEncoding}).
  * Delimiter: of `,` `;` tab `|`, the one that splits the header into the most fields and the
  * following lines into as many (quotes respected). Quote: `'` when fields are wrapped in single
  * quotes and never in double ones, else `"`. Escape: the quote (a doubled quote, as in RFC 4180).
@@ -30,8 +32,8 @@ export function detectCsvDialect(sample: Buffer, options: Pick<CsvSourceOptions,
     }
   }
   const detected = detectCsvEncoding(sample)
-  const encoding = options.encoding ?? (detected === 'latin1' ? 'latin1' : 'utf8')
-  const text = sample.toString(encoding === 'utf8' ? 'utf8' : 'latin1').replace(/^\uFEFF/, '')
+  const encoding = options.encoding ?? (detected === 'ascii' ? 'utf8' : detected)
+  const text = decodeCsvBytes(sample, encoding).replace(/^\uFEFF/, '')
   const lines = completeLines(text, sample.length < dialectSampleBytes)
   const quote = options.quote ?? detectQuote(lines, options.delimiter)
   const delimiter = options.delimiter ?? detectDelimiter(text, quote, sample.length < dialectSampleBytes)

@@ -1,3 +1,4 @@
+import { encodingLabel, windows1252Undefined } from './csv-encoding.ts'
 import { CsvInputError } from './csv-input-error.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
 
@@ -105,13 +106,35 @@ export function explainCopyError(
     })
   }
   if (error.code === '22021') {
-    return new CsvInputError(`${at}: not valid ${dialect?.encoding === 'latin1' ? 'Latin-1' : 'UTF-8'} (${pgMessage}).`, {
+    const encoding = dialect?.encoding ?? 'utf8'
+    return new CsvInputError(`${at}: not valid ${encodingLabel(encoding)} (${pgMessage}).`, {
       ...base,
       problem: 'encoding',
-      hint: "Set encoding: 'latin1' in the source config if the file is Latin-1, or convert the file to UTF-8.",
+      hint: "Set encoding: 'windows-1252' (Excel/Windows exports) or 'latin1' in the source config if the file is not UTF-8, or convert the file to UTF-8.",
+      ...(encoding === 'utf8' ? { switchEncoding: { from: 'utf8', to: notUtf8(pgMessage) } } : {}),
+    })
+  }
+  if (error.code === '22P05' && dialect?.encoding === 'windows-1252') {
+    // PostgreSQL's WIN1252 has no character for 0x81, 0x8D, 0x8F, 0x90, 0x9D; Latin-1 keeps every byte.
+    return new CsvInputError(`${at}: a byte Windows-1252 does not define (${pgMessage}).`, {
+      ...base,
+      problem: 'encoding',
+      hint: "Set encoding: 'latin1' in the source config to keep every byte (0x80–0x9F as control characters), or fix the byte in the file.",
+      switchEncoding: { from: 'windows-1252', to: 'latin1' },
     })
   }
   return new CsvInputError(`${at}: ${pgMessage}.`, { ...base, problem: 'other', hint: `Fix the row in the file, ${quarantineHint}.` })
+}
+
+/**
+ * What a file that is not UTF-8 is, from its first invalid byte as PostgreSQL names it (`invalid
+ * byte sequence for encoding "UTF8": 0x93`): a byte 0x80–0x9F that Windows-1252 defines → Windows-1252
+ * (a control character in Latin-1), else Latin-1 (the load that follows stops on a later 0x80–0x9F).
+ */
+function notUtf8(pgMessage: string): 'latin1' | 'windows-1252' {
+  const first = /"UTF8": 0x([0-9a-f]{2})/i.exec(pgMessage)?.[1]
+  const byte = first === undefined ? 0 : Number.parseInt(first, 16)
+  return byte >= 0x80 && byte <= 0x9f && !windows1252Undefined(byte) ? 'windows-1252' : 'latin1'
 }
 
 /** CONTEXT's `<column>: "<value>"` (or `<column>: null input`), matched against the known column names. */

@@ -1,4 +1,5 @@
 import { pipeline, Transform, type Readable, type TransformCallback } from 'node:stream'
+import { decodeCsvBytes } from './csv-encoding.ts'
 import { CsvInputError } from './csv-input-error.ts'
 import { CsvRecordScanner } from './csv-record-scanner.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
@@ -60,7 +61,6 @@ export function guardInferredTypes(
   if (!fields.includes(true)) return stream
   /** Per field, the value kinds its type holds, as a mask for the byte-level fast check. */
   const held = columns.map((c) => kindMask(isGuardedColumn(c) ? (inferredTypeKinds(c.type) ?? new Set()) : new Set()))
-  const encoding: BufferEncoding = dialect.encoding === 'latin1' ? 'latin1' : 'utf8'
   const mismatch = (column: CsvColumn, value: string, line: number) => {
     const wider = widenCsvType(column.type, value) ?? 'text'
     const shown = value.length > 100 ? `${value.slice(0, 100)}…` : value
@@ -82,8 +82,8 @@ export function guardInferredTypes(
     check(field, bytes, start, end, line) {
       if (end <= bytes.length && fastKindIn(held[field]!, bytes, start, end)) return null
       const column = columns[field]!
-      if (end > bytes.length) return mismatch(column, `${Buffer.from(bytes.buffer, bytes.byteOffset + start, 1024).toString(encoding)}…`, line) // over 1 MiB: no inferred type but text holds it
-      const text = Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start).toString(encoding)
+      if (end > bytes.length) return mismatch(column, `${decodeCsvBytes(Buffer.from(bytes.buffer, bytes.byteOffset + start, 1024), dialect.encoding)}…`, line) // over 1 MiB: no inferred type but text holds it
+      const text = decodeCsvBytes(Buffer.from(bytes.buffer, bytes.byteOffset + start, end - start), dialect.encoding)
       return inferredTypeHolds(column.type, text) ? null : mismatch(column, text, line)
     },
   })

@@ -8,6 +8,7 @@ import { explainFileError } from './explain-file-error.ts'
 import { fileDialect } from './file-dialect.ts'
 import { GuardEndOfData } from './guard-end-of-data.ts'
 import { guardInferredTypes } from './guard-inferred-types.ts'
+import { guardLatin1Controls } from './guard-latin1-controls.ts'
 import { lineAtOffset } from './line-at-offset.ts'
 import { openCsvFile } from './open-csv-file.ts'
 import { quarantineCsvRows } from './quarantine-csv-rows.ts'
@@ -29,7 +30,8 @@ export interface CsvPart {
  * Opens one file of a CSV source for COPY. Fast path: the file's bytes as they are (gunzip and BOM
  * aside; a `\.` line stopped, see {@link GuardEndOfData}; a later value that an inferred column's
  * type would silently change — `007` into an integer, `on` into a boolean, a time into a date — stopped,
- * see {@link guardInferredTypes}) in CSV format with `HEADER MATCH`, read
+ * see {@link guardInferredTypes}; a 0x80–0x9F byte in a detected Latin-1 file stopped so it reloads as
+ * Windows-1252, see {@link guardLatin1Controls}) in CSV format with `HEADER MATCH`, read
  * with the file's own encoding when the source's was detected (`fileDialect`). With `onRejected`,
  * the quarantine path: Node parses the rows, hands bad ones to `onRejected` and sends the good
  * ones in COPY text format.
@@ -50,7 +52,11 @@ export async function openCsvPart(
   // an error at either end destroys both: destroying the part closes the file
   const stream = quarantine
     ? quarantine.stream
-    : guardInferredTypes(pipeline(opened.stream, new GuardEndOfData((offset) => new EndOfDataLine(offset)), () => {}), { file, columns, dialect })
+    : guardInferredTypes(guardLatin1Controls(pipeline(opened.stream, new GuardEndOfData((offset) => new EndOfDataLine(offset)), () => {}), { file, dialect }), {
+        file,
+        columns,
+        dialect,
+      })
   return {
     stream,
     format: quarantine ? { kind: 'text' } : csvCopyFormat(dialect),

@@ -1,3 +1,4 @@
+import { encodingLabel } from './csv-encoding.ts'
 import { CsvInputError } from './csv-input-error.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
 import { widenCsvType } from './widen-csv-type.ts'
@@ -5,9 +6,11 @@ import { widenCsvType } from './widen-csv-type.ts'
 /**
  * What to load with next after a CSV load failed with `error`, or `undefined` when the failure
  * stands: a value that does not fit an INFERRED column widens that column (to a type holding the
- * value when COPY named it, see `widenCsvType`); invalid UTF-8 in a file whose encoding was
- * DETECTED switches to Latin-1 (the sample was plain ASCII). A declared column or encoding is never
- * changed: the load fails naming file, line and column.
+ * value when COPY named it, see `widenCsvType`); in a file whose encoding was DETECTED, the
+ * encoding the error asks for (`switchEncoding`): invalid UTF-8 → Latin-1 (the sample was plain
+ * ASCII), a byte 0x80–0x9F in Latin-1 → Windows-1252, a byte Windows-1252 does not define →
+ * Latin-1 with its C1 bytes kept (`keepC1`: no switch back). A declared column or encoding is
+ * never changed: the load fails naming file, line and column.
  *
  * ```ts
  * widenForError(err, columns, dialect)
@@ -20,8 +23,12 @@ export function widenForError(
   dialect: CsvDialect,
 ): { columns: CsvColumn[]; dialect: CsvDialect; change: string } | undefined {
   if (!(error instanceof CsvInputError)) return undefined
-  if (error.problem === 'encoding' && dialect.detected.encoding && dialect.encoding === 'utf8') {
-    return { columns: [...columns], dialect: { ...dialect, encoding: 'latin1' }, change: 'encoding: UTF-8 → Latin-1' }
+  const switched = error.switchEncoding
+  if (error.problem === 'encoding' && switched && dialect.detected.encoding) {
+    const keepC1 = dialect.keepC1 === true || switched.from === 'windows-1252'
+    if (switched.to === dialect.encoding && keepC1 === (dialect.keepC1 === true)) return undefined // nothing left to change
+    const next: CsvDialect = { ...dialect, encoding: switched.to, ...(keepC1 ? { keepC1 } : {}) }
+    return { columns: [...columns], dialect: next, change: `encoding: ${encodingLabel(switched.from)} → ${encodingLabel(switched.to)}` }
   }
   if (error.problem !== 'type') return undefined
   const index = columns.findIndex((c) => c.name === error.column)
