@@ -183,4 +183,18 @@ describe('a staged Windows-1252 CSV day', () => {
     await staged.load('late.csv', '2024-07-02', 12_002)
     expect(await staged.destination.query(`select nome from raw.precos where id in (1, 20000) order by id`)).toEqual([{ nome: 'São' }, { nome: '€9' }])
   })
+
+  it('a staged glob of a UTF-8, a Windows-1252 and a Latin-1 export: each file keeps its own encoding at load', async () => {
+    await staged.write('mix-1.csv', 'id,nome\n1,Florianópolis €\n')
+    await staged.write('mix-2.csv', bytes('id,nome\n2,', cp.ldquo, 'Curitiba', cp.rdquo, '\n'))
+    await staged.write('mix-3.csv', bytes('id,nome\n3,Belém\n'))
+    const { manifest } = await staged.extract('mix-*.csv', '2024-07-03')
+    expect(manifest.files.map((f) => f.format.kind === 'csv' && f.format.encoding)).toEqual(['UTF8', 'WIN1252', 'LATIN1'])
+    await staged.load('mix-*.csv', '2024-07-03', 3)
+    expect(await staged.destination.query(`select id, nome from raw.precos order by id`)).toEqual([
+      { id: 1, nome: 'Florianópolis €' },
+      { id: 2, nome: '“Curitiba”' },
+      { id: 3, nome: 'Belém' },
+    ])
+  })
 })

@@ -1,3 +1,4 @@
+import path from 'node:path'
 import type { Readable } from 'node:stream'
 import type { TableDef } from '../introspect/catalog.ts'
 import { quarantineCsvRows } from '../sources/csv/quarantine-csv-rows.ts'
@@ -15,8 +16,10 @@ import type { StageManifest } from './stage-manifest.ts'
 /**
  * A staged CSV source's table as the CSV reader would load it: a failed COPY of a staged file is
  * explained in the file's terms (file, line, column), and a late value that does not fit an
- * inferred type widens that column (or a detected encoding switches: UTF-8 → Latin-1 → Windows-1252) and retries, as a
- * direct load does. Declared columns and encodings are never changed. With `onError:
+ * inferred type widens that column (or a late byte switches that file's detected encoding: UTF-8 →
+ * Latin-1 or Windows-1252, Latin-1 → Windows-1252) and retries, as a direct load does. Each staged
+ * file is read with its own encoding from the manifest (a glob may mix UTF-8, Windows-1252 and
+ * Latin-1 exports). Declared columns and encodings are never changed. With `onError:
  * 'quarantine'`, bad rows switch the files to Node's parser, which keeps them out ({@link quarantine}).
  *
  * ```ts
@@ -43,6 +46,16 @@ export function stagedCsvPlan(manifest: StageManifest & { csv: NonNullable<Stage
     parseInNode: false,
   }
   const fileLines = new Map<string, (copyLine: number) => number | undefined>()
+  /** Each staged file's encoding as extract read it (a glob's files may differ), by file name. */
+  const staged = new Map(manifest.files.map((f) => [f.name, f.format.kind === 'csv' ? csvEncodingOfCopy(f.format.encoding) : dialect.encoding]))
+  /** A file's dialect after a late byte switched its encoding at load (a detected encoding only). */
+  const switched = new Map<string, CsvDialect>()
+  /** The dialect to read `file` (a staged file's path) with: its own encoding, as staged or as switched since. */
+  const dialectOf = (file: string | undefined): CsvDialect => {
+    if (file === undefined) return plan.dialect
+    const encoding = staged.get(path.basename(file))
+    return switched.get(file) ?? (encoding === undefined ? plan.dialect : { ...plan.dialect, encoding })
+  }
   return {
     /**
      * The quarantine path once a bad row asked for it (and the writer takes rejected rows): the
@@ -50,7 +63,7 @@ export function stagedCsvPlan(manifest: StageManifest & { csv: NonNullable<Stage
      */
     quarantine(input: Readable, file: string, onRejected: (row: RejectedCsvRow) => Promise<void>): { stream: Readable; format: CopyFormat } | undefined {
       if (!plan.parseInNode) return undefined
-      const q = quarantineCsvRows(input, { file, columns: plan.columns, dialect: plan.dialect, onRejected })
+      const q = quarantineCsvRows(input, { file, columns: plan.columns, dialect: dialectOf(file), onRejected })
       fileLines.set(file, q.fileLine)
       return { stream: q.stream, format: { kind: 'text' } }
     },
@@ -61,19 +74,23 @@ export function stagedCsvPlan(manifest: StageManifest & { csv: NonNullable<Stage
      */
     guard(input: Readable, file: string, fileFormat: CopyFormat): Readable {
       if (fileFormat.kind !== 'csv') return input
-      const bytes = guardLatin1Controls(input, { file, dialect: plan.dialect })
-      return guardInferredTypes(bytes, { file, columns: plan.columns, dialect: plan.dialect, header: fileFormat.header !== false })
+      const dialect = dialectOf(file)
+      const bytes = guardLatin1Controls(input, { file, dialect })
+      return guardInferredTypes(bytes, { file, columns: plan.columns, dialect, header: fileFormat.header !== false })
     },
-    /** The part's format with the encoding of the current plan (Latin-1 or Windows-1252 after a switch). */
-    format(fileFormat: CopyFormat): CopyFormat {
-      return fileFormat.kind === 'csv' ? { ...fileFormat, encoding: copyEncodingName(plan.dialect.encoding) } : fileFormat
+    /** The format of the staged file `file`: its own encoding, or the one a late byte switched it to (Latin-1, Windows-1252). */
+    format(fileFormat: CopyFormat, file: string): CopyFormat {
+      return fileFormat.kind === 'csv' ? { ...fileFormat, encoding: copyEncodingName(dialectOf(file).encoding) } : fileFormat
     },
     async explain(table: TableDef, error: unknown, file: string | undefined): Promise<ExplainedFailure | undefined> {
-      const explained = error instanceof CsvInputError ? error : file === undefined ? undefined : explainCopyError(error, file, plan.columns, plan.dialect, fileLines.get(file))
+      const fileDialect = dialectOf(file)
+      const explained = error instanceof CsvInputError ? error : file === undefined ? undefined : explainCopyError(error, file, plan.columns, fileDialect, fileLines.get(file))
       if (!explained) return undefined
-      const next = nextCsvLoadPlan(explained, plan, manifest.csv.onError)
+      const next = nextCsvLoadPlan(explained, { ...plan, dialect: fileDialect }, manifest.csv.onError)
       if (!next) return { error: explained }
-      plan = next.plan
+      // an encoding switch is the failed file's; widened columns and the Node parser are the table's
+      if (next.plan.dialect !== fileDialect && file !== undefined) switched.set(file, next.plan.dialect)
+      plan = { ...next.plan, dialect: plan.dialect }
       const types = new Map(plan.columns.map((c) => [c.name, c.type]))
       return { retryWith: { ...table, columns: table.columns.map((c) => ({ ...c, type: types.get(c.name) ?? c.type })) }, change: next.change, error: explained }
     },

@@ -100,7 +100,7 @@ async function* parts(
     const good = csv && onRejected ? csv.quarantine(stream, name, onRejected) : undefined
     const part: TablePart = good
       ? { label: `${label} ${file.name}`, stream: good.stream, format: good.format, rowsSent: () => undefined }
-      : { label: `${label} ${file.name}`, stream: csv ? csv.guard(stream, name, file.format) : stream, format: csv ? csv.format(file.format) : file.format, rowsSent: () => file.rows }
+      : { label: `${label} ${file.name}`, stream: csv ? csv.guard(stream, name, file.format) : stream, format: csv ? csv.format(file.format, name) : file.format, rowsSent: () => file.rows }
     fileOf.set(part, name)
     yield part
   }
