@@ -142,6 +142,17 @@ describe('Windows-1252 CSV files', () => {
     expect(rejected.map((r) => [r.line, r.raw])).toEqual([[3, '2,“b”,extra']])
   })
 
+  it('onError quarantine: a file sent to Node before its late 0x80 was read still reloads as Windows-1252 there', async () => {
+    // the \\. line stops the fast path upstream of the Latin-1 guard, so Node parses the file as Latin-1 first
+    await ctx.files.write('q-late.csv', bytes('id,name\n1,São\n\\.\n', asciiRows(3, 12_000), '20000,', cp.euro, '7\n'))
+    const { loaded, rejected } = await loadQuarantined(ctx.db, { path: 'q-late.csv', table: 'q_late', columns: { id: 'integer' } }, ctx.files.dir)
+    expect([loaded.parsedInNode, loaded.widenings]).toEqual([true, ['encoding: Latin-1 → Windows-1252']])
+    expect(rejected.map((r) => [r.line, r.raw])).toEqual([[3, '\\.']])
+    expect(await ctx.db.query(`select count(*)::int as n, max(name) filter (where id = 1) as first, max(name) filter (where id = 20000) as last from q_late`)).toEqual([
+      { n: 12_002, first: 'São', last: '€7' },
+    ])
+  })
+
   it('the Latin-1 guard names the line of the first 0x80–0x9F byte, counting lines of every chunk before it', async () => {
     // the byte is on the quoted field's second line: 1 header + 1 + 12,000 rows, then line 12,003 "a, line 12,004 b—"
     const file = await ctx.files.write('guard-line.csv.gz', bytes('id,name\n1,São\n', asciiRows(2, 12_000), '20000,"a\nb', cp.mdash, '"\n'))

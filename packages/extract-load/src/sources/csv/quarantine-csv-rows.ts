@@ -5,6 +5,7 @@ import { CsvInputError } from './csv-input-error.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
 import { csvValueValidator } from './csv-value-validator.ts'
 import { isGuardedColumn } from './guard-inferred-types.ts'
+import { guardLatin1Controls } from './guard-latin1-controls.ts'
 import type { RejectedCsvRow } from './rejected-rows.ts'
 import { inferredTypeHolds } from './widen-csv-type.ts'
 
@@ -64,7 +65,8 @@ class LineMap {
  * or a value that does not fit a DECLARED column's type. A value that does not fit an INFERRED
  * column (or that an inferred column's type would silently change, as `guardInferredTypes`
  * stops on the fast path) fails the stream with a `CsvInputError` (problem `type`), so the caller widens that
- * column and loads again, as on the fast path. Memory stays flat: rows go out in 64 KiB batches
+ * column and loads again, as on the fast path; so does a 0x80–0x9F byte in a detected Latin-1 file
+ * ({@link guardLatin1Controls}: the file loads again as Windows-1252). Memory stays flat: rows go out in 64 KiB batches
  * as COPY reads them, and `onRejected` is awaited (batch your writes there). `fileLine` turns the
  * line of a COPY error (which counts rows sent) back into the file's line.
  *
@@ -78,7 +80,8 @@ export function quarantineCsvRows(input: Readable, options: QuarantineOptions): 
   const lines = new LineMap()
   const counted = { rows: 0 }
   return {
-    stream: Readable.from(goodRows(input, options, lines, counted), { objectMode: false }),
+    // a detected Latin-1 stops at a 0x80–0x9F byte here too, so the file reloads as Windows-1252
+    stream: Readable.from(goodRows(guardLatin1Controls(input, options), options, lines, counted), { objectMode: false }),
     fileLine: (row) => lines.lineOf(row),
     rows: () => counted.rows,
   }
