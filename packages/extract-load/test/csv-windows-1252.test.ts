@@ -85,6 +85,17 @@ describe('Windows-1252 CSV files', () => {
     ])
   })
 
+  it('files of a glob asking for different encodings end (never switch back and forth): a UTF-8 file with a late bad byte fails naming it', async () => {
+    await ctx.files.write('ladder-1.csv', bytes('id,name\n1,São\n', asciiRows(2, 12_000), '20000,a', 0x81, '\n'))
+    await ctx.files.write('ladder-2.csv', Buffer.concat([Buffer.from('id,name\n30000,Zoë\n'), bytes(asciiRows(30_001, 12_000), '50000,', cp.ldquo, '\n')]))
+    const error = await loadCsv(ctx.db, { path: 'ladder-*.csv', table: 'ladder' }, ctx.files.dir).then(
+      () => undefined,
+      (e: unknown) => e as CsvInputError,
+    )
+    expect(error).toMatchObject({ name: 'CsvInputError', problem: 'encoding', line: 12_003 })
+    expect(error?.message).toMatch(/ladder-2\.csv, line 12003: not valid UTF-8/)
+  })
+
   it('a glob of a Latin-1, a Windows-1252 and a UTF-8 export: each file read as its own, the Latin-1 one stays Latin-1', async () => {
     await ctx.files.write('glob-1.csv', bytes('id,city\n1,São Paulo\n2,Belém\n'))
     await ctx.files.write('glob-2.csv', bytes('id,city\n3,', cp.ldquo, 'Curitiba', cp.rdquo, ' ', cp.euro, '\n'))

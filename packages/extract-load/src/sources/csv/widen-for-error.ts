@@ -9,8 +9,10 @@ import { widenCsvType } from './widen-csv-type.ts'
  * value when COPY named it, see `widenCsvType`); in a file whose encoding was DETECTED, the
  * encoding the error asks for (`switchEncoding`): invalid UTF-8 → Latin-1 (the sample was plain
  * ASCII), a byte 0x80–0x9F in Latin-1 → Windows-1252, a byte Windows-1252 does not define →
- * Latin-1 with its C1 bytes kept (`keepC1`: no switch back). A declared column or encoding is
- * never changed: the load fails naming file, line and column.
+ * Latin-1 with its C1 bytes kept (`keepC1`: no switch back). Encodings only climb that ladder
+ * (UTF-8, Latin-1, Windows-1252, Latin-1 keeping C1), so files of a glob asking for different steps
+ * cannot make the retries go back and forth. A declared column or encoding is never changed: the
+ * load fails naming file, line and column.
  *
  * ```ts
  * widenForError(err, columns, dialect)
@@ -25,9 +27,10 @@ export function widenForError(
   if (!(error instanceof CsvInputError)) return undefined
   const switched = error.switchEncoding
   if (error.problem === 'encoding' && switched && dialect.detected.encoding) {
-    const keepC1 = dialect.keepC1 === true || switched.from === 'windows-1252'
-    if (switched.to === dialect.encoding && keepC1 === (dialect.keepC1 === true)) return undefined // nothing left to change
-    const next: CsvDialect = { ...dialect, encoding: switched.to, ...(keepC1 ? { keepC1 } : {}) }
+    const { keepC1: _, ...rest } = dialect
+    const next: CsvDialect = switched.from === 'windows-1252' && switched.to === 'latin1' ? { ...rest, encoding: 'latin1', keepC1: true } : { ...rest, encoding: switched.to }
+    // only ever up the ladder, so the retries end (a glob's files may ask for different steps)
+    if (encodingStep(next) <= encodingStep(dialect)) return undefined
     return { columns: [...columns], dialect: next, change: `encoding: ${encodingLabel(switched.from)} → ${encodingLabel(switched.to)}` }
   }
   if (error.problem !== 'type') return undefined
@@ -38,4 +41,9 @@ export function widenForError(
   if (wider === undefined) return undefined
   const widened = columns.map((c, i) => (i === index ? { ...c, type: wider } : c))
   return { columns: widened, dialect, change: `column "${column.name}": ${column.type} → ${wider}` }
+}
+
+/** The encoding ladder a detected encoding climbs: UTF-8, Latin-1, Windows-1252, Latin-1 keeping its C1 bytes (final). */
+function encodingStep(dialect: CsvDialect): number {
+  return dialect.encoding === 'utf8' ? 0 : dialect.encoding === 'windows-1252' ? 2 : dialect.keepC1 ? 3 : 1
 }
