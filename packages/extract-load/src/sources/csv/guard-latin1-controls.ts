@@ -19,7 +19,7 @@ const c1 = /[\u0080-\u009f]/
  * already known to keep its C1 bytes, so only detected Latin-1 files pay the scan.
  *
  * ```ts
- * const bytes = guardLatin1Controls(file, { file: 'data/export.csv', dialect })
+ * const bytes = guardLatin1Controls(openCsvFile('data/export.csv').stream, { file: 'data/export.csv', dialect })
  * // CsvInputError: data/export.csv, line 48213: byte 0x80 (€ in Windows-1252) is a control character in Latin-1; reading the file as Windows-1252.
  * ```
  */
