@@ -161,4 +161,20 @@ describe('upsert', () => {
     expect(await db.query(`select status from _elt.document_loads where run_id = $1`, [summary.runId])).toEqual([{ status: 'error' }])
     expect(await db.query(`select count(*)::int as n from ratio.operacoes`)).toEqual([{ n: 3 }])
   })
+
+  it("a batch whose COPY text spans many writes (150 contracts' parcelas, ≈ 32 K characters a write) loads the same rows as one document per batch", async () => {
+    const docs = contracts(150, 23)
+    // a line break, a tab and a backslash in a value: escaped inside a write, whatever write it falls in
+    const named = docs[75]!.cliente.cpf
+    for (const d of docs) if (d.cliente.cpf === named) d.cliente.nome = 'Ana\tMaria \\ da\nSilva'
+    const file = await files.jsonl('chunked.jsonl', docs)
+    const whole = await loadFile(db, file, { schema: 'chunked' })
+    const single = await loadFile(db, file, { schema: 'unchunked', batchSize: 1 })
+    expect(whole).toMatchObject({ status: 'success', batches: 1, loaded: 150 })
+    expect(single).toMatchObject({ status: 'success', batches: 150, loaded: 150 })
+    const parcelas = docs.reduce((n, d) => n + d.operacao.parcelas.length, 0)
+    expect(count(whole, 'parcelas').inserted).toBe(parcelas)
+    expect(await dump(db, 'chunked')).toEqual(await dump(db, 'unchunked'))
+    expect(await db.query(`select count(*)::int as n from chunked.clientes where nome = $1`, ['Ana\tMaria \\ da\nSilva'])).toEqual([{ n: 1 }])
+  })
 })

@@ -1,3 +1,5 @@
+import { once } from 'node:events'
+import type { Writable } from 'node:stream'
 import { finished } from 'node:stream/promises'
 import type pg from 'pg'
 import { from as copyFrom } from 'pg-copy-streams'
@@ -32,9 +34,7 @@ export async function applyBatch(client: pg.ClientBase, mapping: DocumentMapping
     const rows = lines.get(name)
     if (!rows || rows.length === 0) continue
     const columns = [...Object.keys(table.columns), '_doc'].map(quoteIdent).join(', ')
-    const stream = client.query(copyFrom(`copy ${quoteIdent(stagingName(name))} (${columns}) from stdin`))
-    stream.end(rows.join('\n') + '\n')
-    await finished(stream)
+    await writeCopyText(client.query(copyFrom(`copy ${quoteIdent(stagingName(name))} (${columns}) from stdin`)), rows)
   }
   // a unique key (not the primary key) taken by another row fails the batch naming both rows (`uniqueCollision`)
   await client.query('savepoint elt_doc_apply')
@@ -47,6 +47,31 @@ export async function applyBatch(client: pg.ClientBase, mapping: DocumentMapping
     await client.query('rollback to savepoint elt_doc_apply')
     throw (await uniqueCollision(client, schema, violated.table, table, error)) ?? error
   }
+}
+
+/** Characters per COPY write: a chunk stays a regular heap object (V8 puts one above 128 KB in the large-object space, freed only by a full GC). */
+const copyChunkChars = 32 * 1024
+
+/**
+ * Writes `lines` to a `COPY … from stdin` stream ≈ 32 K characters at a time, waiting for the
+ * socket to drain: a table's batch text (≈ 5 MB of `parcelas`) is never one string or one buffer.
+ */
+async function writeCopyText(stream: Writable, lines: string[]): Promise<void> {
+  const done = finished(stream)
+  done.catch(() => {}) // awaited at the end; listening from the first write, so a failure is never unhandled
+  let chunk: string[] = []
+  let chars = 0
+  for (const line of lines) {
+    chunk.push(line)
+    chars += line.length + 1
+    if (chars < copyChunkChars) continue
+    const drained = stream.write(chunk.join('\n') + '\n')
+    chunk = []
+    chars = 0
+    if (!drained) await once(stream, 'drain') // rejects when the stream fails
+  }
+  stream.end(chunk.length > 0 ? chunk.join('\n') + '\n' : undefined)
+  await done
 }
 
 async function applyTables(client: pg.ClientBase, mapping: DocumentMapping<unknown>, schema: string): Promise<TableCounts[]> {

@@ -32,17 +32,21 @@ export function prepareDocument(mapping: DocumentMapping<unknown>, document: Sou
         const keys = new Set<string>()
         const out: string[] = []
         for (const row of table.rows(document)) {
-          let line = ''
-          for (const column of columns) {
+          const cells = new Array<string>(columns.length + 1)
+          for (let c = 0; c < columns.length; c++) {
+            const column = columns[c]!
             const value = row[column.name]
             const problem = column.check(value)
             if (problem) reasons.push(`${name}.${column.name} ${problem}`)
-            line += copyText(value, column.type) + '\t'
+            cells[c] = copyText(value, column.type)
           }
+          cells[columns.length] = String(ordinal)
           const rowKey = key.map((k) => copyText(row[k.name], k.type)).join('\t')
           if (keys.has(rowKey)) reasons.push(`${name}: two rows with the key (${rowKey.replace(/\t/g, ', ')})`)
           keys.add(rowKey)
-          out.push(line + ordinal)
+          // joined, not `line += cell`: a flat string, where `+=` leaves a tree of one heap object per cell
+          // (a one-row table's tree would live in the batch, as out.join returns a lone element as it is)
+          out.push(cells.join('\t'))
         }
         // one flat string per table and document: the row strings die young instead of living in the batch
         if (out.length > 0) lines.set(name, out.join('\n'))
