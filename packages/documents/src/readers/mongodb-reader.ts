@@ -34,13 +34,18 @@ export const mongodbReader: DocumentReader<MongodbConfig> = {
   async *read(config, options) {
     // the driver (≈ 10 MB of RSS, with a bson copy of its own) loads only when a live collection is read
     const { MongoClient } = await import('mongodb')
-    const client = new MongoClient(config.uri, {
-      readConcern: { level: 'majority' },
-      serverSelectionTimeoutMS: 30_000,
-      connectTimeoutMS: 30_000,
-      socketTimeoutMS: 300_000,
-      appName: 'elt',
-    })
+    let client: InstanceType<typeof MongoClient>
+    try {
+      client = new MongoClient(config.uri, { readConcern: { level: 'majority' }, serverSelectionTimeoutMS: 30_000, connectTimeoutMS: 30_000, socketTimeoutMS: 300_000, appName: 'elt' })
+    } catch (error) {
+      // the driver parses the URI here (MongoParseError): a configuration error, said without the password
+      const reason = (error instanceof Error ? error.message : String(error)).split(config.uri).join(redactUrl(config.uri))
+      throw new EltError(`The uri of the mongodb source is not a valid MongoDB connection string (${redactUrl(config.uri)}): ${reason}`, {
+        hint: 'Write it as mongodb://user:password@host:27017/?replicaSet=rs0 or mongodb+srv://user:password@cluster.example.net/ (percent-encode special characters in the password).',
+        exitCode: ExitCode.usage,
+        cause: error,
+      })
+    }
     const abort = () => void client.close(true).catch(() => {})
     options.signal?.addEventListener('abort', abort, { once: true })
     try {
