@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { EltError, describeError } from '@elt/core'
+import pg from 'pg'
+import { EltError, describeError, sleep } from '@elt/core'
 import { createPair, replicatePair, terminateSessions, type Pair } from './helpers.ts'
 import { replicatePastStatementTimeout } from './support/statement-timeout.ts'
 
@@ -45,17 +46,31 @@ describe('destination faults during a COPY', () => {
   })
 
   it('retries a table whose destination backend was terminated mid-COPY, and completes', async () => {
+    // A lock on the source's big, taken when the run starts preparing, holds its COPY back: the destination's
+    // COPY is then in flight, waiting for data, when its backend is terminated (every time, however fast the copy).
+    const holder = new pg.Client({ connectionString: pair.source.url })
+    holder.on('error', () => {})
+    await holder.connect()
+    await holder.query('begin')
     let killing: Promise<number> | undefined
+    const terminateInFlight = async () => {
+      await holder.query('lock table big in access exclusive mode')
+      let killed = 0
+      for (let i = 0; i < 200 && killed === 0; i++) {
+        killed = await terminateSessions(pair.destination, 'elt-replicate-load', 'COPY')
+        if (killed === 0) await sleep(25)
+      }
+      await holder.query('rollback')
+      return killed
+    }
     const { summary, events } = await replicatePair(pair, {
       include: ['big', 'small'],
       jobs: 1,
       fresh: true,
       onEvent: (e) => {
-        if (e.type === 'table-progress' && e.source === 'public.big' && killing === undefined) {
-          killing = terminateSessions(pair.destination, 'elt-replicate-load', 'COPY')
-        }
+        if (e.type === 'step-started' && e.step === 'prepare') killing ??= terminateInFlight()
       },
-    })
+    }).finally(() => holder.end())
     expect(await killing).toBe(1)
     const retried = events.filter((e) => e.type === 'table-retried')
     expect(retried).toHaveLength(1)
