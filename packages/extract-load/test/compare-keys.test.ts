@@ -92,6 +92,51 @@ describe('keys compared in order as they stream', () => {
     expect(left).toEqual(await pair.destination.query(kept))
   })
 
+  it('when one side dies mid-walk: the other is closed at once, nothing is deleted, the run never hangs', async () => {
+    await pair.source.query(`drop table if exists src; create table src (id bigint primary key); insert into src select generate_series(1, 1000)`)
+    await pair.destination.query(`drop table if exists raw_keys; create table raw_keys (id bigint primary key); insert into raw_keys select generate_series(1, 2000)`)
+    const order = sortedKeyOrder([{ name: 'id', type: 'bigint' }], ['id'])!
+    for (const dying of ['source', 'destination'] as const) {
+      // a lock on the dying side's table holds its key read back; its backend is terminated while the other side streams
+      const holderDb = dying === 'source' ? pair.source : pair.destination
+      const holder = await connectClient({ label: 'holder', url: holderDb.url })
+      await holder.query(`begin; lock table ${dying === 'source' ? 'src' : 'raw_keys'} in access exclusive mode`)
+      const source = await connectClient({ label: 'source', url: pair.source.url })
+      const destination = await connectClient({ label: 'destination', url: pair.destination.url })
+      const victim = dying === 'source' ? source : destination
+      const pid = (await victim.query<{ pid: number }>('select pg_backend_pid() as pid')).rows[0]!.pid
+      await source.query('begin isolation level repeatable read')
+      await destination.query('begin')
+      const out = source.query(copyStreams.to(`COPY (SELECT ${order.orderBy} FROM src ORDER BY ${order.orderBy}) TO STDOUT (FORMAT binary)`))
+      const failures: string[] = []
+      let cancelled = false
+      const walking = deleteMissingKeys({
+        destination,
+        target: 'public.raw_keys',
+        key: ['id'],
+        order,
+        sourceKeys: { label: 'src (keys)', stream: out, format: { kind: 'binary' }, rowsSent: () => out.rowCount, cancel: () => void ((cancelled = true), source.end().catch(() => {})) },
+        onFailure: (end) => failures.push(end),
+      }).then(() => undefined, (e: unknown) => e)
+      for (let i = 0; i < 200; i++) {
+        const waiting = await holderDb.query<{ n: number }>(`select count(*)::int as n from pg_stat_activity where pid = $1 and wait_event_type = 'Lock'`, [pid])
+        if (waiting[0]!.n === 1) break
+        await new Promise((resolve) => setTimeout(resolve, 25))
+      }
+      await holderDb.query('select pg_terminate_backend($1)', [pid])
+      const error = await walking
+      await holder.query('rollback')
+      await holder.end()
+      expect(error, dying).toBeInstanceOf(Error)
+      expect(failures, dying).toEqual([dying])
+      // the end that did not fail was closed without waiting for it: the source part cancelled, or the destination (in COPY OUT) discarded
+      if (dying === 'destination') expect(cancelled).toBe(true)
+      else expect(await destination.query('select 1').then(() => 'open', () => 'closed')).toBe('closed')
+      await Promise.all([source.end().catch(() => {}), destination.end().catch(() => {})])
+      expect((await pair.destination.query<{ n: number }>('select count(*)::int as n from raw_keys'))[0]!.n, dying).toBe(2000)
+    }
+  })
+
   it('through a run: an integer key takes the ordered walk, a text key the anti-join, both delete the same rows', async () => {
     await pair.source.query(`drop table if exists by_id, by_code;
       create table by_id (id bigint primary key, v text, at timestamptz not null);

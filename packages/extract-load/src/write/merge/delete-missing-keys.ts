@@ -53,6 +53,10 @@ export async function deleteMissingKeys(options: {
   const { destination, target, key, order, sourceKeys } = options
   const layout = { recordBytes: order.recordBytes, fields: key.length }
   const rawOut = destination.query(copyStreams.to(`COPY (SELECT ${order.orderBy} FROM ${target} ORDER BY ${order.orderBy}) TO STDOUT (FORMAT binary)`))
+  // listeners for the streams' lifetime: after one end fails the other is closed under its stream, whose late
+  // 'Connection terminated' must find a listener instead of crashing the process (the iterators report errors)
+  rawOut.on('error', () => {})
+  sourceKeys.stream.on('error', () => {})
   const raw = new FixedRecordCursor(rawOut[Symbol.asyncIterator](), { ...layout, label: `${target} (keys)` })
   const source = new FixedRecordCursor(sourceKeys.stream[Symbol.asyncIterator](), { ...layout, label: sourceKeys.label })
   const spool = new KeySpool(options.spoolMemoryBytes ?? memoryBytes)
