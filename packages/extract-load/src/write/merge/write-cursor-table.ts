@@ -253,6 +253,7 @@ async function copyInChunks(
   onProgress: (rows: number, bytes: number) => void,
 ): Promise<{ rowsIn: number; bytes: number }> {
   const chunker = new CopyChunker(part.format.kind === 'binary' ? 'binary' : 'text', payloadBytes)
+  part.stream.on('error', () => {}) // a late 'Connection terminated' after a cancel finds a listener (the iteration reports errors)
   const payloads = pipeline(part.stream, chunker, () => {}) // a source error ends the iteration below with it
   const sql = copyFromSql(delta, columns, part.format)
   let rowsIn = 0
