@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '@elt/core/testing'
+import { sleep } from '@elt/core'
 import { createCdcPair, rowsOf, runCdc, waitFor } from './support/cdc-helpers.ts'
 
 let server: TestServer
@@ -160,6 +161,28 @@ describe('cdc --follow', () => {
       expect(warnings).toEqual([expect.stringMatching(/^cdc cdc_stall_\w+: Nothing came from the source on the replication stream of slot "elt_cdc_stall_\w+" for 2 s .* Reconnecting in 0\.1 s \(attempt 1 of 1\)\.$/)])
       controller.abort()
       await following
+
+      // Ctrl-C while waiting out a long backoff before a reconnect: the run ends at once, with what it applied
+      const stopping = new AbortController()
+      const waiting: string[] = []
+      const patient = runCdc(via, ['public.t'], {
+        follow: true,
+        signal: stopping.signal,
+        heartbeatSeconds: 1,
+        silenceSeconds: 2,
+        retry: { maxRetries: 3, delaySeconds: 30 },
+        logger: { ...logger, warn: (m: string) => void waiting.push(m) },
+      })
+      patient.catch(() => {})
+      await waitFor('the third follower to hold the slot', async () => (await walsender()) !== null)
+      cut()
+      await waitFor('the stalled stream to be given up', async () => waiting.some((w) => /Reconnecting in 30\.0 s/.test(w)), 30)
+      stopping.abort()
+      const stopped = await Promise.race([patient, sleep(10_000).then(() => 'still waiting out the 30 s backoff 10 s after Ctrl-C')])
+      expect(stopped).toMatchObject({ changes: 0 })
+      // the walsender behind the cut holds the slot until the source times it out; the next follower would wait for it
+      await pair.source.query('select pg_terminate_backend(active_pid) from pg_replication_slots where slot_name = $1 and active_pid is not null', [`elt_${pair.pipeline}`])
+      await waitFor('the cut walsender to end', async () => (await walsender()) === null)
 
       // the source unreachable for good: the reconnects fail and the run ends, saying what failed and what to do
       const giving = runCdc(via, ['public.t'], { follow: true, heartbeatSeconds: 1, silenceSeconds: 2, connectWaitSeconds: 1 })

@@ -154,6 +154,7 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
                 },
                 options.retry,
                 {
+                  ...(options.signal ? { signal: options.signal } : {}),
                   isTransient: (error) => options.signal?.aborted !== true && isTransientPgError(error),
                   onRetry: (error, attempt, delayMs) => {
                     options.logger.warn(`${names.source}: ${describeError(error)} — retrying (attempt ${attempt + 1}) in ${(delayMs / 1000).toFixed(1)} s`)

@@ -60,6 +60,7 @@ export async function streamWithReconnect(
           isTransient: retryable,
           onRetry: (error, attempt, delayMs) =>
             logger.warn(`cdc ${options.sourceName}: ${say(error)} Reconnecting in ${(delayMs / 1000).toFixed(1)} s (attempt ${attempt} of ${policy.maxRetries}).`),
+          ...(options.signal ? { signal: options.signal } : {}), // Ctrl-C while waiting: the next attempt returns what was applied
         },
       )
     } catch (error) {
