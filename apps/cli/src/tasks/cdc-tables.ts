@@ -18,7 +18,6 @@ export function cdcTablesBySource(sources: CommandContext['config']['sources']):
 /** `--exclude` selectors leaving the cdc tables out of the copy path (`source:postgres.public.accounts`): the pipeline loads them. */
 export const cdcExcludes = (sources: CommandContext['config']['sources']): string[] => cdcTablesBySource(sources).flatMap((p) => p.tables.map((t) => `source:${p.sourceName}.${t}`))
 
-
 /** The postgres sources whose cdc pipelines a run with `--select` (none: all) loads. */
 export const selectedCdcSources = (sources: CommandContext['config']['sources'], select?: readonly string[]): string[] =>
   cdcTablesBySource(sources)
