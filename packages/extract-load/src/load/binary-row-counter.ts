@@ -1,3 +1,5 @@
+import { binaryCopyHeaderBytes } from './binary-copy-framing.ts'
+
 const int16 = (b: Uint8Array, i: number) => (((b[i]! << 8) | b[i + 1]!) << 16) >> 16
 const int32 = (b: Uint8Array, i: number) => (b[i]! << 24) | (b[i + 1]! << 16) | (b[i + 2]! << 8) | b[i + 3]!
 
@@ -34,7 +36,7 @@ export class BinaryRowCounter {
         this.skip -= n
         if (this.skip > 0) return
       }
-      const need = this.header ? 19 : this.fieldsLeft > 0 ? 4 : 2
+      const need = this.header ? binaryCopyHeaderBytes : this.fieldsLeft > 0 ? 4 : 2
       if (need === 2 && this.carry.length === 0) this.boundary = start + i
       let value: number
       if (this.carry.length === 0 && length - i >= need) {
@@ -50,7 +52,7 @@ export class BinaryRowCounter {
       if (this.header) {
         this.header = false
         this.skip = value // header extension
-        this.headerBytes = 19 + value
+        this.headerBytes = binaryCopyHeaderBytes + value
       } else if (this.fieldsLeft > 0) {
         this.fieldsLeft--
         if (value > 0) this.skip = value // -1 is NULL

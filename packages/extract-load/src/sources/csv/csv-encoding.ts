@@ -26,7 +26,7 @@ export function copyEncodingName(encoding: CsvEncoding): 'UTF8' | 'LATIN1' | 'WI
  * ```
  */
 export function csvEncodingOfCopy(name: 'UTF8' | 'LATIN1' | 'WIN1252'): CsvEncoding {
-  return name === 'LATIN1' ? 'latin1' : name === 'WIN1252' ? 'windows-1252' : 'utf8'
+  return (Object.keys(encodings) as CsvEncoding[]).find((e) => encodings[e].copy === name) ?? 'utf8'
 }
 
 /** How an encoding is named in messages: `UTF-8`, `Latin-1`, `Windows-1252`. */
@@ -40,6 +40,10 @@ export function encodingLabel(encoding: CsvEncoding): string {
  * WHATWG's decoder does (PostgreSQL's WIN1252 conversion rejects them: see {@link windows1252Undefined}).
  */
 const c1AsWindows1252 = '€\u0081‚ƒ„…†‡ˆ‰Š‹Œ\u008dŽ\u008f\u0090‘’“”•–—˜™š›œ\u009džŸ'
+
+/** A C1 control character (U+0080–U+009F): a byte 0x80–0x9F in text decoded as Latin-1. */
+export const c1Character = /[\u0080-\u009f]/
+const c1Characters = new RegExp(c1Character, 'g')
 
 /** Bytes 0x80–0x9F that Windows-1252 does not define: PostgreSQL 15's WIN1252 → UTF8 conversion fails on them (22P05). */
 export function windows1252Undefined(byte: number): boolean {
@@ -56,7 +60,7 @@ export function windows1252Undefined(byte: number): boolean {
  * ```
  */
 export function windows1252FromLatin1(text: string): string {
-  return /[\u0080-\u009f]/.test(text) ? text.replace(/[\u0080-\u009f]/g, (c) => c1AsWindows1252[c.charCodeAt(0) - 0x80]!) : text
+  return c1Character.test(text) ? text.replace(c1Characters, (c) => c1AsWindows1252[c.charCodeAt(0) - 0x80]!) : text
 }
 
 /**

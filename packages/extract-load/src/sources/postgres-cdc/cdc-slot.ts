@@ -1,5 +1,5 @@
 import pg from 'pg'
-import { EltError, quoteIdent, qualifiedName } from '@elt/core'
+import { EltError, quoteIdent, qualifiedName, sleep } from '@elt/core'
 import { splitTableName } from './check-cdc-source.ts'
 
 /**
@@ -57,7 +57,7 @@ export async function waitForRunningTransactions(source: pg.ClientBase, signal?:
   while (xids.length > 0 && !signal?.aborted) {
     const { rows: open } = await source.query("select 1 from unnest($1::xid8[]) x where pg_xact_status(x) = 'in progress'", [xids])
     if (open.length === 0) return
-    await new Promise((resolve) => setTimeout(resolve, 100))
+    await sleep(100, signal)
   }
 }
 

@@ -1,8 +1,6 @@
 import { Transform, type TransformCallback } from 'node:stream'
+import { binaryCopyTrailer as trailer } from '../../load/binary-copy-framing.ts'
 import { BinaryRowCounter } from '../../load/binary-row-counter.ts'
-
-/** The binary COPY trailer: a field count of -1. */
-const trailer = Buffer.from([0xff, 0xff])
 
 /**
  * Cuts a COPY stream (`binary` or `text` format) into payloads of whole rows of about `bytes`

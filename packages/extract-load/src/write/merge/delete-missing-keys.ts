@@ -8,12 +8,11 @@ import type pg from 'pg'
 import copyStreams from 'pg-copy-streams'
 import { quoteIdent } from '@elt/core'
 import type { TablePart } from '../../sources/source-reader.ts'
+import { binaryCopyHeader, binaryCopyTrailer } from '../../load/binary-copy-framing.ts'
 import { discardClient, type FailedEnd } from '../copy-part.ts'
 import { ended, FixedRecordCursor, needMore } from './fixed-record-cursor.ts'
 import type { SortedKeyOrder } from './sorted-key-order.ts'
 
-const binaryHeader = Buffer.from([0x50, 0x47, 0x43, 0x4f, 0x50, 0x59, 0x0a, 0xff, 0x0d, 0x0a, 0x00, 0, 0, 0, 0, 0, 0, 0, 0])
-const binaryTrailer = Buffer.from([0xff, 0xff])
 /** Keys to delete kept in memory before they go to a temporary file. */
 const memoryBytes = 16 << 20
 const blockBytes = 1 << 20
@@ -168,11 +167,11 @@ class KeySpool {
 
   /** A binary COPY of every row added: header, rows (file, then memory), trailer. */
   async *payload(): AsyncGenerator<Buffer> {
-    yield binaryHeader
+    yield binaryCopyHeader
     if (this.file) yield* createReadStream(this.file) as AsyncIterable<Buffer>
     yield* this.blocks
     yield this.block.subarray(0, this.used)
-    yield binaryTrailer
+    yield binaryCopyTrailer
   }
 
   async discard(): Promise<void> {

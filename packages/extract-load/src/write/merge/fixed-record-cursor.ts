@@ -1,5 +1,4 @@
-/** The binary COPY signature (`PGCOPY\n\377\r\n\0`), flags and header extension length: 19 bytes. */
-const headerBytes = 19
+import { binaryCopyHeaderBytes as headerBytes } from '../../load/binary-copy-framing.ts'
 
 /** `next()` when the bytes read so far hold no whole row: `await refill()`, then call it again. */
 export const needMore = -1

@@ -141,17 +141,13 @@ async function mergeWindow(input: StrategyWriteInput, window: CursorWindow): Pro
     for await (const part of reader.read(table, { ...read, window })) {
       current = part
       input.onPart(part, index++)
-      if (upsert && part.format.kind !== 'csv') {
-        // upserted a payload at a time while the source sends the next (see `CopyChunker`)
-        const copied = await copyInChunks(input, part, columns, () => upsertWindow(upsert), (r, b) => input.onProgress(rows + r, bytes + b))
-        rows += copied.rowsIn
-        bytes += copied.bytes
-      } else {
-        const copied = await copyInto(input, part, delta, columns, (r, b) => input.onProgress(rows + r, bytes + b))
-        rows += copied.rowsIn
-        bytes += copied.bytes
-        if (upsert) await upsertWindow(upsert)
-      }
+      const progress = (r: number, b: number) => input.onProgress(rows + r, bytes + b)
+      // upserted a payload at a time while the source sends the next (see `CopyChunker`; a CSV part is cut by no row counter here)
+      const chunked = upsert !== undefined && part.format.kind !== 'csv'
+      const copied = chunked ? await copyInChunks(input, part, columns, () => upsertWindow(upsert), progress) : await copyInto(input, part, delta, columns, progress)
+      if (upsert && !chunked) await upsertWindow(upsert)
+      rows += copied.rowsIn
+      bytes += copied.bytes
       current = undefined
     }
     const newMark = await laterMark(destination, table, window, await reader.highWaterMark!(table, window.cursor, window))
