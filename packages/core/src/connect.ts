@@ -137,6 +137,19 @@ export async function negotiateClientConfig(target: DatabaseTarget, options: Con
   return config
 }
 
+const connectionFailures = new WeakMap<pg.ClientBase, Error>()
+
+/**
+ * The error a query on a client from {@link connectClient} failed with, or, when the connection was
+ * lost while the client was idle (pg then says only `Client has encountered a connection error and
+ * is not queryable`), the error that ended the connection, e.g. `terminating connection due to
+ * administrator command` (SQLSTATE 57P01).
+ */
+export function connectionFailureOf(client: pg.ClientBase, error: unknown): unknown {
+  const lost = connectionFailures.get(client)
+  return lost && error instanceof Error && /not queryable/.test(error.message) ? lost : error
+}
+
 async function openClient(target: DatabaseTarget, options: ConnectOptions): Promise<{ client: pg.Client; config: pg.ClientConfig }> {
   assertValidUrl(target)
   const ssl = sslSettings(target.url, target.origin ?? `the ${target.label} database URL`)
@@ -158,8 +171,11 @@ async function openClient(target: DatabaseTarget, options: ConnectOptions): Prom
         keepAliveInitialDelayMillis: 30_000,
       }
       const client = new pg.Client(config)
-      // A backend that dies while the client is idle emits 'error'; the next query reports it.
-      client.on('error', () => {})
+      // A backend that dies while the client is idle emits 'error'; the next query fails with pg's
+      // "not queryable", so the error is kept for connectionFailureOf to say what happened.
+      client.on('error', (error) => {
+        if (!connectionFailures.has(client)) connectionFailures.set(client, error)
+      })
       try {
         await client.connect()
         return { client, config }

@@ -7,6 +7,7 @@ export {
   connectClient,
   negotiateClientConfig,
   waitForDatabase,
+  connectionFailureOf,
   connectionError,
   describeTarget,
   assertValidUrl,

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { connectClient, describeError, freePort, readEnvironment, redactUrl } from '../src/index.ts'
+import { connectClient, connectionFailureOf, describeError, freePort, readEnvironment, redactUrl } from '../src/index.ts'
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts'
 
 let db: TestDatabase
@@ -35,6 +35,27 @@ describe('connectClient', () => {
       expect(parseInt(when!, 16)).toBeGreaterThan(0)
     } finally {
       await client.end()
+    }
+  })
+
+  it('keeps what ended a connection lost while idle, where pg itself says only "not queryable"', async () => {
+    const client = await connectClient({ label: 'destination', url: db.url })
+    const admin = await connectClient({ label: 'destination', url: db.url })
+    try {
+      const { rows } = await client.query<{ pid: number }>('select pg_backend_pid() as pid')
+      const lost = new Promise((resolve) => client.once('error', resolve))
+      await admin.query('select pg_terminate_backend($1)', [rows[0]!.pid])
+      await lost
+      const error = await client.query('select 1').catch((e: unknown) => e)
+      expect((error as Error).message).toMatch(/not queryable/)
+      const cause = connectionFailureOf(client, error) as Error & { code?: string }
+      expect(cause.message).toBe('terminating connection due to administrator command')
+      expect(cause.code).toBe('57P01')
+      const other = new Error('relation "x" does not exist')
+      expect(connectionFailureOf(admin, other)).toBe(other)
+    } finally {
+      await client.end().catch(() => {})
+      await admin.end()
     }
   })
 

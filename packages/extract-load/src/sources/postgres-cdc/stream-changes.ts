@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { LogicalReplicationService, PgoutputPlugin, type Pgoutput } from 'pg-logical-replication'
-import { EltError, isTransientPgError } from '@elt/core'
+import { EltError, connectionFailureOf, isTransientPgError } from '@elt/core'
 import { ChangeApplier, type Counts } from './change-applier.ts'
 import { lsnText, lsnValue } from './cdc-names.ts'
 
@@ -169,7 +169,7 @@ export async function streamChanges(options: StreamChangesOptions): Promise<Stre
         if (stopping) await finish()
       }
     } catch (error) {
-      await finish(connectionLost('destination', options.slot, error))
+      await finish(connectionLost('destination', options.slot, connectionFailureOf(options.destination, error)))
     }
   })
   service.on('heartbeat', (_lsn: string, _timestamp: number, shouldRespond: boolean) => {
