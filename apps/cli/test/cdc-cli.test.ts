@@ -96,6 +96,45 @@ describe('elt replicate with strategy cdc', () => {
     }
   })
 
+  it('--full-refresh --select with a glob: a glob matching only a cdc table refreshes it alone; one matching both kinds copies the full table and refreshes the cdc one', async () => {
+    const mixed = await emptyProject(`export default { replicate: { tables: { 'public.accounts': { strategy: 'cdc' } } } }\n`)
+    try {
+      const first = await runElt(['replicate', '--json'], env, mixed)
+      expect(first.code, first.stderr).toBe(0)
+      const oid = async (table: string) => (await destination.query<{ oid: number }>(`select $1::regclass::oid::int as oid`, [table]))[0]!.oid
+      const accounts = await oid('raw.accounts')
+      await source.query(`update accounts set name = 'globbed' where id = 3`)
+
+      // a selection without a cdc table leaves the stream alone: the change to accounts stays pending
+      const onlyFilms = await runElt(['replicate', '--select', 'source:postgres.films', '--json'], env, mixed)
+      expect(onlyFilms.code, onlyFilms.stderr).toBe(0)
+      expect(Object.keys(byTable(onlyFilms.stdout))).toEqual(['public.films'])
+      expect(await destination.query(`select name from raw.accounts where id = 3`)).toEqual([{ name: 'a3' }])
+      const films = await oid('raw.films')
+
+      const onlyCdc = await runElt(['replicate', '--full-refresh', '--select', 'source:post*.public.acc*', '--json'], env, mixed)
+      expect(onlyCdc.code, onlyCdc.stderr).toBe(0)
+      const count = (await source.query<{ n: number }>('select count(*)::int as n from accounts'))[0]!.n
+      expect(byTable(onlyCdc.stdout)).toEqual({ 'public.accounts': { strategy: 'cdc', rows: count, inserted: count, updated: 0, deleted: 0 } })
+      expect(await oid('raw.accounts')).not.toBe(accounts)
+      expect(await oid('raw.films')).toBe(films)
+      expect(await destination.query(`select name from raw.accounts where id = 3`)).toEqual([{ name: 'globbed' }])
+
+      const both = await runElt(['replicate', '--full-refresh', '--select', 'source:postgres.public.*', '--json'], env, mixed)
+      expect(both.code, both.stderr).toBe(0)
+      const filmCount = (await source.query<{ n: number }>('select count(*)::int as n from films'))[0]!.n
+      expect(byTable(both.stdout)).toEqual({
+        'public.films': { strategy: 'full', rows: filmCount, inserted: filmCount, updated: 0, deleted: 0 },
+        'public.accounts': { strategy: 'cdc', rows: count, inserted: count, updated: 0, deleted: 0 },
+      })
+      expect(await oid('raw.films')).not.toBe(films)
+      expect(await destination.query<{ n: number }>('select count(*)::int as n from raw.accounts')).toEqual([{ n: count }])
+    } finally {
+      await runElt(['cdc', 'drop'], env, mixed).catch(() => {})
+      await rm(mixed, { recursive: true, force: true })
+    }
+  })
+
   it('cdc takes status or drop; --follow needs a cdc table', async () => {
     const bad = await runElt(['cdc', 'list'], env, project)
     expect(bad.code).toBe(2)
@@ -104,7 +143,11 @@ describe('elt replicate with strategy cdc', () => {
     try {
       const follow = await runElt(['replicate', '--follow'], env, plain)
       expect(follow.code).toBe(2)
-      expect(follow.stderr).toContain("--follow streams the tables with strategy 'cdc'")
+      expect(follow.stderr).toContain("--follow streams the tables with strategy 'cdc', and the config has none.")
+      const films = await runElt(['replicate', '--follow', '--select', 'source:postgres.films'], env, project)
+      expect(films.code).toBe(2)
+      expect(films.stderr).toContain("--follow streams the tables with strategy 'cdc', and --select/--exclude leave none of them.")
+      expect(films.stderr).toContain('The cdc tables: source:postgres.public.accounts.')
     } finally {
       await rm(plain, { recursive: true, force: true })
     }

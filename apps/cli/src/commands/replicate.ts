@@ -2,7 +2,7 @@ import { EltError, ExitCode } from '@elt/core'
 import type { Command, OptionSpec } from '../command.ts'
 import { replicationOptions, waitOption, wholeNumberOption } from '../options.ts'
 import { renderReplicationSummary } from '../output/replication-summary.ts'
-import { selectedCdcSources } from '../tasks/cdc-tables.ts'
+import { cdcTablesBySource, selectedCdcSources } from '../tasks/cdc-tables.ts'
 
 /** `--select` / `--exclude` of `replicate`: configured sources and their tables. */
 const sourceSelectionOptions: Record<string, OptionSpec> = {
@@ -30,9 +30,10 @@ export const replicateCommand: Command = {
     // Loaded on use, so `elt --help` and the other commands start fast.
     const { replicateTask } = await import('../tasks/replicate-task.ts')
     const follow = parsed.values.follow === true
-    if (follow && selectedCdcSources(context.config.sources, values(parsed.values.select)).length === 0) {
-      throw new EltError("--follow streams the tables with strategy 'cdc', and no selected source has any.", {
-        hint: "Give tables strategy 'cdc' in elt.config.ts: replicate: { tables: { 'public.accounts': { strategy: 'cdc' } } }.",
+    if (follow && (await selectedCdcSources(context.config.sources, values(parsed.values.select), values(parsed.values.exclude))).length === 0) {
+      const cdc = cdcTablesBySource(context.config.sources).flatMap((p) => p.tables.map((t) => `source:${p.sourceName}.${t}`))
+      throw new EltError(`--follow streams the tables with strategy 'cdc', and ${cdc.length === 0 ? 'the config has none' : '--select/--exclude leave none of them'}.`, {
+        hint: cdc.length === 0 ? "Give tables strategy 'cdc' in elt.config.ts: replicate: { tables: { 'public.accounts': { strategy: 'cdc' } } }." : `The cdc tables: ${cdc.join(', ')}.`,
         exitCode: ExitCode.usage,
       })
     }

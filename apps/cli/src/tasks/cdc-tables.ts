@@ -18,11 +18,22 @@ export function cdcTablesBySource(sources: CommandContext['config']['sources']):
 /** `--exclude` selectors leaving the cdc tables out of the copy path (`source:postgres.public.accounts`): the pipeline loads them. */
 export const cdcExcludes = (sources: CommandContext['config']['sources']): string[] => cdcTablesBySource(sources).flatMap((p) => p.tables.map((t) => `source:${p.sourceName}.${t}`))
 
-/** The postgres sources whose cdc pipelines a run with `--select` (none: all) loads. */
-export const selectedCdcSources = (sources: CommandContext['config']['sources'], select?: readonly string[]): string[] =>
-  cdcTablesBySource(sources)
-    .map((p) => p.sourceName)
-    .filter((name) => !select?.length || select.some((s) => s === `source:${name}` || s.startsWith(`source:${name}.`)))
+/**
+ * The postgres sources whose cdc pipelines a run with `--select`/`--exclude` loads: those where the
+ * selection picks at least one cdc table (globs allowed, `source:post*` too; no selectors: every one).
+ *
+ * ```ts
+ * await selectedCdcSources(sources, ['source:postgres.public.acc*'], []) // ['postgres']
+ * await selectedCdcSources(sources, ['source:postgres.films'], [])       // [] (films is not a cdc table)
+ * ```
+ */
+export async function selectedCdcSources(sources: CommandContext['config']['sources'], select: readonly string[] = [], exclude: readonly string[] = []): Promise<string[]> {
+  const pipelines = cdcTablesBySource(sources)
+  if (pipelines.length === 0) return []
+  const { selectedCdcTables } = await import('@elt/extract-load/cdc')
+  const names = Object.keys(sources)
+  return pipelines.filter((p) => selectedCdcTables(p, names, { select, exclude }).length > 0).map((p) => p.sourceName)
+}
 
 /**
  * `--select` values without those naming a cdc table (`source:postgres.public.accounts` or

@@ -35,7 +35,7 @@ export async function cdcTask(
   context: CommandContext,
   options: { follow: boolean; jobs?: number; only?: readonly string[]; runId?: string; refresh?: { select: readonly string[]; exclude: readonly string[] } },
 ): Promise<{ pipelines: CdcSummary[]; tables: LoadedTableSummary[] }> {
-  const { replicateCdc, refreshedCdcTables } = await import('@elt/extract-load/cdc')
+  const { replicateCdc, selectedCdcTables } = await import('@elt/extract-load/cdc')
   const pipelines = await cdcPipelines(context, options.only)
   const sourceNames = Object.keys(context.config.sources)
   const databases = await context.databases()
@@ -53,7 +53,7 @@ export async function cdcTask(
           source: p.database,
           destination: databases.destination,
           tables: p.tables,
-          ...(options.refresh ? { refresh: refreshedCdcTables(p, sourceNames, options.refresh) } : {}),
+          ...(options.refresh ? { refresh: selectedCdcTables(p, sourceNames, options.refresh) } : {}),
           targetSchema: p.targetSchema,
           follow: options.follow,
           signal: context.signal,

@@ -46,7 +46,7 @@ export async function replicateTask(context: CommandContext, options: ReplicateT
   const summary = Object.keys(tables).length === 0 || (options.select?.length && !select?.length) ? undefined : await loadTableSources(context, { ...options, select, exclude }, tables)
   const loaded = await documentsTask(context, chosen, options.runId ?? summary?.runId)
   const base = summary ?? { runId: options.runId ?? loaded[0]?.runId ?? '', status: 'success' as const, seconds: 0, sources: [], tables: [] }
-  const cdc = selectedCdcSources(context.config.sources, options.select)
+  const cdc = await selectedCdcSources(context.config.sources, options.select, options.exclude)
   if (cdc.length > 0) {
     const { cdcTask } = await import('./cdc-task.ts')
     if (options.follow) await options.beforeFollow?.()

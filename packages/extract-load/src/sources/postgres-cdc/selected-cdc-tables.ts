@@ -1,16 +1,17 @@
 import { parseStageSelectors, tableSelected } from '../../stage/stage-selection.ts'
 
 /**
- * The cdc tables of a pipeline a `--full-refresh` copies again: those `select` picks (every one
- * without selectors) and `exclude` does not (`source:<name>[.<table>]`, globs allowed; a selector
- * naming no configured source is a usage error).
+ * The cdc tables of a pipeline that `--select`/`--exclude` pick: those `select` matches (every one
+ * without selectors) and `exclude` does not (`source:<name>[.<table>]`, globs allowed in both parts;
+ * a selector naming no configured source is a usage error). A run streams a pipeline when this is
+ * not empty; `--full-refresh` copies these tables again.
  *
  * ```ts
- * refreshedCdcTables({ sourceName: 'postgres', tables: ['public.accounts', 'public.orders'] }, ['postgres'], { select: ['source:postgres.public.accounts'], exclude: [] })
+ * selectedCdcTables({ sourceName: 'postgres', tables: ['public.accounts', 'public.orders'] }, ['postgres'], { select: ['source:postgres.public.accounts'], exclude: [] })
  * // ['public.accounts']
  * ```
  */
-export function refreshedCdcTables(
+export function selectedCdcTables(
   pipeline: { sourceName: string; tables: readonly string[] },
   sourceNames: readonly string[],
   refresh: { select: readonly string[]; exclude: readonly string[] },
