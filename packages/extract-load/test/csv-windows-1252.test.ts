@@ -61,27 +61,37 @@ describe('Windows-1252 CSV files', () => {
     expect(await ctx.db.query(`select count(*)::int as n, max(name) filter (where id = 20000) as last from late_quote`)).toEqual([{ n: 12_001, last: '‘Conceição’' }])
   })
 
-  it('a byte Windows-1252 does not define (0x81) makes the file Latin-1 again with every byte kept', async () => {
-    // PostgreSQL's WIN1252 conversion rejects 0x81, 0x8D, 0x8F, 0x90, 0x9D; Latin-1 keeps them (and 0x80) as U+0081 … U+0080
+  it('a byte Windows-1252 does not define (0x81), which PostgreSQL cannot convert, after a switch to Windows-1252: the file is decoded in Node, the € and the 0x81 both kept', async () => {
+    // PostgreSQL's WIN1252 conversion rejects 0x81, 0x8D, 0x8F, 0x90, 0x9D; Node decodes them as U+0081 … (WHATWG's windows-1252) and COPY gets UTF-8
     await ctx.files.write('stray.csv', bytes('id,name\n1,São\n', asciiRows(2, 12_000), '20000,a', cp.euro, 'b\n', asciiRows(20_001, 100), '30000,c', 0x81, 'd\n'))
     const loaded = await loadCsv(ctx.db, { path: 'stray.csv', table: 'stray' }, ctx.files.dir)
-    expect(loaded.widenings).toEqual(['encoding: Latin-1 → Windows-1252', 'encoding: Windows-1252 → Latin-1'])
-    expect(
-      await ctx.db.query(`select id, name, encode(convert_to(name, 'LATIN1'), 'hex') as bytes from stray where id in (1, 20000, 30000) order by id`),
-    ).toEqual([
-      { id: 1, name: 'São', bytes: '53e36f' },
-      { id: 20000, name: 'a\u0080b', bytes: '618062' },
-      { id: 30000, name: 'c\u0081d', bytes: '638164' },
+    expect(loaded.widenings).toEqual(['encoding: Latin-1 → Windows-1252', 'encoding: Windows-1252 → Windows-1252 decoded in Node'])
+    expect(await ctx.db.query(`select id, name, encode(convert_to(name, 'UTF8'), 'hex') as utf8 from stray where id in (1, 20000, 30000) order by id`)).toEqual([
+      { id: 1, name: 'São', utf8: '53c3a36f' },
+      { id: 20000, name: 'a€b', utf8: '61e282ac62' },
+      { id: 30000, name: 'c\u0081d', utf8: '63c28164' },
+    ])
+    expect(await ctx.db.query<{ n: number }>('select count(*)::int as n from stray')).toEqual([{ n: 12_103 }])
+  })
+
+  it('a byte Windows-1252 does not define (0x8D) before a late € in a Latin-1 file: one reload, decoded in Node', async () => {
+    await ctx.files.write('undefined-first.csv', bytes('id,name\n1,São\n', asciiRows(2, 12_000), '20000,a', 0x8d, 'b\n', asciiRows(20_001, 100), '30000,c', cp.euro, 'd\n'))
+    const loaded = await loadCsv(ctx.db, { path: 'undefined-first.csv', table: 'undefined_first' }, ctx.files.dir)
+    expect(loaded.widenings).toEqual(['encoding: Latin-1 → Windows-1252 decoded in Node'])
+    expect(await ctx.db.query(`select id, name from undefined_first where id in (1, 20000, 30000) order by id`)).toEqual([
+      { id: 1, name: 'São' },
+      { id: 20000, name: 'a\u008db' },
+      { id: 30000, name: 'c€d' },
     ])
   })
 
-  it('a Latin-1 start with a byte Windows-1252 does not define (0x9D) keeps the whole file Latin-1: its 0x93s load as they are, no reload', async () => {
+  it('a start with “ and a byte Windows-1252 does not define (0x9D) is decoded in Node from the first byte: no reload, “ read as “', async () => {
     await ctx.files.write('kept.csv', bytes('id,name\n1,', cp.ldquo, 'S', 0xe3, 'o', 0x9d, '\n', asciiRows(2, 12_000), '20000,', cp.ldquo, '\n'))
     const loaded = await loadCsv(ctx.db, { path: 'kept.csv', table: 'kept' }, ctx.files.dir)
     expect(loaded.widenings).toEqual([])
-    expect(await ctx.db.query(`select id, encode(convert_to(name, 'LATIN1'), 'hex') as bytes from kept where id in (1, 20000) order by id`)).toEqual([
-      { id: 1, bytes: '9353e36f9d' },
-      { id: 20000, bytes: '93' },
+    expect(await ctx.db.query(`select id, name from kept where id in (1, 20000) order by id`)).toEqual([
+      { id: 1, name: '“São\u009d' },
+      { id: 20000, name: '“' },
     ])
   })
 
@@ -176,10 +186,11 @@ describe('Windows-1252 CSV files', () => {
     expect((await text(declared)).length).toBeGreaterThan(200_000)
   })
 
-  it('detectCsvEncoding: 0x80–0x9F in a sample that is not UTF-8 means Windows-1252, unless a byte it does not define is there', () => {
+  it('detectCsvEncoding: a byte 0x80–0x9F that Windows-1252 defines, in a sample that is not UTF-8, means Windows-1252', () => {
     expect(detectCsvEncoding(bytes('a,b\n1,', cp.euro, '\n'))).toBe('windows-1252')
     expect(detectCsvEncoding(bytes('a,b\n1,São\n'))).toBe('latin1')
-    expect(detectCsvEncoding(bytes('a,b\n1,', cp.ldquo, 'x', 0x9d, '\n'))).toBe('latin1')
+    expect(detectCsvEncoding(bytes('a,b\n1,', cp.ldquo, 'x', 0x9d, '\n'))).toBe('windows-1252')
+    expect(detectCsvEncoding(bytes('a,b\n1,S', 0xe3, 'o', 0x9d, '\n'))).toBe('latin1')
     expect(detectCsvEncoding(Buffer.from('a,b\n1,São €\n'))).toBe('utf8')
   })
 })
@@ -204,6 +215,17 @@ describe('a staged Windows-1252 CSV day', () => {
     expect(manifest.files.map((f) => f.format)).toEqual([expect.objectContaining({ encoding: 'WIN1252' })])
     await staged.load('late.csv', '2024-07-02', 12_002)
     expect(await staged.destination.query(`select nome from raw.precos where id in (1, 20000) order by id`)).toEqual([{ nome: 'São' }, { nome: '€9' }])
+  })
+
+  it('a staged Windows-1252 file with a late byte PostgreSQL cannot convert (0x8D): load decodes it in Node, every character kept', async () => {
+    await staged.write('stray.csv', bytes('id,nome\n1,', cp.euro, '\n', asciiRows(2, 12_000), '20000,x', 0x8d, 'y\n'))
+    const { manifest } = await staged.extract('stray.csv', '2024-07-04')
+    expect(manifest.files.map((f) => f.format)).toEqual([expect.objectContaining({ encoding: 'WIN1252' })])
+    await staged.load('stray.csv', '2024-07-04', 12_002)
+    expect(await staged.destination.query(`select id, nome from raw.precos where id in (1, 20000) order by id`)).toEqual([
+      { id: 1, nome: '€' },
+      { id: 20000, nome: 'x\u008dy' },
+    ])
   })
 
   it('a staged glob of a UTF-8, a Windows-1252 and a Latin-1 export: each file keeps its own encoding at load', async () => {

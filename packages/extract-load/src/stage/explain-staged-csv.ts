@@ -3,7 +3,8 @@ import type { Readable } from 'node:stream'
 import type { TableDef } from '../introspect/catalog.ts'
 import { quarantineCsvRows } from '../sources/csv/quarantine-csv-rows.ts'
 import type { RejectedCsvRow } from '../sources/csv/rejected-rows.ts'
-import { copyEncodingName, csvEncodingOfCopy } from '../sources/csv/csv-encoding.ts'
+import { csvCopyFormat } from '../sources/csv/csv-copy-sql.ts'
+import { bytesForCopy, csvEncodingOfCopy } from '../sources/csv/csv-encoding.ts'
 import { CsvInputError } from '../sources/csv/csv-input-error.ts'
 import type { CsvDialect } from '../sources/csv/csv-source-options.ts'
 import { explainCopyError } from '../sources/csv/explain-copy-error.ts'
@@ -76,11 +77,11 @@ export function stagedCsvPlan(manifest: StageManifest & { csv: NonNullable<Stage
       if (fileFormat.kind !== 'csv') return input
       const dialect = dialectOf(file)
       const bytes = guardLatin1Controls(input, { file, dialect })
-      return guardInferredTypes(bytes, { file, columns: plan.columns, dialect, header: fileFormat.header !== false })
+      return bytesForCopy(guardInferredTypes(bytes, { file, columns: plan.columns, dialect, header: fileFormat.header !== false }), dialect)
     },
-    /** The format of the staged file `file`: its own encoding, or the one a late byte switched it to (Latin-1, Windows-1252). */
+    /** The format of the staged file `file`: its own encoding, or the one a late byte switched it to (Latin-1, Windows-1252; UTF-8 when decoded in Node). */
     format(fileFormat: CopyFormat, file: string): CopyFormat {
-      return fileFormat.kind === 'csv' ? { ...fileFormat, encoding: copyEncodingName(dialectOf(file).encoding) } : fileFormat
+      return fileFormat.kind === 'csv' ? { ...fileFormat, encoding: csvCopyFormat(dialectOf(file)).encoding } : fileFormat
     },
     async explain(table: TableDef, error: unknown, file: string | undefined): Promise<ExplainedFailure | undefined> {
       const fileDialect = dialectOf(file)

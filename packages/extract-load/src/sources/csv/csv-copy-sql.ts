@@ -22,14 +22,15 @@ export function csvCopySql(table: string, columns: readonly Pick<CsvColumn, 'nam
 }
 
 /** The COPY format of a CSV source's file read as it is (see {@link csvCopySql}). */
-export function csvCopyFormat(dialect: CsvDialect): CopyFormat {
+export function csvCopyFormat(dialect: CsvDialect): Extract<CopyFormat, { kind: 'csv' }> {
   return {
     kind: 'csv',
     header: 'match',
     delimiter: dialect.delimiter,
     quote: dialect.quote,
     escape: dialect.escape,
-    encoding: copyEncodingName(dialect.encoding),
+    // Windows-1252 with bytes PostgreSQL's WIN1252 rejects: decoded in Node, sent as UTF-8 (see `decodeInNode`)
+    encoding: dialect.decodeInNode ? 'UTF8' : copyEncodingName(dialect.encoding),
     null: '',
     forceNull: true,
   }

@@ -1,4 +1,5 @@
-import type { CsvEncoding } from './csv-source-options.ts'
+import { pipeline, Transform, type Readable } from 'node:stream'
+import type { CsvDialect, CsvEncoding } from './csv-source-options.ts'
 
 /** Per CSV encoding: PostgreSQL's name for `COPY … (ENCODING …)` and the name people read. */
 const encodings: Record<CsvEncoding, { copy: 'UTF8' | 'LATIN1' | 'WIN1252'; label: string }> = {
@@ -75,4 +76,25 @@ export function decodeCsvBytes(bytes: Uint8Array, encoding: CsvEncoding): string
   if (encoding === 'utf8') return buffer.toString('utf8')
   const text = buffer.toString('latin1')
   return encoding === 'windows-1252' ? windows1252FromLatin1(text) : text
+}
+
+/**
+ * A CSV file's bytes as COPY reads them: as they are, or for a Windows-1252 with bytes PostgreSQL's
+ * WIN1252 rejects (`decodeInNode`) decoded here ({@link decodeCsvBytes}: 0x81 → U+0081 …) and
+ * re-encoded as UTF-8 — one byte is one character, so any chunk decodes alone. The COPY format
+ * says UTF8 then (see `csvCopyFormat`).
+ *
+ * ```ts
+ * bytesForCopy(stream, { …dialect, encoding: 'windows-1252', decodeInNode: true }) // 0x80 0x81 → e2 82 ac c2 81
+ * ```
+ */
+export function bytesForCopy(stream: Readable, dialect: Pick<CsvDialect, 'encoding' | 'decodeInNode'>): Readable {
+  if (!dialect.decodeInNode) return stream
+  const toUtf8 = new Transform({
+    transform(chunk: Buffer, _encoding, callback) {
+      callback(null, Buffer.from(decodeCsvBytes(chunk, 'windows-1252'), 'utf8'))
+    },
+  })
+  // an error at either end destroys both
+  return pipeline(stream, toUtf8, () => {})
 }

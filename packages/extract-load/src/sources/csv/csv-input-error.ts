@@ -1,6 +1,13 @@
 import { EltError } from '@elt/core'
 import type { CsvEncoding } from './csv-source-options.ts'
 
+/** The encoding a detected encoding switches to (`decodeInNode`: Windows-1252 decoded in Node, see `CsvDialect`). */
+export interface EncodingSwitch {
+  from: CsvEncoding
+  to: CsvEncoding
+  decodeInNode?: boolean
+}
+
 /** Why a CSV row did not load. */
 export type CsvProblem = 'type' | 'ragged' | 'quote' | 'header' | 'encoding' | 'end-of-data' | 'file' | 'other'
 
@@ -16,7 +23,7 @@ export class CsvInputError extends EltError {
   readonly value: string | undefined
   readonly problem: CsvProblem
   /** An `encoding` problem that reading the file with another encoding solves, when that encoding was detected (see `widenForError`). */
-  readonly switchEncoding: { from: CsvEncoding; to: CsvEncoding } | undefined
+  readonly switchEncoding: EncodingSwitch | undefined
 
   constructor(
     message: string,
@@ -28,7 +35,7 @@ export class CsvInputError extends EltError {
       problem: CsvProblem
       hint: string
       cause?: unknown
-      switchEncoding?: { from: CsvEncoding; to: CsvEncoding }
+      switchEncoding?: EncodingSwitch
     },
   ) {
     super(message, { hint: details.hint, cause: details.cause })

@@ -43,10 +43,12 @@ export interface CsvDialect {
   encoding: CsvEncoding
   detected: { delimiter: boolean; quote: boolean; encoding: boolean }
   /**
-   * A detected Latin-1 that stays Latin-1 with its C1 bytes kept: a file had a byte Windows-1252
-   * does not define (0x81, 0x8D, 0x8F, 0x90, 0x9D), so PostgreSQL cannot read it as WIN1252.
+   * A detected Windows-1252 with bytes it does not define (0x81, 0x8D, 0x8F, 0x90, 0x9D), which
+   * PostgreSQL's WIN1252 conversion rejects: the file is decoded in Node instead (those five bytes
+   * become U+0081 …, as WHATWG's windows-1252 decoder and browsers read them; every other byte as
+   * Windows-1252) and sent to COPY as UTF-8.
    */
-  keepC1?: boolean
+  decodeInNode?: boolean
 }
 
 /** A column of a CSV source: its name exactly as in the header and its PostgreSQL type. */

@@ -4,10 +4,11 @@ const utf8Bom = Buffer.from([0xef, 0xbb, 0xbf])
 
 /**
  * What a file's first bytes say about its encoding: `utf8` (a BOM, or valid UTF-8 with non-ASCII
- * characters); when not valid UTF-8, `windows-1252` if a byte 0x80–0x9F is there (`€` `“` `”` `–`
- * `Š` … in Windows-1252, invisible C1 control characters in Latin-1: Excel and Windows exports)
- * unless one of them is a byte Windows-1252 does not define (0x81, 0x8D, 0x8F, 0x90, 0x9D), else
- * `latin1`; or `ascii` (plain ASCII: all read it the same, so the rest of the file decides).
+ * characters); when not valid UTF-8, `windows-1252` if a byte 0x80–0x9F that Windows-1252 defines
+ * is there (`€` `“` `”` `–` `Š` … in Windows-1252, invisible C1 control characters in Latin-1:
+ * Excel and Windows exports), else `latin1`; or `ascii` (plain ASCII: all read it the same, so
+ * the rest of the file decides). The five bytes Windows-1252 leaves undefined (0x81, 0x8D, 0x8F,
+ * 0x90, 0x9D) read the same in both (see `fileDialect`).
  *
  * ```ts
  * detectCsvEncoding(Buffer.from('São', 'latin1')) // 'latin1'
@@ -23,7 +24,6 @@ export function detectCsvEncoding(sample: Buffer): 'utf8' | 'latin1' | 'windows-
     new TextDecoder('utf-8', { fatal: true }).decode(sample, { stream: true })
     return 'utf8'
   } catch {
-    const c1 = sample.filter((byte) => byte >= 0x80 && byte <= 0x9f)
-    return c1.length > 0 && !c1.some(windows1252Undefined) ? 'windows-1252' : 'latin1'
+    return sample.some((byte) => byte >= 0x80 && byte <= 0x9f && !windows1252Undefined(byte)) ? 'windows-1252' : 'latin1'
   }
 }

@@ -115,12 +115,12 @@ export function explainCopyError(
     })
   }
   if (error.code === '22P05' && dialect?.encoding === 'windows-1252') {
-    // PostgreSQL's WIN1252 has no character for 0x81, 0x8D, 0x8F, 0x90, 0x9D; Latin-1 keeps every byte.
+    // PostgreSQL's WIN1252 has no character for 0x81, 0x8D, 0x8F, 0x90, 0x9D: a detected encoding is then decoded in Node
     return new CsvInputError(`${at}: a byte Windows-1252 does not define (${pgMessage}).`, {
       ...base,
       problem: 'encoding',
-      hint: "Set encoding: 'latin1' in the source config to keep every byte (0x80–0x9F as control characters), or fix the byte in the file.",
-      switchEncoding: { from: 'windows-1252', to: 'latin1' },
+      hint: "Fix the byte in the file, or leave encoding unset: a detected Windows-1252 keeps such a byte (as U+0081 …); encoding: 'latin1' reads every byte 0x80–0x9F as a control character.",
+      switchEncoding: { from: 'windows-1252', to: 'windows-1252', decodeInNode: true },
     })
   }
   return new CsvInputError(`${at}: ${pgMessage}.`, { ...base, problem: 'other', hint: `Fix the row in the file, ${quarantineHint}.` })

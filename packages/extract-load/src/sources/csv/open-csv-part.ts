@@ -1,6 +1,7 @@
 import { pipeline, type Readable } from 'node:stream'
 import type { CopyFormat } from '../source-reader.ts'
 import { csvCopyFormat } from './csv-copy-sql.ts'
+import { bytesForCopy } from './csv-encoding.ts'
 import { CsvInputError } from './csv-input-error.ts'
 import type { CsvColumn, CsvDialect } from './csv-source-options.ts'
 import { explainCopyError } from './explain-copy-error.ts'
@@ -31,7 +32,8 @@ export interface CsvPart {
  * aside; a `\.` line stopped, see {@link GuardEndOfData}; a later value that an inferred column's
  * type would silently change — `007` into an integer, `on` into a boolean, a time into a date — stopped,
  * see {@link guardInferredTypes}; a 0x80–0x9F byte in a detected Latin-1 file stopped so it reloads as
- * Windows-1252, see {@link guardLatin1Controls}) in CSV format with `HEADER MATCH`, read
+ * Windows-1252, see {@link guardLatin1Controls}; a Windows-1252 with bytes PostgreSQL cannot convert
+ * decoded in Node, see {@link bytesForCopy}) in CSV format with `HEADER MATCH`, read
  * with the file's own encoding when the source's was detected (`fileDialect`). With `onRejected`,
  * the quarantine path: Node parses the rows, hands bad ones to `onRejected` and sends the good
  * ones in COPY text format.
@@ -52,11 +54,14 @@ export async function openCsvPart(
   // an error at either end destroys both: destroying the part closes the file
   const stream = quarantine
     ? quarantine.stream
-    : guardInferredTypes(guardLatin1Controls(pipeline(opened.stream, new GuardEndOfData((offset) => new EndOfDataLine(offset)), () => {}), { file, dialect }), {
-        file,
-        columns,
+    : bytesForCopy(
+        guardInferredTypes(guardLatin1Controls(pipeline(opened.stream, new GuardEndOfData((offset) => new EndOfDataLine(offset)), () => {}), { file, dialect }), {
+          file,
+          columns,
+          dialect,
+        }),
         dialect,
-      })
+      )
   return {
     stream,
     format: quarantine ? { kind: 'text' } : csvCopyFormat(dialect),

@@ -8,10 +8,10 @@ import { widenCsvType } from './widen-csv-type.ts'
  * stands: a value that does not fit an INFERRED column widens that column (to a type holding the
  * value when COPY named it, see `widenCsvType`); in a file whose encoding was DETECTED, the
  * encoding the error asks for (`switchEncoding`): invalid UTF-8 → Latin-1 (the sample was plain
- * ASCII), a byte 0x80–0x9F in Latin-1 → Windows-1252, a byte Windows-1252 does not define →
- * Latin-1 with its C1 bytes kept (`keepC1`: no switch back). Encodings only climb that ladder
- * (UTF-8, Latin-1, Windows-1252, Latin-1 keeping C1), so files of a glob asking for different steps
- * cannot make the retries go back and forth. A declared column or encoding is never changed: the
+ * ASCII), a byte 0x80–0x9F in Latin-1 → Windows-1252, a byte Windows-1252 does not define (which
+ * PostgreSQL's WIN1252 rejects) → Windows-1252 decoded in Node (`decodeInNode`). Encodings only
+ * climb that ladder (UTF-8, Latin-1, Windows-1252, Windows-1252 decoded in Node), so files of a glob
+ * asking for different steps cannot make the retries go back and forth. A declared column or encoding is never changed: the
  * load fails naming file, line and column.
  *
  * ```ts
@@ -27,11 +27,11 @@ export function widenForError(
   if (!(error instanceof CsvInputError)) return undefined
   const switched = error.switchEncoding
   if (error.problem === 'encoding' && switched && dialect.detected.encoding) {
-    const { keepC1: _, ...rest } = dialect
-    const next: CsvDialect = switched.from === 'windows-1252' && switched.to === 'latin1' ? { ...rest, encoding: 'latin1', keepC1: true } : { ...rest, encoding: switched.to }
+    const { decodeInNode: _, ...rest } = dialect
+    const next: CsvDialect = { ...rest, encoding: switched.to, ...(switched.decodeInNode ? { decodeInNode: true } : {}) }
     // only ever up the ladder, so the retries end (a glob's files may ask for different steps)
     if (encodingStep(next) <= encodingStep(dialect)) return undefined
-    return { columns: [...columns], dialect: next, change: `encoding: ${encodingLabel(switched.from)} → ${encodingLabel(switched.to)}` }
+    return { columns: [...columns], dialect: next, change: `encoding: ${encodingLabel(switched.from)} → ${encodingLabel(switched.to)}${switched.decodeInNode ? ' decoded in Node' : ''}` }
   }
   if (error.problem !== 'type') return undefined
   const index = columns.findIndex((c) => c.name === error.column)
@@ -43,7 +43,7 @@ export function widenForError(
   return { columns: widened, dialect, change: `column "${column.name}": ${column.type} → ${wider}` }
 }
 
-/** The encoding ladder a detected encoding climbs: UTF-8, Latin-1, Windows-1252, Latin-1 keeping its C1 bytes (final). */
+/** The encoding ladder a detected encoding climbs: UTF-8, Latin-1, Windows-1252, Windows-1252 decoded in Node (final). */
 function encodingStep(dialect: CsvDialect): number {
-  return dialect.encoding === 'utf8' ? 0 : dialect.encoding === 'windows-1252' ? 2 : dialect.keepC1 ? 3 : 1
+  return dialect.encoding === 'utf8' ? 0 : dialect.encoding === 'latin1' ? 1 : dialect.decodeInNode ? 3 : 2
 }
