@@ -228,6 +228,14 @@ describe('a staged Windows-1252 CSV day', () => {
     ])
   })
 
+  it('a Windows-1252 sample with a byte PostgreSQL cannot convert: extract stages the file decoded in Node, as UTF-8', async () => {
+    await staged.write('early.csv', bytes('id,nome\n1,', cp.euro, 0x81, cp.rdquo, '\n'))
+    const { manifest } = await staged.extract('early.csv', '2024-07-05')
+    expect(manifest.files.map((f) => f.format)).toEqual([expect.objectContaining({ encoding: 'UTF8' })])
+    await staged.load('early.csv', '2024-07-05', 1)
+    expect(await staged.destination.query(`select nome from raw.precos`)).toEqual([{ nome: '€\u0081”' }])
+  })
+
   it('a staged glob of a UTF-8, a Windows-1252 and a Latin-1 export: each file keeps its own encoding at load', async () => {
     await staged.write('mix-1.csv', 'id,nome\n1,Florianópolis €\n')
     await staged.write('mix-2.csv', bytes('id,nome\n2,', cp.ldquo, 'Curitiba', cp.rdquo, '\n'))
