@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process'
 import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
+import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '@elt/core/testing'
 import { sleep } from '@elt/core'
@@ -120,6 +121,31 @@ describe('cdc --follow', () => {
     }
   })
 
+  it('a run started while the slot is still held a moment (a follower that just stopped) waits for it to be let go, then applies', async () => {
+    const pair = await createCdcPair(server.adminUrl, 'cdc_handover')
+    const slot = `elt_${pair.pipeline}`
+    const holder = new LogicalReplicationService({ connectionString: pair.source.url, application_name: 'test-holder' }, { acknowledge: { auto: false, timeoutSeconds: 0 } })
+    holder.on('error', () => {})
+    try {
+      await pair.source.query('create table h (id int primary key)')
+      await runCdc(pair, ['public.h'])
+      await pair.source.query('insert into h values (1)')
+      // another walsender on the slot, as a stopped follower's is until it notices
+      void holder.subscribe(new PgoutputPlugin({ protoVersion: 1, publicationNames: [slot] }), slot).catch(() => {})
+      await waitFor('the holder to take the slot', async () => (await pair.source.query('select 1 from pg_replication_slots where slot_name = $1 and active', [slot])).length === 1)
+      const run = runCdc(pair, ['public.h'])
+      run.catch(() => {})
+      await sleep(1000)
+      await holder.stop()
+      await expect(run).resolves.toMatchObject({ changes: 1 })
+      expect(await pair.destination.query('select id from raw.h')).toEqual([{ id: 1 }])
+    } finally {
+      await holder.stop().catch(() => {})
+      await waitFor('the holder to let go', async () => (await pair.source.query('select 1 from pg_replication_slots where slot_name = $1 and active', [slot])).length === 0)
+      await pair.drop()
+    }
+  })
+
   it('--follow survives a network cut: the stalled stream is given up after silenceSeconds, it reconnects and later changes arrive; past the retry budget it fails naming what to do', async () => {
     const pair = await createCdcPair(server.adminUrl, 'cdc_stall')
     const target = new URL(pair.source.url)
@@ -161,6 +187,8 @@ describe('cdc --follow', () => {
       expect(warnings).toEqual([expect.stringMatching(/^cdc cdc_stall_\w+: Nothing came from the source on the replication stream of slot "elt_cdc_stall_\w+" for 2 s .* Reconnecting in 0\.1 s \(attempt 1 of 1\)\.$/)])
       controller.abort()
       await following
+      // its walsender ends a moment after it stopped: until then "holds the slot" below would be about it, not the next follower
+      await waitFor('the stopped follower to release the slot', async () => (await walsender()) === null)
 
       // Ctrl-C while waiting out a long backoff before a reconnect: the run ends at once, with what it applied
       const stopping = new AbortController()

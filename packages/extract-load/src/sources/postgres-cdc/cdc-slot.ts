@@ -61,23 +61,41 @@ export async function waitForRunningTransactions(source: pg.ClientBase, signal?:
   }
 }
 
+/** How long a slot still in use is waited for: a walsender ends a moment after its follower stopped. */
+const slotReleaseMs = 5_000
+
 /**
- * Refuses a slot a running `--follow` streams from (it could not know what is done next to it);
- * `what` is the action to retry after stopping it. Returns whether the slot exists.
+ * Waits up to 5 s for the slot to be free: the walsender of a follower that stopped a moment ago
+ * (Ctrl-C, a scheduled run that just finished) still holds it until it notices. Returns whether
+ * the slot exists and the pid of the walsender still holding it after the wait, if any.
  *
  * ```sql
- * select active, active_pid as pid from pg_replication_slots where slot_name = $1
+ * select active_pid as pid from pg_replication_slots where slot_name = $1   -- every 100 ms while not null
  * ```
  */
+export async function waitForSlotRelease(source: pg.ClientBase, slot: string, signal?: AbortSignal): Promise<{ exists: boolean; heldBy: number | undefined }> {
+  const deadline = Date.now() + slotReleaseMs
+  for (;;) {
+    const { rows } = await source.query<{ pid: number | null }>('select active_pid as pid from pg_replication_slots where slot_name = $1', [slot])
+    const pid = rows[0]?.pid ?? undefined
+    if (pid === undefined || Date.now() >= deadline || signal?.aborted) return { exists: rows.length > 0, heldBy: pid }
+    await sleep(100, signal)
+  }
+}
+
+/**
+ * Refuses a slot a running `--follow` streams from (it could not know what is done next to it),
+ * after waiting a moment for a walsender that is ending (see {@link waitForSlotRelease}); `what` is
+ * the action to retry after stopping it. Returns whether the slot exists.
+ */
 export async function assertSlotIdle(source: pg.ClientBase, slot: string, what: string): Promise<boolean> {
-  const { rows } = await source.query<{ active: boolean; pid: number | null }>('select active, active_pid as pid from pg_replication_slots where slot_name = $1', [slot])
-  const row = rows[0]
-  if (row?.active) {
-    throw new EltError(`The replication slot "${slot}" is in use (pid ${row.pid ?? '?'}): a pnpm elt replicate --follow is streaming from it.`, {
+  const { exists, heldBy } = await waitForSlotRelease(source, slot)
+  if (heldBy !== undefined) {
+    throw new EltError(`The replication slot "${slot}" is in use (pid ${heldBy}): a pnpm elt replicate --follow is streaming from it.`, {
       hint: `Stop that process (Ctrl-C) first, then ${what}.`,
     })
   }
-  return row !== undefined
+  return exists
 }
 
 /** Whether the slot exists. */

@@ -1,6 +1,7 @@
 import type pg from 'pg'
 import { EltError, connectClient, defaultRetryPolicy, describeError, isTransientPgError, negotiateClientConfig, passwordOf, redactSecrets, silentLogger, sleep, withRetry } from '@elt/core'
 import { discardClient } from '../../write/copy-part.ts'
+import { waitForSlotRelease } from './cdc-slot.ts'
 import { readCdcState } from './cdc-state.ts'
 import type { ReplicateCdcOptions } from './replicate-cdc.ts'
 import { streamChanges, type StreamedChanges, type StreamTotals } from './stream-changes.ts'
@@ -95,7 +96,9 @@ async function streamOnce(
     const destination = await connectClient(options.destination, { ...wait, applicationName: 'elt-cdc-apply' })
     clients.push(destination)
     const replication = await negotiateClientConfig(options.source, { ...wait, applicationName: 'elt-cdc-stream' })
+    // a reconnect ends the walsender of its lost stream; a first connect gives one that is ending a moment (a follower just stopped)
     if (walsender.pid !== undefined) await endOldWalsender(source, pipeline.slot, walsender.pid)
+    else await waitForSlotRelease(source, pipeline.slot, options.signal)
     const state = await readCdcState(destination, options.sourceName)
     if (!state) {
       throw new EltError(`cdc ${options.sourceName}: the pipeline's state is gone from the destination (_elt.cdc_pipelines): pnpm elt cdc drop ran meanwhile?`, {
