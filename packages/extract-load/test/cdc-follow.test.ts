@@ -103,6 +103,8 @@ describe('cdc --follow', () => {
     try {
       await pair.source.query(`create table quiet (id int primary key); create table busy (id int, pad text)`)
       await runCdc(pair, ['public.quiet'])
+      // that run's walsender ends a moment after it: "holds the slot" below must be about the follower
+      await waitFor('the first run to let go of the slot', async () => (await pair.source.query('select 1 from pg_replication_slots where slot_name = $1 and active', [`elt_${pair.pipeline}`])).length === 0)
       const following = runCdc(pair, ['public.quiet'], { follow: true, signal: controller.signal, heartbeatSeconds: 1 })
       await pair.source.query(`insert into busy select g, repeat('x', 200) from generate_series(1, 50000) g`)
       // one pipeline streams at a time: a second run is refused while the follower holds the slot
@@ -173,6 +175,8 @@ describe('cdc --follow', () => {
     try {
       await pair.source.query('create table t (id int primary key)')
       await runCdc(pair, ['public.t'])
+      // that run's walsender ends a moment after it: "holds the slot" below must be about the follower
+      await waitFor('the first run to let go of the slot', async () => (await walsender()) === null)
       const proxied = new URL(pair.source.url)
       proxied.port = String((proxy.address() as net.AddressInfo).port)
       const via = { ...pair, source: { ...pair.source, url: proxied.toString() } }
