@@ -1,12 +1,11 @@
 import { spawn } from 'node:child_process'
-import net from 'node:net'
 import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '@elt/core/testing'
 import { sleep } from '@elt/core'
-import { createCdcPair, rowsOf, runCdc, waitFor } from './support/cdc-helpers.ts'
+import { createCdcPair, rowsOf, runCdc, stallingProxy, waitFor } from './support/cdc-helpers.ts'
 
 let server: TestServer
 beforeAll(async () => {
@@ -148,26 +147,43 @@ describe('cdc --follow', () => {
     }
   })
 
+  it('--follow: a reconnect whose preparation gets no answer (a server stalled under its queries) is given up like a silent stream, and tried again', async () => {
+    const pair = await createCdcPair(server.adminUrl, 'cdc_prestall')
+    const slot = `elt_${pair.pipeline}`
+    const controller = new AbortController()
+    const warnings: string[] = []
+    const logger = { debug() {}, info() {}, error() {}, warn: (m: string) => void warnings.push(m) }
+    const walsender = async () => (await pair.source.query<{ pid: number | null }>('select active_pid as pid from pg_replication_slots where slot_name = $1', [slot]))[0]?.pid ?? null
+    const blocker = new pg.Client({ connectionString: pair.destination.url })
+    await blocker.connect()
+    try {
+      await pair.source.query('create table p (id int primary key)')
+      await runCdc(pair, ['public.p'])
+      await waitFor('the first run to let go of the slot', async () => (await walsender()) === null)
+      const following = runCdc(pair, ['public.p'], { follow: true, signal: controller.signal, heartbeatSeconds: 1, silenceSeconds: 2, retry: { maxRetries: 3, delaySeconds: 0.1 }, logger })
+      following.catch(() => {})
+      await waitFor('the follower to hold the slot', async () => (await walsender()) !== null)
+      // the pipeline's recorded position unreadable: the reconnect's read of it waits, as on a stalled server
+      await blocker.query('begin; lock table _elt.cdc_pipelines in access exclusive mode')
+      await pair.source.query('select pg_terminate_backend(active_pid) from pg_replication_slots where slot_name = $1', [slot])
+      await waitFor('the stalled preparation to be given up', async () => warnings.some((w) => /No answer from the source or the destination for 7 s while preparing the stream of cdc cdc_prestall_\w+\..* Reconnecting in 0\.2 s \(attempt 2 of 3\)\.$/.test(w)), 30)
+      await blocker.query('rollback')
+      await pair.source.query('insert into p values (1)')
+      await waitFor('the insert to arrive after the reconnect', async () => (await pair.destination.query('select id from raw.p')).length === 1, 30)
+      controller.abort()
+      await expect(following).resolves.toMatchObject({ changes: 1 })
+    } finally {
+      controller.abort()
+      await blocker.end().catch(() => {})
+      await waitFor('the slot to be let go', async () => (await walsender()) === null)
+      await pair.drop()
+    }
+  })
+
   it('--follow survives a network cut: the stalled stream is given up after silenceSeconds, it reconnects and later changes arrive; past the retry budget it fails naming what to do', async () => {
     const pair = await createCdcPair(server.adminUrl, 'cdc_stall')
-    const target = new URL(pair.source.url)
-    const sockets: net.Socket[] = []
-    const all: net.Socket[] = []
-    const proxy = net.createServer((client) => {
-      const upstream = net.connect(Number(target.port), target.hostname)
-      client.pipe(upstream).pipe(client)
-      client.on('error', () => {})
-      upstream.on('error', () => {})
-      sockets.push(client, upstream)
-      all.push(client, upstream)
-    })
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-    const cut = () => {
-      for (const socket of sockets.splice(0)) {
-        socket.unpipe()
-        socket.pause()
-      }
-    }
+    const proxy = await stallingProxy(pair.source.url)
+    const cut = () => proxy.cut()
     const controller = new AbortController()
     const warnings: string[] = []
     const logger = { debug() {}, info() {}, error() {}, warn: (m: string) => void warnings.push(m) }
@@ -177,9 +193,7 @@ describe('cdc --follow', () => {
       await runCdc(pair, ['public.t'])
       // that run's walsender ends a moment after it: "holds the slot" below must be about the follower
       await waitFor('the first run to let go of the slot', async () => (await walsender()) === null)
-      const proxied = new URL(pair.source.url)
-      proxied.port = String((proxy.address() as net.AddressInfo).port)
-      const via = { ...pair, source: { ...pair.source, url: proxied.toString() } }
+      const via = { ...pair, source: { ...pair.source, url: proxy.url(pair.source.url) } }
       const following = runCdc(via, ['public.t'], { follow: true, signal: controller.signal, heartbeatSeconds: 1, silenceSeconds: 2, logger })
       following.catch(() => {})
       await waitFor('the follower to hold the slot', async () => (await walsender()) !== null)
@@ -227,8 +241,7 @@ describe('cdc --follow', () => {
       expect(await pair.destination.query('select id from raw.t')).toEqual([{ id: 1 }])
     } finally {
       controller.abort()
-      for (const socket of all) socket.destroy()
-      proxy.close()
+      proxy.destroy()
       await waitFor('the stalled walsender to end', async () => (await walsender()) === null)
       await pair.drop()
     }

@@ -62,7 +62,7 @@ export async function waitForRunningTransactions(source: pg.ClientBase, signal?:
 }
 
 /** How long a slot still in use is waited for: a walsender ends a moment after its follower stopped. */
-const slotReleaseMs = 5_000
+export const slotReleaseMs = 5_000
 
 /**
  * Waits up to 5 s for the slot to be free: the walsender of a follower that stopped a moment ago

@@ -4,6 +4,9 @@ import { EltError, connectionFailureOf, isTransientPgError } from '@elt/core'
 import { ChangeApplier, type Counts } from './change-applier.ts'
 import { lsnText, lsnValue } from './cdc-names.ts'
 
+/** Seconds without anything from the source (not even a keepalive) after which a stream is given up as stalled. */
+export const defaultSilenceSeconds = 120
+
 /** The prefix of the messages `pg_logical_emit_message` writes for this pipeline (heartbeats, the stop mark). */
 export const heartbeatPrefix = 'elt_heartbeat'
 
@@ -132,7 +135,7 @@ export async function streamChanges(options: StreamChangesOptions): Promise<Stre
     if (!applier.inTransaction) void finish()
   }
   const heartbeatMs = (options.heartbeatSeconds ?? 10) * 1000
-  const silenceMs = (options.silenceSeconds ?? 120) * 1000
+  const silenceMs = (options.silenceSeconds ?? defaultSilenceSeconds) * 1000
   const timer = setInterval(() => {
     if (done) return
     if (Date.now() - lastReceived > silenceMs) {
@@ -213,7 +216,7 @@ function slotInUse(error: unknown, slot: string): unknown {
 }
 
 /** The cause of a stream that ended or stalled without a driver error: a lost connection (SQLSTATE 08006) all the same. */
-const connectionLostCause = Object.assign(new Error('replication connection lost'), { code: '08006' })
+export const connectionLostCause = Object.assign(new Error('replication connection lost'), { code: '08006' })
 
 /**
  * A dropped connection said for people, naming the side that failed (the driver's error as its

@@ -1,10 +1,10 @@
 import type pg from 'pg'
 import { EltError, connectClient, defaultRetryPolicy, describeError, isTransientPgError, negotiateClientConfig, passwordOf, redactSecrets, silentLogger, sleep, withRetry } from '@elt/core'
 import { discardClient } from '../../write/copy-part.ts'
-import { waitForSlotRelease } from './cdc-slot.ts'
+import { slotReleaseMs, waitForSlotRelease } from './cdc-slot.ts'
 import { readCdcState } from './cdc-state.ts'
 import type { ReplicateCdcOptions } from './replicate-cdc.ts'
-import { streamChanges, type StreamedChanges, type StreamTotals } from './stream-changes.ts'
+import { connectionLostCause, defaultSilenceSeconds, streamChanges, type StreamedChanges, type StreamTotals } from './stream-changes.ts'
 
 /** A stream that ran this long, or applied a transaction, before it was lost starts the retry budget over. */
 const healthyMs = 60_000
@@ -96,10 +96,12 @@ async function streamOnce(
     const destination = await connectClient(options.destination, { ...wait, applicationName: 'elt-cdc-apply' })
     clients.push(destination)
     const replication = await negotiateClientConfig(options.source, { ...wait, applicationName: 'elt-cdc-stream' })
-    // a reconnect ends the walsender of its lost stream; a first connect gives one that is ending a moment (a follower just stopped)
-    if (walsender.pid !== undefined) await endOldWalsender(source, pipeline.slot, walsender.pid)
-    else await waitForSlotRelease(source, pipeline.slot, options.signal)
-    const state = await readCdcState(destination, options.sourceName)
+    const state = await beforeStreaming(clients, options, async () => {
+      // a reconnect ends the walsender of its lost stream; a first connect gives one that is ending a moment (a follower just stopped)
+      if (walsender.pid !== undefined) await endOldWalsender(source, pipeline.slot, walsender.pid)
+      else await waitForSlotRelease(source, pipeline.slot, options.signal)
+      return readCdcState(destination, options.sourceName)
+    })
     if (!state) {
       throw new EltError(`cdc ${options.sourceName}: the pipeline's state is gone from the destination (_elt.cdc_pipelines): pnpm elt cdc drop ran meanwhile?`, {
         hint: 'Rerun pnpm elt replicate: it copies the cdc tables again with a new slot.',
@@ -132,6 +134,32 @@ async function streamOnce(
   } finally {
     // after a failure the other side may be stalled: close without waiting for it
     for (const client of clients) failed ? discardClient(client) : await client.end().catch(() => {})
+  }
+}
+
+/**
+ * The queries before a stream starts, watched as the stream is: a network that stalls under them
+ * (no reset, so no error until TCP keepalive gives up, minutes later) is noticed after the slot
+ * wait and `silenceSeconds`, the connections are dropped, and the failure is a lost connection
+ * (retried by `--follow`).
+ */
+async function beforeStreaming<T>(clients: readonly pg.Client[], options: ReplicateCdcOptions, queries: () => Promise<T>): Promise<T> {
+  const seconds = slotReleaseMs / 1000 + (options.silenceSeconds ?? defaultSilenceSeconds)
+  let stalled = false
+  const watchdog = setTimeout(() => {
+    stalled = true
+    for (const client of clients) discardClient(client)
+  }, seconds * 1000)
+  try {
+    return await queries()
+  } catch (error) {
+    if (!stalled) throw error
+    throw new EltError(`No answer from the source or the destination for ${seconds} s while preparing the stream of cdc ${options.sourceName}.`, {
+      hint: 'A server or the network stalled. Rerun: the stream resumes after the last applied transaction.',
+      cause: connectionLostCause,
+    })
+  } finally {
+    clearTimeout(watchdog)
   }
 }
 
