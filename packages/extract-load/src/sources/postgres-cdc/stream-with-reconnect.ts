@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { EltError, connectClient, defaultRetryPolicy, describeError, isTransientPgError, negotiateClientConfig, passwordOf, redactSecrets, silentLogger, sleep, withRetry } from '@elt/core'
+import { EltError, connectClient, defaultRetryPolicy, describeError, isTransientPgError, negotiateClientConfig, passwordOf, redactSecrets, silentLogger, withRetry } from '@elt/core'
 import { discardClient } from '../../write/copy-part.ts'
 import { slotReleaseMs, waitForSlotRelease } from './cdc-slot.ts'
 import { readCdcState } from './cdc-state.ts'
@@ -97,9 +97,9 @@ async function streamOnce(
     clients.push(destination)
     const replication = await negotiateClientConfig(options.source, { ...wait, applicationName: 'elt-cdc-stream' })
     const state = await beforeStreaming(clients, options, async () => {
-      // a reconnect ends the walsender of its lost stream; a first connect gives one that is ending a moment (a follower just stopped)
+      // a reconnect ends the walsender of its lost stream; either way a walsender that is ending gets a moment to let go (a follower just stopped)
       if (walsender.pid !== undefined) await endOldWalsender(source, pipeline.slot, walsender.pid)
-      else await waitForSlotRelease(source, pipeline.slot, options.signal)
+      await waitForSlotRelease(source, pipeline.slot, options.signal)
       return readCdcState(destination, options.sourceName)
     })
     if (!state) {
@@ -165,20 +165,16 @@ async function beforeStreaming<T>(clients: readonly pg.Client[], options: Replic
 
 /**
  * Ends the walsender of our previous stream when it still holds the slot (a cut network: the
- * server notices only after `wal_sender_timeout`), and waits up to 5 s for the slot to be free.
- * Only that pid: a slot held by another process is left alone (the stream then says it is in use).
+ * server notices only after `wal_sender_timeout`); the caller then waits for the slot to be free
+ * (`waitForSlotRelease`). Only that pid: a slot held by another process is left alone (the stream
+ * then says it is in use).
  *
  * ```sql
  * select pg_terminate_backend(active_pid) from pg_replication_slots where slot_name = $1 and active_pid = $2
  * ```
  */
 async function endOldWalsender(source: pg.Client, slot: string, pid: number): Promise<void> {
-  const { rows } = await source.query('select pg_terminate_backend(active_pid) from pg_replication_slots where slot_name = $1 and active_pid = $2', [slot, pid])
-  for (let i = 0; rows.length > 0 && i < 50; i++) {
-    const { rows: held } = await source.query('select 1 from pg_replication_slots where slot_name = $1 and active_pid = $2', [slot, pid])
-    if (held.length === 0) return
-    await sleep(100)
-  }
+  await source.query('select pg_terminate_backend(active_pid) from pg_replication_slots where slot_name = $1 and active_pid = $2', [slot, pid])
 }
 
 /** A dropped or stalled connection (the driver's error, or ours with it as the cause). */
