@@ -166,7 +166,7 @@ async function openClient(target: DatabaseTarget, options: ConnectOptions): Prom
         application_name: options.applicationName ?? 'elt',
         connectionTimeoutMillis: Math.max(1000, Math.min(10_000, waitSeconds * 1000)),
         // a peer that vanishes without closing (host down, network cut) is found by TCP keepalive probes
-        // (the first after 30 s idle; then the kernel's interval and count) instead of never
+        // (the first after 30 s idle; libuv 1.46 of Node 20 then sends 10 probes 1 s apart) instead of never
         keepAlive: true,
         keepAliveInitialDelayMillis: 30_000,
       }

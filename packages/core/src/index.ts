@@ -14,6 +14,7 @@ export {
   type DatabaseTarget,
   type ConnectOptions,
 } from './connect.ts'
+export { backendActivity, endBackend, sessionOf, type BackendActivity, type BackendRef, type BackendSession } from './backend-activity.ts'
 export { sslSettings, sslModes, type SslMode, type SslSettings } from './ssl-mode.ts'
 export { readEnvironment, type EltEnvironment } from './environment.ts'
 export { startEmbeddedServer, embeddedDataDir, freePort, sharedBuffersMb, type EmbeddedServer, type EmbeddedServerOptions } from './embedded/embedded-server.ts'

@@ -5,7 +5,8 @@ import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replicatio
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '@elt/core/testing'
 import { sleep } from '@elt/core'
-import { createCdcPair, rowsOf, runCdc, stallingProxy, waitFor } from './support/cdc-helpers.ts'
+import { createCdcPair, rowsOf, runCdc, waitFor } from './support/cdc-helpers.ts'
+import { stallingProxy } from './support/stalling-proxy.ts'
 
 let server: TestServer
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream'
-import type { DatabaseTarget, Logger, RetryPolicy } from '@elt/core'
+import type { BackendSession, DatabaseTarget, Logger, RetryPolicy } from '@elt/core'
 import type { SequenceDef, TableDef, UserTypeDef } from '../introspect/catalog.ts'
 import type { TableSelection } from '../introspect/read-plan.ts'
 
@@ -126,6 +126,8 @@ export interface TableReader {
    * (call it before `done`); with `orderBy` (an SQL `ORDER BY` list of the key) in that order.
    */
   readKeys?(table: TableDef, key: readonly string[], options: ReadOptions & { orderBy?: string }): AsyncIterable<TablePart>
+  /** The server session this reader reads through (a PostgreSQL source's connection), for the stall watch (see `watchForStall`); none for files. */
+  backend?(): BackendSession | undefined
   /** The table is written (or failed): release what this read held (the snapshot's transaction). */
   done(table: TableDef): Promise<void>
   close(): Promise<void>

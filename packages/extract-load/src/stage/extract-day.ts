@@ -20,6 +20,7 @@ import { manifestFile, stageFolderName, stagePaths } from './stage-paths.ts'
 import { parseStageSelectors, selectedSources } from './stage-selection.ts'
 import { migrateStageState, recordStageExtract } from './stage-state.ts'
 import { writeStagedTable } from './write-staged-table.ts'
+import { defaultStallSeconds, watchForStall } from '../write/stall-watch.ts'
 
 export interface ExtractOptions extends StageDayOptions {
   /** The source (a postgres source without `url`) and destination (run records) databases. */
@@ -168,6 +169,14 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
         const label = `${name}: ${folder}`
         run.emit({ type: 'table-started', source: name, table: folder, worker })
         await recordStageExtract(run.state, { runId: options.runId, source: name, table: folder, date: options.date, status: 'running' })
+        const source = reader.backend?.()
+        // a source connection that stops passing data without closing fails the table instead of hanging it (files never stall)
+        const watch = watchForStall({
+          what: `extracting ${label}`,
+          ends: source ? [{ side: 'source', backend: source }] : [],
+          seconds: options.stallSeconds ?? defaultStallSeconds,
+          onStall: () => void reader.close().catch(() => {}),
+        })
         try {
           // a CSV reader may ask for another attempt (a late value an inferred date column would lose widens
           // it): the files are written again, and the manifest records the widened type
@@ -217,12 +226,15 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
           results.set(folder, result)
           await recordStageExtract(run.state, { ...result, runId: options.runId, date: options.date, status: 'done', folder: path.relative(stage.dir, dir) })
           run.emit({ type: 'table-finished', ...result })
-        } catch (error) {
+        } catch (thrown) {
           await reader.done(table).catch(() => {})
+          const error = watch.stalled ?? thrown
           const final = options.signal?.aborted ? options.signal.reason : error
           run.emit({ type: 'table-failed', source: name, table: folder, message: describeError(final) })
           await recordStageExtract(run.state, { runId: options.runId, source: name, table: folder, date: options.date, status: 'error', message: describeError(final) }).catch(() => {})
           throw final
+        } finally {
+          watch.stop()
         }
       },
       options.signal,

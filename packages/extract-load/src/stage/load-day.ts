@@ -63,6 +63,7 @@ export async function load(options: LoadOptions): Promise<LoadSummary> {
     ...(options.jobs !== undefined ? { jobs: options.jobs } : options.config.replicate?.jobs !== undefined ? { jobs: options.config.replicate.jobs } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.connectWaitSeconds !== undefined ? { connectWaitSeconds: options.connectWaitSeconds } : {}),
+    ...(options.stallSeconds !== undefined ? { stallSeconds: options.stallSeconds } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
     ...(options.onEvent ? { onEvent: options.onEvent } : {}),

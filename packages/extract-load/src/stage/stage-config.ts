@@ -19,6 +19,8 @@ export interface StageDayOptions {
   jobs?: number
   retry?: RetryPolicy
   connectWaitSeconds?: number
+  /** Seconds a table may move no data before its sessions are looked at (default 60; see `watchForStall`). */
+  stallSeconds?: number
   logger?: Logger
   signal?: AbortSignal
 }

@@ -39,6 +39,12 @@ export interface LoadRunOptions {
    * retried with backoff (default 1 s, 6 retries from 0.5 s: about 30 s), then the table fails naming them.
    */
   swapLockWait?: Partial<LockWaitPolicy>
+  /**
+   * Seconds a table's load may move no data before its sessions are looked at (default 60): one whose
+   * connection stopped passing data without closing (a cut network, a stalled proxy) is given up and
+   * retried, one at work is waited for (see `watchForStall`).
+   */
+  stallSeconds?: number
 }
 
 /** Everything `loadSources()` needs, passed explicitly (the CLI reads env and config, then calls it). */

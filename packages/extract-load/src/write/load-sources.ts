@@ -168,6 +168,8 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
         sessions: opened.map((o) => ({ name: o.source.name, session: o.session })),
         workers: jobs,
         connect: () => connect(options.destination, 'elt-replicate-load'),
+        destination: options.destination,
+        ...(options.stallSeconds !== undefined ? { stallSeconds: options.stallSeconds } : {}),
         destinationMajor,
         verify,
         runId,

@@ -1,10 +1,11 @@
 import type pg from 'pg'
-import { describeError, isTransientPgError, withRetry, type LockWaitPolicy, type Logger, type RetryPolicy } from '@elt/core'
+import { describeError, isTransientPgError, sessionOf, withRetry, type DatabaseTarget, type LockWaitPolicy, type Logger, type RetryPolicy } from '@elt/core'
 import { sourceName, targetName, type TableDef } from '../introspect/catalog.ts'
 import type { ReplicationEvent } from '../replication-events.ts'
 import type { ReaderSession, TableReader } from '../sources/source-reader.ts'
 import { recordLoad } from '../state/load-state.ts'
 import { discardClient } from './copy-part.ts'
+import { defaultStallSeconds, watchForStall, type WatchedEnd } from './stall-watch.ts'
 import { fullStrategy, type TableStrategy } from './table-strategy.ts'
 import { tableWriters, type StrategyWriteResult } from './table-writers.ts'
 import { RetryTable } from './write-table.ts'
@@ -25,6 +26,10 @@ export interface WriterPoolOptions {
   workers: number
   /** Opens a fresh destination client with the session settings applied. */
   connect: () => Promise<pg.Client>
+  /** The destination `connect` opens: the stall watch asks it about a load's session. */
+  destination: DatabaseTarget
+  /** See `LoadRunOptions.stallSeconds` (default 60). */
+  stallSeconds?: number
   destinationMajor: number
   verify: boolean
   runId: string
@@ -46,6 +51,8 @@ export const jobKey = (job: WriteJob): string => `${job.source}:${sourceName(job
  * Writes the tables with `workers` workers, each with its own destination client and, per source,
  * its own table reader (`session.worker()`: a PostgreSQL source's connection on the snapshot),
  * each table by the writer of its strategy (`tableWriters`: `full` swaps, cursor strategies merge).
+ * A load that moves no data while both its sessions wait on this process (a connection that stopped
+ * passing data without closing) is given up (see `watchForStall`) and retried like a lost connection.
  * A transient failure (connection lost, backend terminated) reconnects and retries the table with
  * backoff; a reader's `RetryTable` (a CSV column widened) loads it again at once; any other failure
  * stops workers from taking new tables, and the first error is thrown after the running tables finish.
@@ -116,6 +123,17 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
                   const started = performance.now()
                   let destinationClosed = false
                   let readerCancelled = false
+                  const ends = watchedEnds(reader, d, options.destination)
+                  const watch = watchForStall({
+                    what: `loading ${names.source} into ${names.target}`,
+                    ends,
+                    partial: ends.length < 2, // a file source: only a lost destination session counts
+                    seconds: options.stallSeconds ?? defaultStallSeconds,
+                    onStall: () => {
+                      discardClient(d) // what waits on either connection fails: the error below is the watch's
+                      void reader.close().catch(() => {})
+                    },
+                  })
                   try {
                     return await tableWriters[strategy.strategy]({
                       strategy,
@@ -138,18 +156,22 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
                         }
                       },
                       onFailure: (end) => {
+                        watch.stop()
                         if (end !== 'destination') destinationClosed = true
                         if (end !== 'source') readerCancelled = true
                       },
                       onProgress: (rows, bytes) => options.emit({ type: 'table-progress', ...names, rows, bytes, seconds: (performance.now() - started) / 1000 }),
                     })
-                  } catch (error) {
+                  } catch (thrown) {
+                    const error = watch.stalled ?? thrown
                     if (isTransientPgError(error)) await Promise.all([dropDestination(), dropReader(source)])
                     else {
                       if (destinationClosed) await dropDestination()
                       if (readerCancelled) await dropReader(source)
                     }
                     throw error
+                  } finally {
+                    watch.stop()
                   }
                 },
                 options.retry,
@@ -197,4 +219,11 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
   }
   if (failure) throw failure.error
   return results
+}
+
+/** The sessions a table's load runs on: the reader's source connection (none for files) and the destination's. */
+function watchedEnds(reader: TableReader, destination: pg.Client, target: DatabaseTarget): WatchedEnd[] {
+  const source = reader.backend?.()
+  const session = sessionOf(destination, target)
+  return [...(source ? [{ side: 'source' as const, backend: source }] : []), ...(session ? [{ side: 'destination' as const, backend: session }] : [])]
 }

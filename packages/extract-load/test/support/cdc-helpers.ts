@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import net from 'node:net'
 import { createTestDatabase } from '@elt/core/testing'
 import { replicateCdc, type ReplicateCdcOptions } from '../../src/sources/postgres-cdc/index.ts'
 import type { Pair } from '../helpers.ts'
@@ -48,39 +47,4 @@ export async function waitFor(what: string, check: () => Promise<boolean>, secon
 export async function rowsOf(db: { query: Pair['source']['query'] }, table: string, order: string): Promise<string[]> {
   const rows = await db.query<{ r: string }>(`select to_jsonb(t)::text as r from ${table} t order by ${order}`)
   return rows.map((x) => x.r)
-}
-
-/**
- * A TCP proxy in front of a server whose connections can be cut the way a network stalls: `cut()`
- * stops moving bytes on every connection made so far (no reset, no close: the peers keep waiting);
- * later connections work. `url(of)` is `of` through the proxy; `close()` also refuses new ones.
- */
-export async function stallingProxy(serverUrl: string): Promise<{ url(of: string): string; cut(): void; close(): void; destroy(): void }> {
-  const target = new URL(serverUrl)
-  const live: net.Socket[] = []
-  const all: net.Socket[] = []
-  const proxy = net.createServer((client) => {
-    const upstream = net.connect(Number(target.port), target.hostname)
-    client.pipe(upstream).pipe(client)
-    client.on('error', () => {})
-    upstream.on('error', () => {})
-    live.push(client, upstream)
-    all.push(client, upstream)
-  })
-  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
-  const port = String((proxy.address() as net.AddressInfo).port)
-  return {
-    url: (of) => Object.assign(new URL(of), { port }).toString(),
-    cut: () => {
-      for (const socket of live.splice(0)) {
-        socket.unpipe()
-        socket.pause()
-      }
-    },
-    close: () => void proxy.close(),
-    destroy: () => {
-      for (const socket of all) socket.destroy()
-      proxy.close()
-    },
-  }
 }

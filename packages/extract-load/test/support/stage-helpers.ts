@@ -28,7 +28,10 @@ export async function extractPair(pair: Pair, config: StageRunConfig, date: stri
     jobs: 2,
     connectWaitSeconds: 5,
     ...options,
-    onEvent: (e) => events.push(e),
+    onEvent: (e) => {
+      events.push(e)
+      options.onEvent?.(e)
+    },
   })
   return { summary, events }
 }

@@ -139,7 +139,7 @@ async function streamOnce(
 
 /**
  * The queries before a stream starts, watched as the stream is: a network that stalls under them
- * (no reset, so no error until TCP keepalive gives up, minutes later) is noticed after the slot
+ * (no reset, so no error; a stalled proxy even answers TCP keepalive) is noticed after the slot
  * wait and `silenceSeconds`, the connections are dropped, and the failure is a lost connection
  * (retried by `--follow`).
  */

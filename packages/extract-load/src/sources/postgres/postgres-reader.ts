@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import copyStreams from 'pg-copy-streams'
-import { EltError, ExitCode, classifyPgError, connectClient, describeTarget, qualifiedName } from '@elt/core'
+import { EltError, ExitCode, classifyPgError, connectClient, describeTarget, qualifiedName, sessionOf, type DatabaseTarget } from '@elt/core'
 import { exportSnapshot, importSnapshot } from '../../extract/export-snapshot.ts'
 import { sourceName, targetName, type TableDef } from '../../introspect/catalog.ts'
 import { readPlan, type ReplicationPlan } from '../../introspect/read-plan.ts'
@@ -83,7 +83,7 @@ export const postgresReader: SourceReader<PostgresReaderConfig> = {
         })
         return plan
       },
-      worker: async () => tableReader(await connect('elt-replicate-copy'), snapshot),
+      worker: async () => tableReader(await connect('elt-replicate-copy'), snapshot, database),
       async finish() {
         await coordinator.query('COMMIT')
         return { sequences: await readSequenceValues(coordinator, plan) }
@@ -97,8 +97,9 @@ export const postgresReader: SourceReader<PostgresReaderConfig> = {
 }
 
 /** One worker's connection: each table read in its own transaction on the exported snapshot. */
-function tableReader(client: pg.Client, snapshot: { id: string; major: number }): TableReader {
+function tableReader(client: pg.Client, snapshot: { id: string; major: number }, database: DatabaseTarget): TableReader {
   return {
+    backend: () => sessionOf(client, database),
     async *read(table, options) {
       await importSnapshot(client, snapshot.id)
       const kind: CopyFormat['kind'] =

@@ -1,0 +1,126 @@
+import { EltError, backendActivity, endBackend, type BackendActivity, type BackendSession } from '@elt/core'
+
+/** Seconds a table's load may go without moving a byte before its sessions are looked at. */
+export const defaultStallSeconds = 60
+
+/** One end of a table's load that can stall: a server session behind one of its connections. */
+export interface WatchedEnd {
+  side: 'source' | 'destination'
+  backend: BackendSession
+}
+
+export interface StallWatch {
+  stop(): void
+  /** The error the load was given up with, once it was. */
+  readonly stalled: EltError | undefined
+}
+
+/**
+ * Watches one table's load for a connection that stopped passing data without closing: a cut
+ * network or a stalled proxy keeps its socket open, so no error ever comes (TCP keepalive is
+ * answered by whatever still holds the socket, or never starts while data waits to be sent).
+ *
+ * When nothing has come from either server for `seconds` (their sockets' bytes), each end's
+ * server is asked on a new connection what the load's session is doing ({@link backendActivity}).
+ * The load is given up (`onStall`: its connections are closed, which fails what waits on them)
+ * when a session is gone or its server does not answer, or when every session waits on this
+ * process: a COPY waiting to send or for data (`ClientWrite`, `ClientRead`), or a session idle for
+ * `seconds` between statements. The sessions still there are ended from the new connection
+ * (`pg_terminate_backend`): a server that never hears from this process again would keep them,
+ * their locks and snapshot, until its own TCP keepalive gives up. A session at work (reading,
+ * sorting, building an index, waiting on a lock) is slow, not stalled: looked at again after
+ * `seconds / 2`.
+ *
+ * ```sql
+ * -- on a new connection to each end, after `seconds` of quiet
+ * select state, wait_event_type, wait_event, … from pg_stat_activity where pid = $1
+ * ```
+ */
+export function watchForStall(options: {
+  what: string
+  ends: readonly WatchedEnd[]
+  /** An end of the load is not a server session (the source's files): only a lost session counts, waiting proves nothing. */
+  partial?: boolean
+  seconds: number
+  onStall: (error: EltError) => void
+}): StallWatch {
+  const { ends, seconds } = options
+  let lastMoved = Date.now()
+  let received = -1
+  let notBefore = 0
+  let probing = false
+  let stopped = ends.length === 0
+  let stalled: EltError | undefined
+  const probeSeconds = Math.min(10, Math.max(2, seconds))
+  const look = async () => {
+    const activities = await Promise.all(ends.map((end) => backendActivity(end.backend, { timeoutSeconds: probeSeconds })))
+    const quiet = (Date.now() - lastMoved) / 1000
+    const reason = stallReason(ends, activities, { quiet, seconds, partial: options.partial === true })
+    if (stopped) return
+    if (reason === undefined) {
+      notBefore = Date.now() + (seconds * 1000) / 2
+      return
+    }
+    stalled = Object.assign(
+      new EltError(`Nothing moved for ${Math.round(quiet)} s while ${options.what}: ${reason}.`, {
+        hint: 'Its connections were closed and nothing of this load was committed; it is tried again within the retry budget (ELT_MAX_RETRIES). If it keeps happening, check the network and any proxy (pgbouncer, a load balancer) between this machine and the servers.',
+      }),
+      { code: '08006' }, // a lost connection: retried like one
+    )
+    stopped = true
+    // the sessions still there are ended: their server may never notice this process is gone, and they hold locks and a snapshot
+    await Promise.all(ends.filter((_, i) => activities[i]!.kind === 'session').map((end) => endBackend(end.backend, { timeoutSeconds: probeSeconds })))
+    options.onStall(stalled)
+  }
+  const timer = setInterval(
+    () => {
+      const now = ends.reduce((sum, end) => sum + end.backend.bytesReceived(), 0)
+      if (now !== received) lastMoved = Date.now() // anything from either server: a row, a statement's answer
+      received = now
+      if (stopped || probing || Date.now() < notBefore || Date.now() - lastMoved < seconds * 1000) return
+      probing = true
+      void look().finally(() => (probing = false))
+    },
+    Math.min(1000, seconds * 250),
+  )
+  timer.unref()
+  return {
+    stop: () => {
+      stopped = true
+      clearInterval(timer)
+    },
+    get stalled() {
+      return stalled
+    },
+  }
+}
+
+/**
+ * Why the load is stalled, from what its sessions are doing, or `undefined` while one of them is
+ * at work (or, `partial`, while none is lost). `quiet`: seconds since data last moved.
+ */
+export function stallReason(
+  ends: readonly WatchedEnd[],
+  activities: readonly BackendActivity[],
+  { quiet, seconds, partial }: { quiet: number; seconds: number; partial: boolean },
+): string | undefined {
+  const said = ends.map((end, i) => endState(end, activities[i]!, quiet, seconds))
+  const lost = said.filter((s) => s.lost)
+  if (lost.length > 0) return lost.map((s) => s.words).join('; ')
+  return !partial && said.length > 0 && said.every((s) => s.waiting) ? said.map((s) => s.words).join('; ') : undefined
+}
+
+/** One end in words: lost (gone, or its server does not answer), waiting on this process, or at work. */
+function endState(end: WatchedEnd, activity: BackendActivity, quiet: number, seconds: number): { lost: boolean; waiting: boolean; words: string } {
+  const who = `the ${end.side}'s session (pid ${end.backend.pid})`
+  if (activity.kind === 'gone') return { lost: true, waiting: false, words: `${who} has ended, and its connection never said so` }
+  if (activity.kind === 'unreachable') return { lost: true, waiting: false, words: `the ${end.side} did not answer a new connection (${activity.error instanceof Error ? activity.error.message : String(activity.error)})` }
+  if (activity.state === 'active' && activity.waitEventType === 'Client' && quiet >= seconds) {
+    const what = activity.waitEvent === 'ClientWrite' ? 'waiting to send to this process' : 'waiting for data from this process'
+    return { lost: false, waiting: true, words: `${who} is ${what} (${activity.waitEvent ?? 'Client'})` }
+  }
+  if (activity.state?.startsWith('idle') === true && activity.stateSeconds >= seconds) {
+    return { lost: false, waiting: true, words: `${who} has waited ${Math.round(activity.stateSeconds)} s for this process's next statement` }
+  }
+  return { lost: false, waiting: false, words: `${who} is at work (${activity.state ?? 'unknown'}${activity.waitEvent ? `, ${activity.waitEvent}` : ''})` }
+}

@@ -1,0 +1,182 @@
+import { readdir } from 'node:fs/promises'
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
+import pg from 'pg'
+import { describeError } from '@elt/core'
+import { stallReason, type WatchedEnd } from '../src/write/stall-watch.ts'
+import { createPair, replicatePair, tablesOf, type Pair } from './helpers.ts'
+import { extractPair, stageConfig, tempStage } from './support/stage-helpers.ts'
+import { stallingProxy, type StallingProxy } from './support/stalling-proxy.ts'
+
+// A connection that stops passing data without closing (a cut network, a stalled proxy) gives no
+// error: before the stall watch, each of these runs waited forever (the tests time out without it).
+const bigRows = 1_000_000
+const stallSeconds = 2
+
+let pair: Pair
+beforeAll(async () => {
+  pair = await createPair(inject('pgAdminUrl'), 'stall')
+  await pair.source.query(`create table big (id bigint primary key, label text);
+    insert into big select g, repeat('x', 100) || g from generate_series(1, ${bigRows}) g`)
+})
+afterAll(() => pair.drop())
+
+/** `pair` with one side reached through `proxy`. */
+const through = (side: 'source' | 'destination', proxy: StallingProxy): Pair => ({ ...pair, [side]: { ...pair[side], url: proxy.url(pair[side].url) } })
+
+async function expectLoaded(): Promise<void> {
+  const [row] = await pair.destination.query<{ n: string; distinct: string }>('select count(*) as n, count(distinct id) as distinct from raw.big')
+  expect([Number(row!.n), Number(row!.distinct)]).toEqual([bigRows, bigRows])
+}
+
+describe('stalled connections', () => {
+  for (const side of ['source', 'destination'] as const) {
+    it(`gives up a COPY whose ${side} connection stops passing data, and loads the table on new connections`, async () => {
+      const proxy = await stallingProxy(pair[side].url)
+      let cut = false
+      try {
+        const { summary, events } = await replicatePair(through(side, proxy), {
+          include: ['big'],
+          jobs: 1,
+          fresh: true,
+          stallSeconds,
+          onEvent: (e) => {
+            if (e.type === 'table-progress' && !cut) {
+              cut = true
+              proxy.cut({ newest: 1 }) // the copy's connection (the newest): the others go on
+            }
+          },
+        })
+        const retried = events.filter((e) => e.type === 'table-retried')
+        expect(retried).toHaveLength(1)
+        expect(retried[0]).toMatchObject({ source: 'public.big', attempt: 1 })
+        const reason = retried[0]?.type === 'table-retried' ? retried[0].reason : ''
+        expect(reason).toMatch(/^Nothing moved for \d+ s while loading public\.big into raw\.big: /)
+        expect(reason).toMatch(/the source's session \(pid \d+\) is waiting to send to this process \(ClientWrite\)/)
+        // the destination's session waits in its COPY, or before it when the COPY statement itself was held back
+        expect(reason).toMatch(/the destination's session \(pid \d+\) (is waiting for data from this process \(ClientRead\)|has waited \d+ s for this process's next statement)/)
+        expect(summary.tables.map((t) => [t.source, t.rows])).toEqual([['public.big', bigRows]])
+        await expectLoaded()
+      } finally {
+        proxy.destroy()
+      }
+    }, 60_000)
+  }
+
+  it('fails the table clearly when the stalled source no longer takes connections, and leaves nothing half-loaded', async () => {
+    await pair.destination.query('drop schema if exists raw cascade')
+    const proxy = await stallingProxy(pair.source.url)
+    let cut = false
+    try {
+      const error = await replicatePair(through('source', proxy), {
+        include: ['big'],
+        jobs: 1,
+        fresh: true,
+        stallSeconds,
+        retry: { maxRetries: 1, delaySeconds: 0.1 },
+        connectWaitSeconds: 2,
+        onEvent: (e) => {
+          if (e.type === 'table-progress' && !cut) {
+            cut = true
+            proxy.cut({ newest: 1 })
+            proxy.close()
+          }
+        },
+      }).catch((e: unknown) => e)
+      const message = describeError(error)
+      expect(message).toMatch(/Could not reach the source database at 127\.0\.0\.1:\d+\/\S+ after waiting 2 s/)
+      expect(message).not.toContain(new URL(pair.source.url).password)
+      expect(await tablesOf(pair.destination, 'raw')).toEqual([])
+      const loads = await pair.destination.query<{ status: string; message: string }>(`select status, message from _elt.table_loads where source_table = 'public.big' order by started_at desc limit 1`)
+      expect(loads[0]?.status).toBe('error')
+    } finally {
+      proxy.destroy()
+    }
+  }, 60_000)
+
+  it('fails an extract whose source connection stops passing data, naming it, and publishes nothing', async () => {
+    const stage = await tempStage()
+    const proxy = await stallingProxy(pair.source.url)
+    let cut = false
+    try {
+      const error = await extractPair(through('source', proxy), stageConfig(stage.dir), '2026-12-01', {
+        jobs: 1,
+        stallSeconds,
+        onEvent: (e) => {
+          if (e.type === 'table-progress' && !cut) {
+            cut = true
+            proxy.cut({ newest: 1 })
+          }
+        },
+      }).catch((e: unknown) => e)
+      expect(cut).toBe(true)
+      expect(describeError(error)).toMatch(/^Nothing moved for \d+ s while extracting postgres: public\.big: the source's session \(pid \d+\) is waiting to send to this process \(ClientWrite\)\./)
+      expect(await readdir(`${stage.dir}/postgres/public.big`).catch(() => [])).toEqual([]) // no day, no run folder left
+    } finally {
+      proxy.destroy()
+      await stage.remove()
+    }
+  }, 60_000)
+
+  it('waits for a session at work past the stall time: a swap waiting on a lock is not a stall', async () => {
+    await replicatePair(pair, { include: ['big'], jobs: 1, fresh: true })
+    const holder = new pg.Client({ connectionString: pair.destination.url })
+    await holder.connect()
+    try {
+      await holder.query('begin')
+      await holder.query('select count(*) from raw.big') // holds raw.big: the swap waits for it
+      let released: Promise<unknown> | undefined
+      const { summary, events } = await replicatePair(pair, {
+        include: ['big'],
+        jobs: 1,
+        stallSeconds,
+        swapLockWait: { lockTimeoutMs: 20_000, retries: 0 }, // one wait on the server, no pause in this process
+        onEvent: (e) => {
+          if (e.type === 'table-progress') released ??= new Promise((resolve) => setTimeout(resolve, 4 * stallSeconds * 1000)).then(() => holder.query('commit'))
+        },
+      })
+      await released
+      expect(events.filter((e) => e.type === 'table-retried')).toEqual([])
+      expect(summary.tables.map((t) => [t.source, t.rows])).toEqual([['public.big', bigRows]])
+      expect(summary.seconds).toBeGreaterThan(4 * stallSeconds)
+      await expectLoaded()
+    } finally {
+      await holder.end()
+    }
+  }, 60_000)
+})
+
+describe('stallReason', () => {
+  const target = { label: 'x', url: 'postgres://localhost/x' }
+  const ends: WatchedEnd[] = [
+    { side: 'source', backend: { target, pid: 11, bytesReceived: () => 0 } },
+    { side: 'destination', backend: { target, pid: 22, bytesReceived: () => 0 } },
+  ]
+  const session = (state: string, waitEventType: string | null, waitEvent: string | null, stateSeconds = 0) => ({ kind: 'session' as const, state, waitEventType, waitEvent, stateSeconds })
+  const sending = session('active', 'Client', 'ClientWrite')
+  const at = { quiet: 61, seconds: 60, partial: false }
+
+  it('is a stall when every session waits on this process, not while one is at work or has waited less than the stall time', () => {
+    expect(stallReason(ends, [sending, session('active', 'Client', 'ClientRead')], at)).toBe(
+      "the source's session (pid 11) is waiting to send to this process (ClientWrite); the destination's session (pid 22) is waiting for data from this process (ClientRead)",
+    )
+    expect(stallReason(ends, [sending, session('idle in transaction', 'Client', 'ClientRead', 75)], at)).toMatch(/the destination's session \(pid 22\) has waited 75 s for this process's next statement$/)
+    expect(stallReason(ends, [sending, session('idle in transaction', 'Client', 'ClientRead', 8)], at)).toBeUndefined() // a pause between statements
+    expect(stallReason(ends, [sending, session('active', 'Lock', 'relation')], at)).toBeUndefined()
+    expect(stallReason(ends, [sending, session('active', null, null)], at)).toBeUndefined()
+    expect(stallReason(ends, [sending, session('active', 'IO', 'DataFileRead')], at)).toBeUndefined()
+    expect(stallReason(ends, [sending, session('active', 'Client', 'ClientRead')], { ...at, quiet: 30 })).toBeUndefined()
+  })
+
+  it('is a stall when a session is gone or its server does not answer, whatever the other does', () => {
+    expect(stallReason(ends, [{ kind: 'gone' }, session('active', 'Lock', 'relation')], at)).toBe("the source's session (pid 11) has ended, and its connection never said so")
+    expect(stallReason(ends, [session('active', null, null), { kind: 'unreachable', error: new Error('no answer within 10 s') }], at)).toBe(
+      'the destination did not answer a new connection (no answer within 10 s)',
+    )
+  })
+
+  it('with a file source (only the destination watched), only a lost session counts', () => {
+    const destination = ends.slice(1)
+    expect(stallReason(destination, [session('active', 'Client', 'ClientRead')], { ...at, partial: true })).toBeUndefined()
+    expect(stallReason(destination, [{ kind: 'gone' }], { ...at, partial: true })).toBe("the destination's session (pid 22) has ended, and its connection never said so")
+  })
+})
