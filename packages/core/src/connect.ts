@@ -150,6 +150,35 @@ export function connectionFailureOf(client: pg.ClientBase, error: unknown): unkn
   return lost && error instanceof Error && /not queryable/.test(error.message) ? lost : error
 }
 
+/** How long `end()` of a client from {@link connectClient} waits for the server to close the connection before it closes its socket itself. */
+const endWaitMs = 5000
+
+/**
+ * `client.end()` bounded: pg's says goodbye and waits for the server to close the connection,
+ * which a server or proxy that stopped answering never does; after {@link endWaitMs} the socket
+ * is destroyed (the server ends the session when it notices).
+ */
+function boundEnd(client: pg.Client): pg.Client {
+  const end = client.end.bind(client)
+  const bounded = async (): Promise<void> => {
+    let timer: NodeJS.Timeout | undefined
+    const closed = end().catch(() => {})
+    const late = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        ;(client as pg.Client & { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
+        resolve()
+      }, endWaitMs)
+    })
+    try {
+      await Promise.race([closed, late])
+    } finally {
+      clearTimeout(timer)
+    }
+  }
+  client.end = bounded as pg.Client['end']
+  return client
+}
+
 async function openClient(target: DatabaseTarget, options: ConnectOptions): Promise<{ client: pg.Client; config: pg.ClientConfig }> {
   assertValidUrl(target)
   const ssl = sslSettings(target.url, target.origin ?? `the ${target.label} database URL`)
@@ -170,7 +199,7 @@ async function openClient(target: DatabaseTarget, options: ConnectOptions): Prom
         keepAlive: true,
         keepAliveInitialDelayMillis: 30_000,
       }
-      const client = new pg.Client(config)
+      const client = boundEnd(new pg.Client(config))
       // A backend that dies while the client is idle emits 'error'; the next query fails with pg's
       // "not queryable", so the error is kept for connectionFailureOf to say what happened.
       client.on('error', (error) => {

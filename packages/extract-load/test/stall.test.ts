@@ -117,6 +117,57 @@ describe('stalled connections', () => {
     }
   }, 60_000)
 
+  it("fails the run, naming both sessions, when the source's coordinator stalls as the run finishes; the tables swapped in stay", async () => {
+    const proxy = await stallingProxy(pair.source.url)
+    let cut = false
+    try {
+      const started = Date.now()
+      const error = await replicatePair(through('source', proxy), {
+        include: ['big'],
+        jobs: 1,
+        fresh: true,
+        stallSeconds,
+        onEvent: (e) => {
+          if (e.type === 'table-finished' && !cut) {
+            cut = true
+            proxy.cut() // the coordinator's connection among them: the snapshot's COMMIT never arrives
+          }
+        },
+      }).catch((e: unknown) => e)
+      expect(cut).toBe(true)
+      expect(describeError(error)).toMatch(
+        /^Nothing moved for \d+ s while finishing the run: the source's session \(pid \d+\) has waited \d+ s for this process's next statement; the destination's session \(pid \d+\) has waited \d+ s for this process's next statement\. The run stopped/,
+      )
+      expect(Date.now() - started).toBeLessThan(30_000)
+      await expectLoaded()
+    } finally {
+      proxy.destroy()
+    }
+  }, 60_000)
+
+  it("fails the run when the destination's state session stalls while it prepares", async () => {
+    const proxy = await stallingProxy(pair.destination.url)
+    let cut = false
+    try {
+      const error = await replicatePair(through('destination', proxy), {
+        include: ['big'],
+        jobs: 1,
+        fresh: true,
+        stallSeconds,
+        onEvent: (e) => {
+          if (e.type === 'step-started' && e.step === 'introspect' && !cut) {
+            cut = true
+            proxy.cut() // the state session is the only destination connection yet
+          }
+        },
+      }).catch((e: unknown) => e)
+      expect(cut).toBe(true)
+      expect(describeError(error)).toMatch(/^Nothing moved for \d+ s while preparing the run: .*the destination's session \(pid \d+\) has waited \d+ s for this process's next statement\. The run stopped/)
+    } finally {
+      proxy.destroy()
+    }
+  }, 60_000)
+
   it('waits for a session at work past the stall time: a swap waiting on a lock is not a stall', async () => {
     await replicatePair(pair, { include: ['big'], jobs: 1, fresh: true })
     const holder = new pg.Client({ connectionString: pair.destination.url })

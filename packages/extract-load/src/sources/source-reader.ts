@@ -73,6 +73,8 @@ export interface ReaderSession {
    * are left out too), with their types and sequences.
    */
   discover(only?: TableSelection): Promise<SourcePlan>
+  /** The server session the session reads its catalog and snapshot through (a PostgreSQL source's coordinator), for the stall watch; none for files. */
+  backend?(): BackendSession | undefined
   /** A handle for one writer worker (its own connection, same snapshot); closed by the worker. */
   worker(): Promise<TableReader>
   /**

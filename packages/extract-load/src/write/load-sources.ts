@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import os from 'node:os'
 import type pg from 'pg'
-import { EltError, ExitCode, connectClient, defaultRetryPolicy, describeError, describeTarget, qualifiedName, silentLogger, type DatabaseTarget } from '@elt/core'
+import { EltError, ExitCode, connectClient, defaultRetryPolicy, describeError, describeTarget, qualifiedName, sessionOf, silentLogger, type DatabaseTarget } from '@elt/core'
 import { sourceName, targetName, type TableDef } from '../introspect/catalog.ts'
 import { tableMatcher } from '../introspect/select-tables.ts'
 import { addForeignKeys } from '../load/add-foreign-keys.ts'
@@ -27,6 +27,8 @@ import type { StepName } from '../steps.ts'
 import type { LoadSourcesOptions, LoadSourcesSummary, LoadedTableSummary, SourceToLoad } from './load-sources-options.ts'
 import { tableStrategies } from './merge/table-strategies.ts'
 import { jobKey, runWriters, type WriteJob } from './run-writers.ts'
+import { defaultStallSeconds, watchForStall, type WatchedEnd } from './stall-watch.ts'
+import { discardClient } from './copy-part.ts'
 import { fullStrategy } from './table-strategy.ts'
 
 /** A source opened for this run. */
@@ -98,6 +100,21 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
   state.on('error', (error: unknown) => stop.abort(stateLost(error)))
   const opened: OpenSource[] = []
   const sessions: ReaderSession[] = []
+  // the run's own sessions (the state session, each source's coordinator) are watched outside the copy step, whose loads are watched per table
+  const watchRun = (what: string) =>
+    watchForStall({
+      what,
+      ends: () => runSessions(state, options.destination, sessions),
+      partial: () => sessions.some((s) => s.backend?.() === undefined),
+      seconds: options.stallSeconds ?? defaultStallSeconds,
+      hint: 'The run stopped: tables already swapped in are kept, the others keep their previous copy. Rerun.',
+      onStall: (error) => {
+        stop.abort(error)
+        discardClient(state)
+        for (const session of sessions) void session.close().catch(() => {})
+      },
+    })
+  let runWatch = watchRun('preparing the run')
   const recorded: SourceRun[] = []
   let keysPending: TableDef[] | undefined
   try {
@@ -162,6 +179,7 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
     toWrite.sort((a, b) => b.table.estimatedBytes - a.table.estimatedBytes) // stable: a source's own order within equal sizes
 
     const destinationMajor = await serverMajor(state)
+    runWatch.stop()
     const written = await step('copy', () =>
       runWriters({
         jobs: toWrite,
@@ -202,6 +220,7 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
         deleted: r.deleted,
       })
     }
+    runWatch = watchRun('finishing the run')
     const sequences = await Promise.all(opened.map((o) => o.session.finish()))
 
     await step('foreign-keys', () => addForeignKeys(state, allTables, logger))
@@ -220,6 +239,8 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
       tables: opened.flatMap((o, index) => o.plan.tables.map((t) => summaries.get(`${index}:${sourceName(t)}`)).filter((s): s is LoadedTableSummary => s !== undefined)),
     }
   } catch (error) {
+    runWatch.stop()
+    runWatch = watchRun('recording the failed run')
     // a failed query may be the first sign of a lost state session, before its 'error' event
     if (!stop.signal.aborted && !(await state.query('select 1').then(() => true, () => false))) stop.abort(stateLost(error))
     if (stop.signal.aborted) throw stop.signal.reason
@@ -230,11 +251,19 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
     for (const run of recorded) await finishReplication(state, run, 'error', describeError(error)).catch(() => {})
     throw error
   } finally {
+    runWatch.stop()
     await Promise.all([...sessions.map((s) => s.close().catch(() => {})), state.end().catch(() => {})])
   }
 }
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000
+
+/** The run's own sessions: each source's coordinator (none for files) and the destination's state session. */
+function runSessions(state: pg.Client, destination: DatabaseTarget, sessions: readonly ReaderSession[]): WatchedEnd[] {
+  const sources = sessions.map((s) => s.backend?.()).filter((b) => b !== undefined)
+  const own = sessionOf(state, destination)
+  return [...sources.map((backend) => ({ side: 'source' as const, backend })), ...(own ? [{ side: 'destination' as const, backend: own }] : [])]
+}
 
 /** A chosen source with the tables the command line narrows it to. */
 interface ChosenSource {

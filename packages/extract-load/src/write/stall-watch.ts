@@ -38,24 +38,30 @@ export interface StallWatch {
  */
 export function watchForStall(options: {
   what: string
-  ends: readonly WatchedEnd[]
+  /** The sessions to watch (a function: those open at each look). */
+  ends: readonly WatchedEnd[] | (() => readonly WatchedEnd[])
   /** An end of the load is not a server session (the source's files): only a lost session counts, waiting proves nothing. */
-  partial?: boolean
+  partial?: boolean | (() => boolean)
   seconds: number
+  /** What the error says happens next (default: the table is retried). */
+  hint?: string
   onStall: (error: EltError) => void
 }): StallWatch {
-  const { ends, seconds } = options
+  const { seconds } = options
+  const endsNow = typeof options.ends === 'function' ? options.ends : () => options.ends as readonly WatchedEnd[]
   let lastMoved = Date.now()
   let received = -1
   let notBefore = 0
   let probing = false
-  let stopped = ends.length === 0
+  let stopped = false
   let stalled: EltError | undefined
   const probeSeconds = Math.min(10, Math.max(2, seconds))
   const look = async () => {
+    const ends = endsNow()
     const activities = await Promise.all(ends.map((end) => backendActivity(end.backend, { timeoutSeconds: probeSeconds })))
     const quiet = (Date.now() - lastMoved) / 1000
-    const reason = stallReason(ends, activities, { quiet, seconds, partial: options.partial === true })
+    const partial = typeof options.partial === 'function' ? options.partial() : options.partial === true
+    const reason = stallReason(ends, activities, { quiet, seconds, partial })
     if (stopped) return
     if (reason === undefined) {
       notBefore = Date.now() + (seconds * 1000) / 2
@@ -63,21 +69,22 @@ export function watchForStall(options: {
     }
     stalled = Object.assign(
       new EltError(`Nothing moved for ${Math.round(quiet)} s while ${options.what}: ${reason}.`, {
-        hint: 'Its connections were closed and nothing of this load was committed; it is tried again within the retry budget (ELT_MAX_RETRIES). If it keeps happening, check the network and any proxy (pgbouncer, a load balancer) between this machine and the servers.',
+        hint: `${options.hint ?? 'Its connections were closed and nothing of this load was committed; it is tried again within the retry budget (ELT_MAX_RETRIES).'} If it keeps happening, check the network and any proxy (pgbouncer, a load balancer) between this machine and the servers.`,
       }),
       { code: '08006' }, // a lost connection: retried like one
     )
     stopped = true
+    options.onStall(stalled)
     // the sessions still there are ended: their server may never notice this process is gone, and they hold locks and a snapshot
     await Promise.all(ends.filter((_, i) => activities[i]!.kind === 'session').map((end) => endBackend(end.backend, { timeoutSeconds: probeSeconds })))
-    options.onStall(stalled)
   }
   const timer = setInterval(
     () => {
+      const ends = endsNow()
       const now = ends.reduce((sum, end) => sum + end.backend.bytesReceived(), 0)
       if (now !== received) lastMoved = Date.now() // anything from either server: a row, a statement's answer
       received = now
-      if (stopped || probing || Date.now() < notBefore || Date.now() - lastMoved < seconds * 1000) return
+      if (ends.length === 0 || stopped || probing || Date.now() < notBefore || Date.now() - lastMoved < seconds * 1000) return
       probing = true
       void look().finally(() => (probing = false))
     },

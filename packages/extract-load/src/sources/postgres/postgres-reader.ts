@@ -73,6 +73,7 @@ export const postgresReader: SourceReader<PostgresReaderConfig> = {
     const session: ReaderSession = {
       snapshotAt: snapshot.at,
       description: describeTarget(database),
+      backend: () => sessionOf(coordinator, database),
       async discover(only) {
         plan = await readPlan(coordinator, {
           ...(only ? { only } : {}),
