@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises'
 import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { connectClient, connectionFailureOf, describeError, freePort, readEnvironment, redactUrl } from '../src/index.ts'
-import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts'
+import { createTestDatabase, stallingProxy, type TestDatabase } from '../src/testing/index.ts'
 
 let db: TestDatabase
 beforeAll(async () => {
@@ -40,22 +40,11 @@ describe('connectClient', () => {
   })
 
   it('ends a client whose server stopped answering within 5 s, closing its socket, instead of waiting for the server forever', async () => {
-    const target = new URL(db.url)
-    const pairs: net.Socket[][] = []
-    const proxy = net.createServer((socket) => {
-      const upstream = net.connect(Number(target.port), target.hostname)
-      socket.pipe(upstream).pipe(socket)
-      for (const s of [socket, upstream]) s.on('error', () => {})
-      pairs.push([socket, upstream])
-    })
-    await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve))
+    const proxy = await stallingProxy(db.url)
     try {
-      const client = await connectClient({ label: 'source', url: Object.assign(new URL(db.url), { port: String((proxy.address() as net.AddressInfo).port) }).toString() })
+      const client = await connectClient({ label: 'source', url: proxy.url(db.url) })
       expect((await client.query<{ n: number }>('select 1 as n')).rows).toEqual([{ n: 1 }])
-      for (const s of pairs.flat()) {
-        s.unpipe()
-        s.pause() // the proxy stalls: the goodbye never reaches the server, no close comes back
-      }
+      proxy.cut() // the goodbye never reaches the server, no close comes back
       const started = Date.now()
       await client.end()
       const waited = Date.now() - started
@@ -63,8 +52,7 @@ describe('connectClient', () => {
       expect(waited).toBeLessThan(7000)
       expect((client as unknown as { connection: { stream: net.Socket } }).connection.stream.destroyed).toBe(true)
     } finally {
-      for (const s of pairs.flat()) s.destroy()
-      proxy.close()
+      proxy.destroy()
     }
   })
 

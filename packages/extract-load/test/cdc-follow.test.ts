@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startTestServer, type TestServer } from '@elt/core/testing'
 import { sleep } from '@elt/core'
 import { createCdcPair, rowsOf, runCdc, waitFor } from './support/cdc-helpers.ts'
-import { stallingProxy } from './support/stalling-proxy.ts'
+import { stallingProxy } from '@elt/core/testing'
 
 let server: TestServer
 beforeAll(async () => {

@@ -1,5 +1,5 @@
 import type {} from '@elt/core/testing/global-setup'
-import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
+import { createTestDatabase, stallingProxy, type TestDatabase } from '@elt/core/testing'
 import { describeError, EltError } from '@elt/core'
 import { sql } from 'kysely'
 import pg from 'pg'
@@ -137,6 +137,27 @@ describe('custom tests', () => {
     }
     throw new Error('compiled')
   }
+
+  it('a run whose connection stops passing data fails saying so instead of waiting forever, recording nothing', async () => {
+    const slow = compileCustomTest(
+      defineTest({ name: 'slow_orders', from: { o: shop }, query: (q) => q.selectFrom('o').select('id').where(sql<boolean>`(select pg_sleep(1)) is not null`).where('id', '<', 0) }),
+      { locate },
+    )
+    const proxy = await stallingProxy(db.url)
+    const stalling = new pg.Client({ connectionString: proxy.url(db.url) })
+    stalling.on('error', () => {})
+    await stalling.connect()
+    try {
+      const before = await db.query<{ n: number }>(`select count(*)::int as n from _elt.test_results where test_id = 'slow_orders'`).catch(() => [{ n: 0 }])
+      setTimeout(() => proxy.cut(), 300) // during the test's query: its answer never arrives
+      const error = await runTests(stalling, [slow], { destination: { label: 'destination', url: proxy.url(db.url) }, stallSeconds: 2 }).catch((e: unknown) => e)
+      expect(describeError(error)).toMatch(/^Nothing moved for \d+ s while running the data tests: the destination's session \(pid \d+\) has waited \d+ s for this process's next statement\. Its connection was closed and no result of this run was recorded\./)
+      expect(await db.query<{ n: number }>(`select count(*)::int as n from _elt.test_results where test_id = 'slow_orders'`).catch(() => [{ n: 0 }])).toEqual(before)
+    } finally {
+      proxy.destroy() // first: a plain client's end() would wait on the stalled proxy
+      await stalling.end().catch(() => {})
+    }
+  }, 30_000)
 
   it('compile like models: values inlined, and a value with no literal is the same clear error', async () => {
     const lost = defineTest({ name: 'lost_big_orders', from: { o: shop }, query: (q) => q.selectFrom('o').select('id').where('status', 'in', ['lost']).where('amount', '>', 100) })

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { sql } from 'kysely'
 import { Ajv } from 'ajv'
-import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
+import { createTestDatabase, stallingProxy, type TestDatabase } from '@elt/core/testing'
 import { collectProject, defineModel, listRuns, nodeHistory, runDetails, runManifest } from '../src/index.ts'
 import { build, clientOf } from './db-helpers.ts'
 import { films, project, rawDdl, stgFilms } from './fixtures.ts'
@@ -154,6 +154,32 @@ describe('executor', () => {
     ])
     expect(await db.query(`select count(*)::int as n from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()`)).toEqual([{ n: 0 }])
   })
+
+  it("a build whose connection stops passing data fails saying so instead of waiting forever, and its worker goes on with a new connection", async () => {
+    const proxy = await stallingProxy(db.url)
+    const stalled = defineModel({ name: 'a_stalled', materialized: 'table', from: { films }, query: (db) => db.selectFrom('films').select(sql<string>`pg_sleep(1)::text`.as('slept')).limit(1) })
+    const next = defineModel({ name: 'b_next', materialized: 'table', from: { films }, query: (db) => db.selectFrom('films').select('film_id') })
+    try {
+      const through = { ...db, url: proxy.url(db.url) }
+      const outcome = await build(through, collectProject({ stalled, next }), {
+        threads: 1,
+        destination: { label: 'destination', url: through.url },
+        stallSeconds: 2,
+        onEvent: (e) => {
+          // the worker's connection is the newest (the control connection came first): its answer never arrives
+          if (e.type === 'start' && e.name === 'a_stalled') setTimeout(() => proxy.cut({ newest: 1 }), 300)
+        },
+      })
+      const byName = Object.fromEntries(outcome.results.map((r) => [r.name, r]))
+      expect(byName.a_stalled).toMatchObject({ status: 'error' })
+      expect(byName.a_stalled?.message).toMatch(/^Nothing moved for \d+ s while building a_stalled: the destination's session \(pid \d+\) has waited \d+ s for this process's next statement\. Its connection was closed/)
+      expect(byName.b_next).toMatchObject({ status: 'success', rowsAffected: 4, worker: 1 })
+      expect(byName.b_next!.startedAt!.getTime()).toBeGreaterThanOrEqual(byName.a_stalled!.finishedAt!.getTime())
+      expect(await db.query(`select to_regclass('analytics.a_stalled') is null as gone`)).toEqual([{ gone: true }])
+    } finally {
+      proxy.destroy()
+    }
+  }, 30_000)
 
   it('nodeHistory lists a node across runs, newest first', async () => {
     const client = await clientOf(db)

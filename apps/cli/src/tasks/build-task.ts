@@ -107,6 +107,7 @@ export async function buildTask(context: CommandContext, options: BuildTaskOptio
       command: options.command ?? 'build',
       control,
       connect,
+      destination: databases.destination,
       threads: options.threads ?? 4,
       fullRefresh: options.fullRefresh ?? false,
       signal: context.signal,

@@ -107,6 +107,7 @@ export async function testTask(context: CommandContext, plan: ProjectPlan, tests
     const run = await runTests(client, tests, {
       runId,
       signal: context.signal,
+      destination: databases.destination,
       onResult: (result) => {
         done++
         progress.done(result.id, `${String(done).padStart(String(tests.length).length)}/${tests.length} ${renderTestLine(result)}`)

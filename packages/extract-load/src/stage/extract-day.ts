@@ -2,7 +2,7 @@ import os from 'node:os'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import type pg from 'pg'
-import { EltError, ExitCode, connectClient, defaultRetryPolicy, describeError, isGlob, silentLogger, type DatabaseTarget } from '@elt/core'
+import { EltError, ExitCode, connectClient, defaultRetryPolicy, defaultStallSeconds, describeError, isGlob, silentLogger, watchForStall, type DatabaseTarget } from '@elt/core'
 import { sourceName, type TableDef } from '../introspect/catalog.ts'
 import { tableMatcher } from '../introspect/select-tables.ts'
 import type { ReaderSession, TableReader } from '../sources/source-reader.ts'
@@ -20,7 +20,6 @@ import { manifestFile, stageFolderName, stagePaths } from './stage-paths.ts'
 import { parseStageSelectors, selectedSources } from './stage-selection.ts'
 import { migrateStageState, recordStageExtract } from './stage-state.ts'
 import { writeStagedTable } from './write-staged-table.ts'
-import { defaultStallSeconds, watchForStall } from '../write/stall-watch.ts'
 
 export interface ExtractOptions extends StageDayOptions {
   /** The source (a postgres source without `url`) and destination (run records) databases. */

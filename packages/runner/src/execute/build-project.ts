@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { quoteIdent } from '@elt/core'
+import { quoteIdent, type DatabaseTarget } from '@elt/core'
 import type { ProjectPlan } from '../compile/plan-project.ts'
 import { buildManifest, withColumnTypes, type ExtraManifestNode, type Manifest } from '../artifacts/manifest.ts'
 import { columnTypes } from '../materialize/relation-catalog.ts'
@@ -18,6 +18,10 @@ export interface BuildProjectOptions {
   control: pg.ClientBase
   /** Opens a destination connection per worker. */
   connect: () => Promise<pg.Client>
+  /** The database `connect` opens: with it, a build whose connection stops passing data is given up (see `executeModels`). */
+  destination?: DatabaseTarget
+  /** Seconds without a byte from the destination before a build's session is looked at (default 60). */
+  stallSeconds?: number
   threads?: number
   fullRefresh?: boolean
   signal?: AbortSignal
@@ -64,6 +68,8 @@ export async function buildProject(options: BuildProjectOptions): Promise<BuildP
     selected: plan.selected,
     schema: plan.target.schema,
     connect: options.connect,
+    ...(options.destination ? { destination: options.destination } : {}),
+    ...(options.stallSeconds !== undefined ? { stallSeconds: options.stallSeconds } : {}),
     threads: options.threads ?? 4,
     fullRefresh: options.fullRefresh ?? false,
     ...(options.signal ? { signal: options.signal } : {}),

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { describeError } from '@elt/core'
+import { defaultStallSeconds, describeError, sessionOf, watchForStall, type DatabaseTarget } from '@elt/core'
 import type { ModelRelation } from '../define/relation.ts'
 import type { Project } from '../define/project.ts'
 import { reachable, type ModelGraph } from '../graph/build-graph.ts'
@@ -23,6 +23,9 @@ export interface ExecuteOptions {
   schema: string
   /** Opens one connection per worker; closed when the execution ends. */
   connect: () => Promise<pg.Client>
+  /** The database `connect` opens: with it, each build is watched for a stalled connection (see `watchForStall`). */
+  destination?: DatabaseTarget
+  stallSeconds?: number
   threads: number
   fullRefresh?: boolean
   signal?: AbortSignal
@@ -41,6 +44,9 @@ export interface ExecutionOutcome {
  * Builds the selected models: a node starts as soon as all its selected parents succeeded,
  * up to `threads` at once; a failure marks its selected descendants skipped and the rest go on.
  * On abort, nothing new starts and running statements are cancelled with `pg_cancel_backend`.
+ * With `destination`, a build whose connection stops passing data without closing (its session
+ * idle, waiting for this process, for `stallSeconds`; gone; or its server not answering) fails
+ * with that said, and its worker goes on with a new connection.
  */
 export async function executeModels(options: ExecuteOptions): Promise<ExecutionOutcome> {
   const { project, graph, compiled } = options
@@ -53,6 +59,7 @@ export async function executeModels(options: ExecuteOptions): Promise<ExecutionO
   const finished = new Map<string, NodeResult>()
   const extraResults: NodeResult[] = []
   const running = new Map<number, { client: pg.Client; id: string }>()
+  const lost = new WeakSet<pg.Client>()
   let cancelled = false
 
   const record = async (result: NodeResult) => {
@@ -99,7 +106,7 @@ export async function executeModels(options: ExecuteOptions): Promise<ExecutionO
     const failed = opened.find((r): r is PromiseRejectedResult => r.status === 'rejected')
     if (failed) throw failed.reason
     const worker = async (number: number) => {
-      const client = clients[number - 1]!
+      let client = clients[number - 1]!
       for (;;) {
         if (cancelled || (ready.length === 0 && running.size === 0 && finished.size === order.length)) return
         const id = ready.shift()
@@ -117,6 +124,7 @@ export async function executeModels(options: ExecuteOptions): Promise<ExecutionO
         running.set(number, { client, id })
         const result = await buildOne(options, project.models.get(id)!, client, number, extraResults)
         running.delete(number)
+        if (lost.has(client)) clients[number - 1] = client = await options.connect() // the stalled one was closed
         await record(result)
         if (result.status === 'success') {
           for (const child of graph.outNeighbors(id)) {
@@ -153,6 +161,17 @@ export async function executeModels(options: ExecuteOptions): Promise<ExecutionO
     const startedAt = new Date()
     const started = performance.now()
     const base = { id: model.id, name: model.name, kind: 'model', materialized: model.materialized, startedAt, worker }
+    const session = opts.destination ? sessionOf(client, opts.destination) : undefined
+    const watch = watchForStall({
+      what: `building ${model.name}`,
+      ends: session ? [{ side: 'destination', backend: session }] : [],
+      seconds: opts.stallSeconds ?? defaultStallSeconds,
+      hint: 'Its connection was closed and the model left as it was (a build is one transaction); the models downstream of it are skipped.',
+      onStall: () => {
+        lost.add(client)
+        void client.end() // with the statement in flight pg destroys the socket: what waits on it fails
+      },
+    })
     try {
       const { rowsAffected } = await materializeModel(client, {
         model,
@@ -173,8 +192,10 @@ export async function executeModels(options: ExecuteOptions): Promise<ExecutionO
       }
       return { ...base, status, finishedAt: new Date(), seconds: (performance.now() - started) / 1000, rowsAffected, message }
     } catch (error) {
-      const text = cancelled ? 'cancelled by the user' : describeError(error)
+      const text = cancelled ? 'cancelled by the user' : describeError(watch.stalled ?? error)
       return { ...base, status: 'error', finishedAt: new Date(), seconds: (performance.now() - started) / 1000, rowsAffected: null, message: text }
+    } finally {
+      watch.stop()
     }
   }
 }

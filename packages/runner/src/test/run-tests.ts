@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { EltError, describeError } from '@elt/core'
+import { EltError, defaultStallSeconds, describeError, sessionOf, watchForStall, type DatabaseTarget } from '@elt/core'
 import type pg from 'pg'
 import type { CompiledTest } from './compiled-test.ts'
 import { planTests, singleQuery, type TestBatch } from './plan-tests.ts'
@@ -17,6 +17,10 @@ export interface RunTestsOptions {
   /** Called as each test finishes (for progress lines). */
   onResult?(result: TestResult): void
   signal?: AbortSignal
+  /** The database `client` is connected to: with it, a run whose connection stops passing data without closing fails saying so (see `watchForStall`). */
+  destination?: DatabaseTarget
+  /** Seconds without a byte from the destination before the session is looked at (default 60). */
+  stallSeconds?: number
 }
 
 export interface TestRun {
@@ -87,6 +91,26 @@ async function runBatch(client: pg.ClientBase, batch: TestBatch): Promise<Omit<T
  * ```
  */
 export async function runTests(client: pg.ClientBase, tests: readonly CompiledTest[], options: RunTestsOptions = {}): Promise<TestRun> {
+  const session = options.destination ? sessionOf(client as pg.Client, options.destination) : undefined
+  const watch = watchForStall({
+    what: 'running the data tests',
+    ends: session ? [{ side: 'destination', backend: session }] : [],
+    seconds: options.stallSeconds ?? defaultStallSeconds,
+    hint: 'Its connection was closed and no result of this run was recorded.',
+    onStall: () => void (client as pg.Client).end(), // the query in flight fails: pg destroys the socket
+  })
+  try {
+    return await runAndRecord(client, tests, options, () => {
+      if (watch.stalled) throw watch.stalled
+    })
+  } catch (error) {
+    throw watch.stalled ?? error
+  } finally {
+    watch.stop()
+  }
+}
+
+async function runAndRecord(client: pg.ClientBase, tests: readonly CompiledTest[], options: RunTestsOptions, checkStalled: () => void): Promise<TestRun> {
   const runId = options.runId ?? randomUUID()
   const record = options.record ?? true
   if (record) await migrateTestResults(client)
@@ -94,7 +118,9 @@ export async function runTests(client: pg.ClientBase, tests: readonly CompiledTe
   const results: TestResult[] = []
   for (const batch of await planTests(client, tests, { oneQueryPerTest: options.oneQueryPerTest ?? false })) {
     if (options.signal?.aborted) throw options.signal.reason ?? new EltError('Cancelled.')
-    for (const measured of await runBatch(client, batch)) {
+    const measuredBatch = await runBatch(client, batch)
+    checkStalled() // a stalled connection's errors are not the tests'
+    for (const measured of measuredBatch) {
       const test = byId.get(measured.id) as CompiledTest
       let sampled = 0
       let message = measured.message

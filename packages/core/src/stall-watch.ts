@@ -1,9 +1,10 @@
-import { EltError, backendActivity, endBackend, type BackendActivity, type BackendSession } from '@elt/core'
+import { backendActivity, endBackend, type BackendActivity, type BackendSession } from './backend-activity.ts'
+import { EltError } from './elt-error.ts'
 
-/** Seconds a table's load may go without moving a byte before its sessions are looked at. */
+/** Seconds a load or a build may go without a byte from its servers before its sessions are looked at. */
 export const defaultStallSeconds = 60
 
-/** One end of a table's load that can stall: a server session behind one of its connections. */
+/** One end of a load or build that can stall: a server session behind one of its connections. */
 export interface WatchedEnd {
   side: 'source' | 'destination'
   backend: BackendSession
@@ -16,7 +17,8 @@ export interface StallWatch {
 }
 
 /**
- * Watches one table's load for a connection that stopped passing data without closing: a cut
+ * Watches one piece of work (a table's load, a run's own sessions, a model's build) for a
+ * connection that stopped passing data without closing: a cut
  * network or a stalled proxy keeps its socket open, so no error ever comes (TCP keepalive is
  * answered by whatever still holds the socket, or never starts while data waits to be sent).
  *
