@@ -15,7 +15,7 @@ export {
   type ConnectOptions,
 } from './connect.ts'
 export { backendActivity, endBackend, sessionOf, type BackendActivity, type BackendRef, type BackendSession } from './backend-activity.ts'
-export { watchForStall, stallReason, defaultStallSeconds, type StallWatch, type WatchedEnd } from './stall-watch.ts'
+export { watchForStall, watchedEnds, stallReason, defaultStallSeconds, type StallWatch, type WatchedEnd } from './stall-watch.ts'
 export { sslSettings, sslModes, type SslMode, type SslSettings } from './ssl-mode.ts'
 export { readEnvironment, type EltEnvironment } from './environment.ts'
 export { startEmbeddedServer, embeddedDataDir, freePort, sharedBuffersMb, type EmbeddedServer, type EmbeddedServerOptions } from './embedded/embedded-server.ts'

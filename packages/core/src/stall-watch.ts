@@ -10,6 +10,11 @@ export interface WatchedEnd {
   backend: BackendSession
 }
 
+/** The ends to watch among some sessions, each on its side; sessions not there (a file source, a client not connected) left out. */
+export function watchedEnds(sides: { source?: readonly (BackendSession | undefined)[]; destination?: readonly (BackendSession | undefined)[] }): WatchedEnd[] {
+  return (['source', 'destination'] as const).flatMap((side) => (sides[side] ?? []).filter((b) => b !== undefined).map((backend) => ({ side, backend })))
+}
+
 export interface StallWatch {
   stop(): void
   /** The error the load was given up with, once it was. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { stallReason, type WatchedEnd } from '../src/index.ts'
+import { stallReason, watchedEnds, type WatchedEnd } from '../src/index.ts'
 
 // The watch itself runs against real servers in extract-load's stall.test.ts (stalled proxies) and the runner's executor test.
 
@@ -36,5 +36,11 @@ describe('stallReason', () => {
     const destination = ends.slice(1)
     expect(stallReason(destination, [session('active', 'Client', 'ClientRead')], { ...at, partial: true })).toBeUndefined()
     expect(stallReason(destination, [{ kind: 'gone' }], { ...at, partial: true })).toBe("the destination's session (pid 22) has ended, and its connection never said so")
+  })
+
+  it('watchedEnds keeps the sessions that are there, each on its side', () => {
+    const [source, destination] = ends.map((e) => e.backend)
+    expect(watchedEnds({ source: [undefined, source], destination: [destination] })).toEqual(ends)
+    expect(watchedEnds({ destination: [undefined] })).toEqual([])
   })
 })

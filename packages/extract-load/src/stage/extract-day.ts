@@ -2,7 +2,7 @@ import os from 'node:os'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import type pg from 'pg'
-import { EltError, ExitCode, connectClient, defaultRetryPolicy, defaultStallSeconds, describeError, isGlob, silentLogger, watchForStall, type DatabaseTarget } from '@elt/core'
+import { EltError, ExitCode, connectClient, defaultRetryPolicy, defaultStallSeconds, describeError, isGlob, silentLogger, watchedEnds, watchForStall, type DatabaseTarget } from '@elt/core'
 import { sourceName, type TableDef } from '../introspect/catalog.ts'
 import { tableMatcher } from '../introspect/select-tables.ts'
 import type { ReaderSession, TableReader } from '../sources/source-reader.ts'
@@ -168,11 +168,10 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
         const label = `${name}: ${folder}`
         run.emit({ type: 'table-started', source: name, table: folder, worker })
         await recordStageExtract(run.state, { runId: options.runId, source: name, table: folder, date: options.date, status: 'running' })
-        const source = reader.backend?.()
         // a source connection that stops passing data without closing fails the table instead of hanging it (files never stall)
         const watch = watchForStall({
           what: `extracting ${label}`,
-          ends: source ? [{ side: 'source', backend: source }] : [],
+          ends: watchedEnds({ source: [reader.backend?.()] }),
           seconds: options.stallSeconds ?? defaultStallSeconds,
           onStall: () => void reader.close().catch(() => {}),
         })

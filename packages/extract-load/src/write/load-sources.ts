@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import os from 'node:os'
 import type pg from 'pg'
-import { EltError, ExitCode, connectClient, defaultRetryPolicy, defaultStallSeconds, describeError, describeTarget, qualifiedName, sessionOf, silentLogger, watchForStall, type DatabaseTarget, type WatchedEnd } from '@elt/core'
+import { EltError, ExitCode, connectClient, defaultRetryPolicy, defaultStallSeconds, describeError, describeTarget, qualifiedName, sessionOf, silentLogger, watchedEnds, watchForStall, type DatabaseTarget } from '@elt/core'
 import { sourceName, targetName, type TableDef } from '../introspect/catalog.ts'
 import { tableMatcher } from '../introspect/select-tables.ts'
 import { addForeignKeys } from '../load/add-foreign-keys.ts'
@@ -103,7 +103,7 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
   const watchRun = (what: string) =>
     watchForStall({
       what,
-      ends: () => runSessions(state, options.destination, sessions),
+      ends: () => watchedEnds({ source: sessions.map((s) => s.backend?.()), destination: [sessionOf(state, options.destination)] }),
       partial: () => sessions.some((s) => s.backend?.() === undefined),
       seconds: options.stallSeconds ?? defaultStallSeconds,
       hint: 'The run stopped: tables already swapped in are kept, the others keep their previous copy. Rerun.',
@@ -256,13 +256,6 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
 }
 
 const round3 = (n: number) => Math.round(n * 1000) / 1000
-
-/** The run's own sessions: each source's coordinator (none for files) and the destination's state session. */
-function runSessions(state: pg.Client, destination: DatabaseTarget, sessions: readonly ReaderSession[]): WatchedEnd[] {
-  const sources = sessions.map((s) => s.backend?.()).filter((b) => b !== undefined)
-  const own = sessionOf(state, destination)
-  return [...sources.map((backend) => ({ side: 'source' as const, backend })), ...(own ? [{ side: 'destination' as const, backend: own }] : [])]
-}
 
 /** A chosen source with the tables the command line narrows it to. */
 interface ChosenSource {

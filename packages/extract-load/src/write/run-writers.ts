@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { defaultStallSeconds, describeError, isTransientPgError, sessionOf, watchForStall, withRetry, type DatabaseTarget, type LockWaitPolicy, type Logger, type RetryPolicy, type WatchedEnd } from '@elt/core'
+import { defaultStallSeconds, describeError, isTransientPgError, sessionOf, watchedEnds, watchForStall, withRetry, type DatabaseTarget, type LockWaitPolicy, type Logger, type RetryPolicy } from '@elt/core'
 import { sourceName, targetName, type TableDef } from '../introspect/catalog.ts'
 import type { ReplicationEvent } from '../replication-events.ts'
 import type { ReaderSession, TableReader } from '../sources/source-reader.ts'
@@ -122,7 +122,7 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
                   const started = performance.now()
                   let destinationClosed = false
                   let readerCancelled = false
-                  const ends = watchedEnds(reader, d, options.destination)
+                  const ends = watchedEnds({ source: [reader.backend?.()], destination: [sessionOf(d, options.destination)] })
                   const watch = watchForStall({
                     what: `loading ${names.source} into ${names.target}`,
                     ends,
@@ -218,11 +218,4 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
   }
   if (failure) throw failure.error
   return results
-}
-
-/** The sessions a table's load runs on: the reader's source connection (none for files) and the destination's. */
-function watchedEnds(reader: TableReader, destination: pg.Client, target: DatabaseTarget): WatchedEnd[] {
-  const source = reader.backend?.()
-  const session = sessionOf(destination, target)
-  return [...(source ? [{ side: 'source' as const, backend: source }] : []), ...(session ? [{ side: 'destination' as const, backend: session }] : [])]
 }

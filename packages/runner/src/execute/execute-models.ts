@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { defaultStallSeconds, describeError, sessionOf, watchForStall, type DatabaseTarget } from '@elt/core'
+import { defaultStallSeconds, describeError, sessionOf, watchedEnds, watchForStall, type DatabaseTarget } from '@elt/core'
 import type { ModelRelation } from '../define/relation.ts'
 import type { Project } from '../define/project.ts'
 import { reachable, type ModelGraph } from '../graph/build-graph.ts'
@@ -161,10 +161,9 @@ export async function executeModels(options: ExecuteOptions): Promise<ExecutionO
     const startedAt = new Date()
     const started = performance.now()
     const base = { id: model.id, name: model.name, kind: 'model', materialized: model.materialized, startedAt, worker }
-    const session = opts.destination ? sessionOf(client, opts.destination) : undefined
     const watch = watchForStall({
       what: `building ${model.name}`,
-      ends: session ? [{ side: 'destination', backend: session }] : [],
+      ends: watchedEnds({ destination: [opts.destination && sessionOf(client, opts.destination)] }),
       seconds: opts.stallSeconds ?? defaultStallSeconds,
       hint: 'Its connection was closed and the model left as it was (a build is one transaction); the models downstream of it are skipped.',
       onStall: () => {

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { EltError, defaultStallSeconds, describeError, sessionOf, watchForStall, type DatabaseTarget } from '@elt/core'
+import { EltError, defaultStallSeconds, describeError, sessionOf, watchedEnds, watchForStall, type DatabaseTarget } from '@elt/core'
 import type pg from 'pg'
 import type { CompiledTest } from './compiled-test.ts'
 import { planTests, singleQuery, type TestBatch } from './plan-tests.ts'
@@ -91,10 +91,9 @@ async function runBatch(client: pg.ClientBase, batch: TestBatch): Promise<Omit<T
  * ```
  */
 export async function runTests(client: pg.ClientBase, tests: readonly CompiledTest[], options: RunTestsOptions = {}): Promise<TestRun> {
-  const session = options.destination ? sessionOf(client as pg.Client, options.destination) : undefined
   const watch = watchForStall({
     what: 'running the data tests',
-    ends: session ? [{ side: 'destination', backend: session }] : [],
+    ends: watchedEnds({ destination: [options.destination && sessionOf(client as pg.Client, options.destination)] }),
     seconds: options.stallSeconds ?? defaultStallSeconds,
     hint: 'Its connection was closed and no result of this run was recorded.',
     onStall: () => void (client as pg.Client).end(), // the query in flight fails: pg destroys the socket
