@@ -3,10 +3,9 @@ import { fileURLToPath } from 'node:url'
 import pg from 'pg'
 import { LogicalReplicationService, PgoutputPlugin } from 'pg-logical-replication'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startTestServer, type TestServer } from '@elt/core/testing'
-import { sleep } from '@elt/core'
+import { stallingProxy, startTestServer, type TestServer } from '@elt/core/testing'
+import { describeError, sleep } from '@elt/core'
 import { createCdcPair, rowsOf, runCdc, waitFor } from './support/cdc-helpers.ts'
-import { stallingProxy } from '@elt/core/testing'
 
 let server: TestServer
 beforeAll(async () => {
@@ -177,6 +176,34 @@ describe('cdc --follow', () => {
       controller.abort()
       await blocker.end().catch(() => {})
       await waitFor('the slot to be let go', async () => (await walsender()) === null)
+      await pair.drop()
+    }
+  })
+
+  it("a run whose preparation's connection goes silent (no reset, no answer) stops naming both sessions instead of waiting forever", async () => {
+    const pair = await createCdcPair(server.adminUrl, 'cdc_prepstall')
+    const proxy = await stallingProxy(pair.destination.url)
+    const blocker = new pg.Client({ connectionString: pair.destination.url })
+    await blocker.connect()
+    try {
+      await pair.source.query('create table q (id int primary key)')
+      await runCdc(pair, ['public.q'])
+      await waitFor('the first run to let go of the slot', async () => (await pair.source.query('select 1 from pg_replication_slots where slot_name = $1 and active', [`elt_${pair.pipeline}`])).length === 0)
+      // the run's read of its recorded position waits on a lock; its connection is cut meanwhile, then the lock goes: the answer never arrives
+      await blocker.query('begin; lock table _elt.cdc_pipelines in access exclusive mode')
+      const started = Date.now()
+      const run = runCdc({ ...pair, destination: { ...pair.destination, url: proxy.url(pair.destination.url) } }, ['public.q'], { stallSeconds: 2 }).catch((e: unknown) => e)
+      await waitFor('the read to wait on the lock', async () => (await pair.destination.query(`select 1 from pg_stat_activity where application_name = 'elt-cdc-apply' and wait_event_type = 'Lock'`)).length === 1)
+      proxy.cut()
+      await blocker.query('rollback')
+      const error = await run
+      expect(describeError(error)).toMatch(
+        new RegExp(`^Nothing moved for \\d+ s while preparing cdc ${pair.pipeline}: the source's session \\(pid \\d+\\) has waited \\d+ s for this process's next statement; the destination's session \\(pid \\d+\\) has waited \\d+ s for this process's next statement\\. The run stopped before streaming`),
+      )
+      expect(Date.now() - started).toBeLessThan(30_000)
+    } finally {
+      await blocker.end().catch(() => {})
+      proxy.destroy()
       await pair.drop()
     }
   })

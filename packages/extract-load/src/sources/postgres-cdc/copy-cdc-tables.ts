@@ -17,6 +17,12 @@ export interface CdcCopy {
 }
 
 /**
+ * Runs work done on other connections (slot creation, the copies: those watch themselves), during
+ * which the preparation's own sessions wait legitimately: `replicateCdc`'s stall watch looks away.
+ */
+export type Elsewhere = <T>(work: () => Promise<T>) => Promise<T>
+
+/**
  * The pipeline's first copy: publication, slot with its exported snapshot, every table copied as
  * of that snapshot, then the state (the stream starts at the slot's consistent point) — in that
  * order, so a failure anywhere starts over cleanly.
@@ -32,12 +38,13 @@ export async function initialCopyWithSlot(
   replication: pg.ClientConfig,
   names: { slot: string; publication: string },
   tables: string[],
+  elsewhere: Elsewhere = (work) => work(),
 ): Promise<CdcCopy> {
   await dropSlotAndPublication(source, names)
   await createPublication(source, names.publication, tables)
-  const slot = await createSlotWithSnapshot(replication, names.slot)
+  const slot = await elsewhere(() => createSlotWithSnapshot(replication, names.slot))
   try {
-    const summary = await copyWithSnapshot(options, tables, slot.snapshotId)
+    const summary = await elsewhere(() => copyWithSnapshot(options, tables, slot.snapshotId))
     const state = { pipeline: options.sourceName, ...names, tables, appliedLsn: slot.consistentPoint, copiedLsns: {} }
     await writeCdcState(destination, state)
     return { state, summary, copied: tables }
@@ -69,6 +76,7 @@ export async function copyTablesAlone(
   state: CdcPipelineState,
   tables: string[],
   due: string[],
+  elsewhere: Elsewhere = (work) => work(),
 ): Promise<CdcCopy | { state: CdcPipelineState; copied: [] }> {
   // a --follow streaming now would apply these tables' changes without knowing of their new copy
   await assertSlotIdle(source, state.slot, `rerun this replicate (it copies ${due.join(', ') || 'nothing'} and updates the publication)`)
@@ -82,9 +90,9 @@ export async function copyTablesAlone(
     }
   }
   if (due.length > 0) {
-    const slot = await createSlotWithSnapshot(replication, `${state.slot.slice(0, 50)}_copy_${randomBytes(3).toString('hex')}`, { temporary: true })
+    const slot = await elsewhere(() => createSlotWithSnapshot(replication, `${state.slot.slice(0, 50)}_copy_${randomBytes(3).toString('hex')}`, { temporary: true }))
     try {
-      const summary = await copyWithSnapshot(options, due, slot.snapshotId)
+      const summary = await elsewhere(() => copyWithSnapshot(options, due, slot.snapshotId))
       await recordTableCopies(destination, state.pipeline, due, slot.consistentPoint)
       return { state: (await readCdcState(destination, state.pipeline))!, summary, copied: due }
     } finally {
@@ -104,6 +112,7 @@ async function copyWithSnapshot(options: ReplicateCdcOptions, tables: string[], 
     ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
     ...(options.retry ? { retry: options.retry } : {}),
     ...(options.connectWaitSeconds !== undefined ? { connectWaitSeconds: options.connectWaitSeconds } : {}),
+    ...(options.stallSeconds !== undefined ? { stallSeconds: options.stallSeconds } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.signal ? { signal: options.signal } : {}),
   })

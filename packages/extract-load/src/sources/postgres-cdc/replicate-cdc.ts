@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { connectClient, negotiateClientConfig, silentLogger, type DatabaseTarget, type Logger, type RetryPolicy } from '@elt/core'
+import { connectClient, defaultStallSeconds, negotiateClientConfig, sessionOf, silentLogger, watchedEnds, watchForStall, type DatabaseTarget, type Logger, type RetryPolicy } from '@elt/core'
 import { discardClient } from '../../write/copy-part.ts'
 import type { LoadSourcesSummary } from '../../write/load-sources-options.ts'
 import { cdcNames } from './cdc-names.ts'
@@ -7,7 +7,7 @@ import { cdcSlotStatus } from './cdc-status.ts'
 import { slotExists } from './cdc-slot.ts'
 import { migrateCdcState, readCdcState, type CdcPipelineState } from './cdc-state.ts'
 import { checkCdcSource, splitTableName } from './check-cdc-source.ts'
-import { copyTablesAlone, initialCopyWithSlot } from './copy-cdc-tables.ts'
+import { copyTablesAlone, initialCopyWithSlot, type Elsewhere } from './copy-cdc-tables.ts'
 import type { CdcProgress, StreamedChanges } from './stream-changes.ts'
 import { streamWithReconnect } from './stream-with-reconnect.ts'
 
@@ -34,6 +34,8 @@ export interface ReplicateCdcOptions {
   heartbeatSeconds?: number
   /** Fail when nothing comes from the source for this long (default 120 s). */
   silenceSeconds?: number
+  /** Seconds the preparation's sessions (and the copies') may go without a byte before they are looked at (default 60; see `watchForStall`). */
+  stallSeconds?: number
   /** Warn when the slot retains more WAL than this (`cdc.warnRetainedWalBytes`). */
   warnRetainedWalBytes?: number
   onApplied?: (progress: CdcProgress) => void
@@ -84,6 +86,25 @@ export async function replicateCdc(options: ReplicateCdcOptions): Promise<CdcSum
   let destination: pg.Client | undefined
   let failed = true
   let prepared: { state: CdcPipelineState; summary?: LoadSourcesSummary; copied: string[] }
+  // the preparation's own queries are watched for a connection gone silent; not while other connections work (slot creation, copies)
+  let away = 0
+  const elsewhere: Elsewhere = async (work) => {
+    away++
+    try {
+      return await work()
+    } finally {
+      away--
+    }
+  }
+  const watch = watchForStall({
+    what: `preparing cdc ${options.sourceName}`,
+    ends: () => (away > 0 ? [] : watchedEnds({ source: [sessionOf(source, options.source)], destination: [destination && sessionOf(destination, options.destination)] })),
+    seconds: options.stallSeconds ?? defaultStallSeconds,
+    hint: 'The run stopped before streaming: nothing after the last applied transaction was acknowledged, a rerun goes on from there.',
+    onStall: () => {
+      for (const client of [source, destination]) if (client) discardClient(client)
+    },
+  })
   try {
     destination = await connectClient(options.destination, { ...wait, applicationName: 'elt-cdc-apply' })
     await checkCdcSource(source, options.sourceName, tables)
@@ -95,7 +116,7 @@ export async function replicateCdc(options: ReplicateCdcOptions): Promise<CdcSum
       state = undefined
     }
     if (!state) {
-      prepared = await initialCopyWithSlot(options, source, destination, replication, names, tables)
+      prepared = await initialCopyWithSlot(options, source, destination, replication, names, tables, elsewhere)
     } else {
       const due = tables.filter((t) => refresh.includes(t) || !state.tables.includes(t) || state.copiedLsns[t] === null)
       const removed = state.tables.filter((t) => !tables.includes(t))
@@ -103,7 +124,7 @@ export async function replicateCdc(options: ReplicateCdcOptions): Promise<CdcSum
         const why = (t: string) => (refresh.includes(t) ? 'full refresh' : !state.tables.includes(t) ? 'added to the cdc tables' : 'its last copy did not finish')
         if (due.length > 0) logger.info(`cdc ${options.sourceName}: copying ${due.map((t) => `${t} (${why(t)})`).join(', ')} alone; the slot "${state.slot}" goes on for the other tables.`)
         if (removed.length > 0) logger.info(`cdc ${options.sourceName}: ${removed.join(', ')} left the cdc tables: no longer streamed (the raw table stays as it is).`)
-        prepared = await copyTablesAlone(options, source, destination, replication, state, tables, due)
+        prepared = await copyTablesAlone(options, source, destination, replication, state, tables, due, elsewhere)
       } else {
         prepared = { state, copied: [] }
       }
@@ -115,7 +136,10 @@ export async function replicateCdc(options: ReplicateCdcOptions): Promise<CdcSum
       }
     }
     failed = false
+  } catch (error) {
+    throw watch.stalled ?? error
   } finally {
+    watch.stop()
     // after a failure the other side may be stalled: close without waiting for it
     for (const client of [destination, source]) if (client) failed ? discardClient(client) : await client.end().catch(() => {})
   }
