@@ -1,5 +1,6 @@
 import type pg from 'pg'
 import { connectClient, type DatabaseTarget } from './connect.ts'
+import { backendPid, socketOf } from './pg-internals.ts'
 
 /** A server session to ask about: the database it is on and its backend's process id. */
 export interface BackendRef {
@@ -28,10 +29,8 @@ export interface BackendSession extends BackendRef {
  * `bytesReceived` reads its socket, TLS or not); undefined before it connected.
  */
 export function sessionOf(client: pg.Client, target: DatabaseTarget): BackendSession | undefined {
-  const internals = client as pg.Client & { processID?: number | null; connection?: { stream?: { bytesRead?: number } } }
-  const pid = internals.processID
-  if (typeof pid !== 'number' || pid <= 0) return undefined
-  return { target, pid, bytesReceived: () => internals.connection?.stream?.bytesRead ?? 0 }
+  const pid = backendPid(client)
+  return pid === undefined ? undefined : { target, pid, bytesReceived: () => socketOf(client)?.bytesRead ?? 0 }
 }
 
 /**

@@ -2,6 +2,7 @@ import pg from 'pg'
 import { EltError, ExitCode } from './elt-error.ts'
 import type { Logger } from './logger.ts'
 import { classifyPgError, isTransientPgError } from './pg-errors.ts'
+import { socketOf } from './pg-internals.ts'
 import { passwordOf, redactSecrets } from './redact.ts'
 import { sleep } from './retry.ts'
 import { sslSettings } from './ssl-mode.ts'
@@ -165,7 +166,7 @@ function boundEnd(client: pg.Client): pg.Client {
     const closed = end().catch(() => {})
     const late = new Promise<void>((resolve) => {
       timer = setTimeout(() => {
-        ;(client as pg.Client & { connection?: { stream?: { destroy(): void } } }).connection?.stream?.destroy()
+        socketOf(client)?.destroy()
         resolve()
       }, endWaitMs)
     })

@@ -14,6 +14,7 @@ export {
   type DatabaseTarget,
   type ConnectOptions,
 } from './connect.ts'
+export { backendPid } from './pg-internals.ts'
 export { backendActivity, endBackend, sessionOf, type BackendActivity, type BackendRef, type BackendSession } from './backend-activity.ts'
 export { watchForStall, watchedEnds, stallReason, defaultStallSeconds, type StallWatch, type WatchedEnd } from './stall-watch.ts'
 export { sslSettings, sslModes, type SslMode, type SslSettings } from './ssl-mode.ts'

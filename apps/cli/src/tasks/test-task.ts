@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { connectClient } from '@elt/core'
+import { backendPid, connectClient } from '@elt/core'
 import {
   buildRunResults,
   compileProjectTests,
@@ -96,7 +96,7 @@ export async function testTask(context: CommandContext, plan: ProjectPlan, tests
   let done = 0
   // Ctrl-C cancels the running test query too (runTests stops before the next one)
   const cancel = () => {
-    const pid = (client as { processID?: number }).processID
+    const pid = backendPid(client)
     if (pid) void connectClient(databases.destination, { waitSeconds: 1 }).then(async (control) => {
       await control.query('select pg_cancel_backend($1)', [pid]).catch(() => {})
       await control.end()

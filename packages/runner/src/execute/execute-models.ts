@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { defaultStallSeconds, describeError, sessionOf, watchedEnds, watchForStall, type DatabaseTarget } from '@elt/core'
+import { backendPid, defaultStallSeconds, describeError, sessionOf, watchedEnds, watchForStall, type DatabaseTarget } from '@elt/core'
 import type { ModelRelation } from '../define/relation.ts'
 import type { Project } from '../define/project.ts'
 import { reachable, type ModelGraph } from '../graph/build-graph.ts'
@@ -79,7 +79,7 @@ export async function executeModels(options: ExecuteOptions): Promise<ExecutionO
   }
   const onAbort = () => {
     cancelled = true
-    const pids = [...running.values()].map(({ client }) => (client as pg.Client & { processID?: number }).processID).filter((pid) => pid !== undefined)
+    const pids = [...running.values()].map(({ client }) => backendPid(client)).filter((pid) => pid !== undefined)
     if (pids.length === 0) return
     // a fresh connection: the workers' are busy with the statements being cancelled
     void options
