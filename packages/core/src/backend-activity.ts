@@ -43,7 +43,8 @@ export function sessionOf(client: pg.Client, target: DatabaseTarget): BackendSes
  * ```
  */
 export async function backendActivity(ref: BackendRef, options: { timeoutSeconds?: number } = {}): Promise<BackendActivity> {
-  return onNewConnection(ref.target, options.timeoutSeconds ?? 10, async (client) => activityOf(await client.query<ActivityRow>(activitySql, [ref.pid]))).catch(
+  const seconds = options.timeoutSeconds ?? 10
+  return onNewConnection(checkConnection(ref.target, seconds / 2), seconds, async (client) => activityOf(await client.query<ActivityRow>(activitySql, [ref.pid]))).catch(
     (error: unknown): BackendActivity => ({ kind: 'unreachable', error }),
   )
 }
@@ -59,18 +60,36 @@ export async function backendActivity(ref: BackendRef, options: { timeoutSeconds
  * ```
  */
 export async function endBackend(ref: BackendRef, options: { timeoutSeconds?: number } = {}): Promise<boolean> {
-  return onNewConnection(ref.target, options.timeoutSeconds ?? 10, async (client) => {
+  const seconds = options.timeoutSeconds ?? 10
+  return onNewConnection(checkConnection(ref.target, seconds / 2), seconds, async (client) => {
     const { rows } = await client.query<{ ended: boolean }>('select pg_terminate_backend($1) as ended', [ref.pid])
     return rows[0]?.ended === true
   }).catch(() => false)
 }
 
-/** `work` on a new connection to `target`, the connection closed after; rejects when it does not finish within `timeoutSeconds`. */
-async function onNewConnection<T>(target: DatabaseTarget, timeoutSeconds: number, work: (client: pg.Client) => Promise<T>): Promise<T> {
+/**
+ * Cancels the statement each of the sessions `pids` is running (`pg_cancel_backend`: the
+ * statement fails with 57014, the session stays), from a new connection made by `connect` (theirs
+ * are busy with those statements). For Ctrl-C: bounded by `timeoutSeconds`, never throws.
+ *
+ * ```sql
+ * select pg_cancel_backend(pid) from unnest($1::int[]) as pid
+ * ```
+ */
+export async function cancelBackends(connect: () => Promise<pg.Client>, pids: readonly number[], options: { timeoutSeconds?: number } = {}): Promise<void> {
+  if (pids.length === 0) return
+  await onNewConnection(connect, options.timeoutSeconds ?? 10, (client) => client.query('select pg_cancel_backend(pid) from unnest($1::int[]) as pid', [pids])).catch(() => {})
+}
+
+/** A connection to `target` for a short look or a signal, waiting at most `seconds` for the server. */
+const checkConnection = (target: DatabaseTarget, seconds: number) => () => connectClient(target, { waitSeconds: seconds, applicationName: 'elt-stall-check' }) // its error names the server
+
+/** `work` on a new connection made by `connect`, the connection closed after; rejects when it does not finish within `timeoutSeconds`. */
+async function onNewConnection<T>(connect: () => Promise<pg.Client>, timeoutSeconds: number, work: (client: pg.Client) => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined
   let opened: pg.Client | undefined
   const run = async () => {
-    const client = await connectClient(target, { waitSeconds: timeoutSeconds / 2, applicationName: 'elt-stall-check' }) // its error names the server
+    const client = await connect()
     opened = client
     try {
       return await work(client)

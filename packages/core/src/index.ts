@@ -15,7 +15,7 @@ export {
   type ConnectOptions,
 } from './connect.ts'
 export { backendPid } from './pg-internals.ts'
-export { backendActivity, endBackend, sessionOf, type BackendActivity, type BackendRef, type BackendSession } from './backend-activity.ts'
+export { backendActivity, cancelBackends, endBackend, sessionOf, type BackendActivity, type BackendRef, type BackendSession } from './backend-activity.ts'
 export { watchForStall, watchedEnds, stallReason, defaultStallSeconds, type StallWatch, type WatchedEnd } from './stall-watch.ts'
 export { sslSettings, sslModes, type SslMode, type SslSettings } from './ssl-mode.ts'
 export { readEnvironment, type EltEnvironment } from './environment.ts'

@@ -1,6 +1,6 @@
 import net from 'node:net'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { backendActivity, connectClient, endBackend, freePort, sessionOf } from '../src/index.ts'
+import { backendActivity, cancelBackends, connectClient, endBackend, freePort, sessionOf } from '../src/index.ts'
 import { createTestDatabase, type TestDatabase } from '../src/testing/index.ts'
 
 let db: TestDatabase
@@ -51,5 +51,19 @@ describe('backendActivity and endBackend', () => {
     } finally {
       silent.close()
     }
+  })
+
+  it('cancels the statements sessions run; the sessions stay', async () => {
+    const target = { label: 'destination', url: db.url }
+    const clients = await Promise.all([connectClient(target), connectClient(target)])
+    const pids = clients.map((c) => sessionOf(c, target)!.pid)
+    const sleeping = clients.map((c) => c.query('select pg_sleep(30)').catch((e: unknown) => e))
+    await new Promise((resolve) => setTimeout(resolve, 300))
+    const started = Date.now()
+    await cancelBackends(() => connectClient(target), pids)
+    for (const outcome of await Promise.all(sleeping)) expect((outcome as { code?: string }).code).toBe('57014')
+    expect(Date.now() - started).toBeLessThan(5000)
+    for (const client of clients) expect((await client.query<{ one: number }>('select 1 as one')).rows[0]!.one).toBe(1)
+    await Promise.all(clients.map((c) => c.end()))
   })
 })

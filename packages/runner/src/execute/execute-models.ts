@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { backendPid, defaultStallSeconds, describeError, sessionOf, watchedEnds, watchForStall, type DatabaseTarget } from '@elt/core'
+import { backendPid, cancelBackends, defaultStallSeconds, describeError, sessionOf, watchedEnds, watchForStall, type DatabaseTarget } from '@elt/core'
 import type { ModelRelation } from '../define/relation.ts'
 import type { Project } from '../define/project.ts'
 import { reachable, type ModelGraph } from '../graph/build-graph.ts'
@@ -80,18 +80,7 @@ export async function executeModels(options: ExecuteOptions): Promise<ExecutionO
   const onAbort = () => {
     cancelled = true
     const pids = [...running.values()].map(({ client }) => backendPid(client)).filter((pid) => pid !== undefined)
-    if (pids.length === 0) return
-    // a fresh connection: the workers' are busy with the statements being cancelled
-    void options
-      .connect()
-      .then(async (canceller) => {
-        try {
-          await canceller.query('select pg_cancel_backend(pid) from unnest($1::int[]) as pid', [pids])
-        } finally {
-          await canceller.end()
-        }
-      })
-      .catch(() => {})
+    void cancelBackends(options.connect, pids) // a fresh connection: the workers' are busy with the statements being cancelled
   }
   if (options.signal?.aborted) onAbort()
   options.signal?.addEventListener('abort', onAbort, { once: true })
