@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { backendPid, connectClient } from '@elt/core'
+import { backendPid, cancelBackends, connectClient } from '@elt/core'
 import {
   buildRunResults,
   compileProjectTests,
@@ -97,10 +97,7 @@ export async function testTask(context: CommandContext, plan: ProjectPlan, tests
   // Ctrl-C cancels the running test query too (runTests stops before the next one)
   const cancel = () => {
     const pid = backendPid(client)
-    if (pid) void connectClient(databases.destination, { waitSeconds: 1 }).then(async (control) => {
-      await control.query('select pg_cancel_backend($1)', [pid]).catch(() => {})
-      await control.end()
-    }, () => {})
+    if (pid) void cancelBackends(() => connectClient(databases.destination, { waitSeconds: 1, applicationName: 'elt test' }), [pid])
   }
   context.signal.addEventListener('abort', cancel, { once: true })
   try {

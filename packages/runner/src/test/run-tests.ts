@@ -16,6 +16,7 @@ export interface RunTestsOptions {
   oneQueryPerTest?: boolean
   /** Called as each test finishes (for progress lines). */
   onResult?(result: TestResult): void
+  /** Aborted: the run stops before the next batch, or after the batch it cancelled (the caller cancels its query), recording nothing. */
   signal?: AbortSignal
   /** The database `client` is connected to: with it, a run whose connection stops passing data without closing fails saying so (see `watchForStall`). */
   destination?: DatabaseTarget
@@ -119,6 +120,7 @@ async function runAndRecord(client: pg.ClientBase, tests: readonly CompiledTest[
     if (options.signal?.aborted) throw options.signal.reason ?? new EltError('Cancelled.')
     const measuredBatch = await runBatch(client, batch)
     checkStalled() // a stalled connection's errors are not the tests'
+    if (options.signal?.aborted) throw options.signal.reason ?? new EltError('Cancelled.') // the batch was cancelled: its errors are not the tests'
     for (const measured of measuredBatch) {
       const test = byId.get(measured.id) as CompiledTest
       let sampled = 0
