@@ -62,5 +62,7 @@ export const after = defineModel({ name: 'after_slow', from: { slow }, query: (d
     ])
     expect(await destination.query(`select status from _elt.runs where run_id = $1`, [summary.runId])).toEqual([{ status: 'cancelled' }])
     expect(await destination.query(`select count(*)::int as n from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()`)).toEqual([{ n: 0 }])
+    // the model's first build was rolled back: neither it nor its shadow exists
+    expect(await destination.query(`select relname from pg_class where relname in ('slow', 'slow__next', 'after_slow')`)).toEqual([])
   })
 })
