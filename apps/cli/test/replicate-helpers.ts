@@ -4,6 +4,9 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { expect } from 'vitest'
+import { sleep } from '@elt/core'
+import type { TestDatabase } from '@elt/core/testing'
 import { runCli } from '../src/cli.ts'
 import type { CliIo } from '../src/io.ts'
 
@@ -59,3 +62,41 @@ export function spawnElt(argv: string[], env: Record<string, string>): { child: 
   )
   return { child, stderr: () => stderr, exited }
 }
+
+/**
+ * Starts `elt <argv>` as a real process, sends it SIGINT (Ctrl-C) as soon as `inFlight` says its
+ * work is under way (polled every 20 ms, up to 60 s), and says how it ended: its exit code, the
+ * seconds from the signal to the exit, and its stderr. The process never outlives the call.
+ */
+export async function interruptElt(argv: string[], env: Record<string, string>, inFlight: () => Promise<boolean>): Promise<{ code: number | null; seconds: number; stderr: string }> {
+  const run = spawnElt(argv, env)
+  try {
+    let started = false
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline && !started && run.child.exitCode === null; await sleep(20)) started = await inFlight()
+    expect(started, run.stderr()).toBe(true)
+    const signalled = performance.now()
+    run.child.kill('SIGINT')
+    const { code } = await run.exited
+    return { code, seconds: (performance.now() - signalled) / 1000, stderr: run.stderr() }
+  } finally {
+    if (run.child.exitCode === null) run.child.kill('SIGKILL')
+  }
+}
+
+/** `big` (`rows` rows of about 40 bytes: a few seconds to copy) and `small` (10 rows) in `db`. */
+export async function createBigAndSmall(db: TestDatabase, rows: number): Promise<void> {
+  await db.query(`
+    create table big (id bigint primary key, label text);
+    insert into big select g, 'row ' || g || repeat('.', 30) from generate_series(1, ${rows}) g;
+    create table small (id int primary key);
+    insert into small select generate_series(1, 10);`)
+}
+
+/** Rows the destination's COPY … FROM statements have taken so far (the largest in flight). */
+export async function copiedSoFar(destination: TestDatabase): Promise<number> {
+  const progress = await destination.query<{ n: string }>(`select coalesce(max(tuples_processed), 0) as n from pg_stat_progress_copy where datname = current_database() and command = 'COPY FROM'`)
+  return Number(progress[0]?.n)
+}
+
+/** The sessions of elt processes (application_name elt…) still on `db`'s database. */
+export const eltSessions = (db: TestDatabase) => db.query(`select application_name, state from pg_stat_activity where datname = current_database() and application_name like 'elt%'`)
