@@ -1,11 +1,10 @@
-import { spawn } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import { fixtureDatabase } from '../../../packages/models/test/fixture-database.ts'
-import { emptyProject } from './replicate-helpers.ts'
+import { emptyProject, interruptElt } from './replicate-helpers.ts'
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url))
 
@@ -32,29 +31,12 @@ export const slow = defineModel({ name: 'slow', materialized: 'table', from: { f
 export const after = defineModel({ name: 'after_slow', from: { slow }, query: (db) => db.selectFrom('slow').selectAll() })
 `,
     )
-    // node with tsx as a loader (not the tsx wrapper, which relays signals itself): one process, one SIGINT
-    const child = spawn(process.execPath, ['--import', pathToFileURL(path.join(repo, 'node_modules/tsx/dist/loader.mjs')).href, path.join(repo, 'apps/cli/src/main.ts'), 'build', '--json'], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, SOURCE_DATABASE_URL: source.url, DESTINATION_DATABASE_URL: destination.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stdout = ''
-    let stderr = ''
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.stdout.on('data', (chunk) => (stdout += chunk))
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-    let sleeping = false
-    for (let i = 0; i < 300 && !sleeping; i++) {
-      const active = await destination.query(`select count(*)::int as n from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()`)
-      sleeping = active[0]?.n === 1
-      if (!sleeping) await new Promise((resolve) => setTimeout(resolve, 50))
-    }
-    expect(sleeping).toBe(true)
-    const signalled = performance.now()
-    child.kill('SIGINT')
-    expect(await exited, stderr).toBe(1)
-    expect(performance.now() - signalled).toBeLessThan(10_000)
-    const summary = JSON.parse(stdout)
+    const env = { SOURCE_DATABASE_URL: source.url, DESTINATION_DATABASE_URL: destination.url }
+    const sleeping = async () => (await destination.query(`select count(*)::int as n from pg_stat_activity where query like '%pg_sleep(30)%' and pid <> pg_backend_pid()`))[0]?.n === 1
+    const run = await interruptElt(['build', '--json', '--config', path.join(cwd, 'elt.config.ts')], env, sleeping)
+    expect(run.code, run.stderr).toBe(1)
+    expect(run.seconds).toBeLessThan(10)
+    const summary = JSON.parse(run.stdout)
     expect(summary.status).toBe('cancelled')
     expect(summary.models).toEqual([
       { name: 'slow', materialized: 'table', status: 'error', rows: null, seconds: expect.any(Number), message: 'cancelled by the user' },

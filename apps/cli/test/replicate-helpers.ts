@@ -66,9 +66,9 @@ export function spawnElt(argv: string[], env: Record<string, string>): { child: 
 /**
  * Starts `elt <argv>` as a real process, sends it SIGINT (Ctrl-C) as soon as `inFlight` says its
  * work is under way (polled every 20 ms, up to 60 s), and says how it ended: its exit code, the
- * seconds from the signal to the exit, and its stderr. The process never outlives the call.
+ * seconds from the signal to the exit, its stdout and stderr. The process never outlives the call.
  */
-export async function interruptElt(argv: string[], env: Record<string, string>, inFlight: () => Promise<boolean>): Promise<{ code: number | null; seconds: number; stderr: string }> {
+export async function interruptElt(argv: string[], env: Record<string, string>, inFlight: () => Promise<boolean>): Promise<{ code: number | null; seconds: number; stdout: string; stderr: string }> {
   const run = spawnElt(argv, env)
   try {
     let started = false
@@ -76,8 +76,8 @@ export async function interruptElt(argv: string[], env: Record<string, string>, 
     expect(started, run.stderr()).toBe(true)
     const signalled = performance.now()
     run.child.kill('SIGINT')
-    const { code } = await run.exited
-    return { code, seconds: (performance.now() - signalled) / 1000, stderr: run.stderr() }
+    const { code, stdout } = await run.exited
+    return { code, seconds: (performance.now() - signalled) / 1000, stdout, stderr: run.stderr() }
   } finally {
     if (run.child.exitCode === null) run.child.kill('SIGKILL')
   }

@@ -1,19 +1,20 @@
-import { spawn } from 'node:child_process'
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { fileURLToPath, pathToFileURL } from 'node:url'
+import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { createTestDatabase, type TestDatabase } from '@elt/core/testing'
 import { fixtureDatabase } from '../../../packages/models/test/fixture-database.ts'
-import { emptyProject } from './replicate-helpers.ts'
+import { emptyProject, interruptElt } from './replicate-helpers.ts'
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url))
 
 let source: TestDatabase
 let destination: TestDatabase
+let env: Record<string, string>
 beforeAll(async () => {
   source = await createTestDatabase(inject('pgAdminUrl'), 'cli_test_cancel_src')
   destination = await fixtureDatabase(inject('pgAdminUrl'), 'cli_test_cancel_dst')
+  env = { SOURCE_DATABASE_URL: source.url, DESTINATION_DATABASE_URL: destination.url }
 })
 afterAll(async () => {
   await source.drop()
@@ -34,31 +35,10 @@ export const films = defineSource({ schema: 'raw', name: 'films', columns: {
 } })
 `,
     )
-    // node with tsx as a loader (not the tsx wrapper, which relays signals itself): one process, one SIGINT
-    const child = spawn(process.execPath, ['--import', pathToFileURL(path.join(repo, 'node_modules/tsx/dist/loader.mjs')).href, path.join(repo, 'apps/cli/src/main.ts'), 'test', '--json'], {
-      cwd,
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, SOURCE_DATABASE_URL: source.url, DESTINATION_DATABASE_URL: destination.url },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    })
-    let stderr = ''
-    child.stderr.on('data', (chunk) => (stderr += chunk))
-    child.stdout.resume()
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)))
-    try {
-      let started = false
-      for (let i = 0; i < 300 && !started; i++) {
-        started = (await sleeping()) === 1
-        if (!started) await new Promise((resolve) => setTimeout(resolve, 50))
-      }
-      expect(started, stderr).toBe(true)
-      const signalled = performance.now()
-      child.kill('SIGINT')
-      expect(await exited, stderr).toBe(1)
-      expect(performance.now() - signalled).toBeLessThan(10_000) // the test query would sleep 30 s more
-      expect(await sleeping()).toBe(0)
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL') // a failed assertion leaves no process behind
-    }
+    const cancelled = await interruptElt(['test', '--json', '--config', path.join(cwd, 'elt.config.ts')], env, async () => (await sleeping()) === 1)
+    expect(cancelled.code, cancelled.stderr).toBe(1)
+    expect(cancelled.seconds).toBeLessThan(10) // the test query would sleep 30 s more
+    expect(await sleeping()).toBe(0)
     const [run] = await destination.query<{ run_id: string; status: string }>(`select run_id, status from _elt.runs where command = 'test' order by started_at desc limit 1`)
     expect(run?.status).toBe('cancelled')
     // the cancelled query's error is not a test result
