@@ -1,5 +1,6 @@
 import { EltError, ExitCode } from './elt-error.ts'
 import type { RetryPolicy } from './retry.ts'
+import { defaultStallSeconds } from './stall-watch.ts'
 
 /** Everything the tool reads from the environment, read once at the edge (the CLI) and passed down. */
 export interface EltEnvironment {
@@ -8,6 +9,8 @@ export interface EltEnvironment {
   retry: RetryPolicy
   /** Bounded wait for databases to accept connections. */
   connectWaitSeconds: number
+  /** Seconds without a byte from a server before a load's, build's or run's sessions are looked at (see `watchForStall`). */
+  stallSeconds: number
 }
 
 function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: number): number {
@@ -22,7 +25,7 @@ function number(env: NodeJS.ProcessEnv, name: string, fallback: number, min: num
 
 /**
  * Reads `SOURCE_DATABASE_URL`, `DESTINATION_DATABASE_URL`, `ELT_MAX_RETRIES`,
- * `ELT_RETRY_DELAY_SECONDS` and `ELT_CONNECT_TIMEOUT_SECONDS`.
+ * `ELT_RETRY_DELAY_SECONDS`, `ELT_CONNECT_TIMEOUT_SECONDS` and `ELT_STALL_SECONDS`.
  * Both URLs unset means the embedded default; exactly one set is a usage error.
  */
 export function readEnvironment(env: NodeJS.ProcessEnv = process.env): EltEnvironment {
@@ -43,5 +46,6 @@ export function readEnvironment(env: NodeJS.ProcessEnv = process.env): EltEnviro
       delaySeconds: number(env, 'ELT_RETRY_DELAY_SECONDS', 1, 0),
     },
     connectWaitSeconds: number(env, 'ELT_CONNECT_TIMEOUT_SECONDS', 30, 0),
+    stallSeconds: number(env, 'ELT_STALL_SECONDS', defaultStallSeconds, 1),
   }
 }

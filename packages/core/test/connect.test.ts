@@ -120,6 +120,11 @@ describe('readEnvironment', () => {
     expect(readEnvironment({ ELT_MAX_RETRIES: '5', ELT_RETRY_DELAY_SECONDS: '0.2' }).retry).toEqual({ maxRetries: 5, delaySeconds: 0.2 })
     expect(() => readEnvironment({ ELT_MAX_RETRIES: 'many' })).toThrowError(/ELT_MAX_RETRIES must be a number/)
   })
+  it('reads the stall watch seconds: 60 by default, at least 1', () => {
+    expect(readEnvironment({}).stallSeconds).toBe(60)
+    expect(readEnvironment({ ELT_STALL_SECONDS: '5' }).stallSeconds).toBe(5)
+    expect(() => readEnvironment({ ELT_STALL_SECONDS: '0' })).toThrowError('ELT_STALL_SECONDS must be a number ≥ 1, got "0".')
+  })
 })
 
 describe('redactUrl', () => {

@@ -108,6 +108,7 @@ export async function buildTask(context: CommandContext, options: BuildTaskOptio
       control,
       connect,
       destination: databases.destination,
+      stallSeconds: context.env.stallSeconds,
       threads: options.threads ?? 4,
       fullRefresh: options.fullRefresh ?? false,
       signal: context.signal,

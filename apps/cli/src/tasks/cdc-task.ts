@@ -60,6 +60,7 @@ export async function cdcTask(
           jobs: options.jobs ?? context.config.replicate?.jobs,
           retry: context.env.retry,
           connectWaitSeconds: context.env.connectWaitSeconds,
+          stallSeconds: context.env.stallSeconds,
           logger: context.logger,
           warnRetainedWalBytes: context.config.cdc.warnRetainedWalBytes,
           ...(options.runId ? { runId: options.runId } : {}),

@@ -42,6 +42,7 @@ export async function extractTask(context: CommandContext, options: ExtractTaskO
       runId: options.runId,
       retry: context.env.retry,
       connectWaitSeconds: context.env.connectWaitSeconds,
+      stallSeconds: context.env.stallSeconds,
       logger: context.logger,
       signal: context.signal,
       onEvent: (event) => renderExtractEvent(event, progress),

@@ -37,6 +37,7 @@ export async function loadTask(context: CommandContext, options: LoadTaskOptions
       ...(options.jobs !== undefined ? { jobs: options.jobs } : {}),
       retry: context.env.retry,
       connectWaitSeconds: context.env.connectWaitSeconds,
+      stallSeconds: context.env.stallSeconds,
       logger: context.logger,
       signal: context.signal,
       onEvent: (event) => showTableEvent(progress, event),

@@ -73,6 +73,7 @@ async function loadTableSources(context: CommandContext, options: ReplicateTaskO
       fullRefresh: options.fullRefresh,
       retry: context.env.retry,
       connectWaitSeconds: context.env.connectWaitSeconds,
+      stallSeconds: context.env.stallSeconds,
       runId: options.runId,
       logger: context.logger,
       signal: context.signal,

@@ -105,6 +105,7 @@ export async function testTask(context: CommandContext, plan: ProjectPlan, tests
       runId,
       signal: context.signal,
       destination: databases.destination,
+      stallSeconds: context.env.stallSeconds,
       onResult: (result) => {
         done++
         progress.done(result.id, `${String(done).padStart(String(tests.length).length)}/${tests.length} ${renderTestLine(result)}`)
@@ -157,7 +158,7 @@ export async function dataTestsForBuild(
       const databases = await context.databases()
       const client = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
       try {
-        await hook.finish(client)
+        await hook.finish(client, { destination: databases.destination, stallSeconds: context.env.stallSeconds })
         return hook.results
       } finally {
         await client.end().catch(() => {})

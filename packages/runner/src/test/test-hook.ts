@@ -12,8 +12,12 @@ export interface DataTestHook {
   afterBuild: AfterBuildHook
   /** Every result so far, in the order the tests finished. */
   readonly results: TestResult[]
-  /** Runs the tests still waiting (tests of sources, custom tests reading only sources); call after the build. */
-  finish(client: pg.ClientBase): Promise<TestResult[]>
+  /**
+   * Runs the tests still waiting (tests of sources, custom tests reading only sources); call after
+   * the build. With `destination` (the database `client` is connected to) the run is watched for a
+   * stalled connection (the tests run after a model's build are watched with its build).
+   */
+  finish(client: pg.ClientBase, watch?: Pick<RunTestsOptions, 'destination' | 'stallSeconds'>): Promise<TestResult[]>
   /** Tests that never ran because a node they read failed or was skipped. */
   notRun(): CompiledTest[]
 }
@@ -63,10 +67,10 @@ export function createDataTestHook(
   )
   const ready = () => [...pending].filter((t) => t.parents.every((p) => !inBuild.has(p) || built.has(p)))
 
-  const run = async (client: pg.ClientBase, chosen: CompiledTest[]) => {
+  const run = async (client: pg.ClientBase, chosen: CompiledTest[], watch: Pick<RunTestsOptions, 'destination' | 'stallSeconds'> = {}) => {
     for (const test of chosen) pending.delete(test)
     if (chosen.length === 0) return []
-    const run = await runTests(client, chosen, options)
+    const run = await runTests(client, chosen, { ...options, ...watch })
     results.push(...run.results)
     return run.results
   }
@@ -79,7 +83,7 @@ export function createDataTestHook(
       const own = ran.filter((r) => r.nodeId === node.id && gating.has(r.id))
       return { failed: blocksDescendants(own), results: testNodeResults(ran) }
     },
-    finish: (client) => run(client, ready()),
+    finish: (client, watch) => run(client, ready(), watch),
     notRun: () => [...pending],
   }
 }
