@@ -1,4 +1,4 @@
-import { connectClient, describeError, describeTargetLockHolder, ExitCode, finishRun, lockTarget, startRun, type RunStatus } from '@elt/core'
+import { connectClient, describeError, describeTargetLockHolder, ExitCode, finishRun, lockTarget, sessionOf, startRun, watchedEnds, watchForStall, type DatabaseTarget, type RunStatus } from '@elt/core'
 import type { CommandContext } from '../context.ts'
 
 /** How a command's result is recorded: the run's final status, its summary and message. */
@@ -36,7 +36,10 @@ export interface RecordedRun<T> {
  * (one writer per pipeline), `running` with a new run id, then the outcome of the result
  * (`success`, or `error` for a build whose models failed: still a recorded run, exit 1), or
  * `error`/`cancelled` with the one-paragraph message when the work throws. With `--json`, a
- * failure still prints one JSON document (`errorJson`). `outcome` shapes the recorded status,
+ * failure still prints one JSON document (`errorJson`). The run's own session is watched for a
+ * silent connection while it starts and records the run (see `watchForStall`; a lock wait is
+ * work, not a stall): given up, it is ended, and the run, which can no longer be recorded, shows
+ * `abandoned` (its run lock went with the session). `outcome` shapes the recorded status,
  * summary and message from the result (default: `success`, the result as summary).
  *
  * ```ts
@@ -47,24 +50,48 @@ export interface RecordedRun<T> {
  */
 export async function recordedRun<T>(context: CommandContext, spec: RunSpec, work: (runId: string, releaseLocks: () => Promise<void>) => Promise<T>, outcome?: (result: T) => RunOutcome): Promise<RecordedRun<T>> {
   let state: Awaited<ReturnType<typeof connectClient>> | undefined
+  let destination: DatabaseTarget | undefined
   let runId: string | undefined
+  /** `step` on the run's session, given up (the session closed and ended) when that connection goes silent. */
+  const watched = async <T>(what: string, step: (client: NonNullable<typeof state>) => Promise<T>): Promise<T> => {
+    const client = state!
+    const watch = watchForStall({
+      what,
+      ends: watchedEnds({ destination: [sessionOf(client, destination!)] }),
+      seconds: context.env.stallSeconds,
+      hint: 'The run could not be recorded: it shows abandoned. Check the connection to the destination, then rerun.',
+      onStall: () => void client.end().catch(() => {}), // with a query in flight pg destroys the socket: the step fails
+    })
+    try {
+      return await step(client)
+    } catch (error) {
+      throw watch.stalled ?? error
+    } finally {
+      watch.stop()
+    }
+  }
   try {
-    const databases = await context.databases()
-    state = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
+    destination = (await context.databases()).destination
+    state = await connectClient(destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
     // the locks end with this session, which then starts the run (so holders can be named)
     const releases: (() => Promise<void>)[] = []
-    for (const schema of new Set(spec.locks?.schemas ?? [])) releases.push(await lockWriter(context, state, schema, spec.locks?.wait === true))
     // a run that writes no more (replicate --follow, streaming for days) lets the next writer in
     const releaseLocks = async () => {
       for (const release of releases.splice(0).reverse()) await release()
     }
-    runId = await startRun(state, { command: spec.command, ...(spec.target === undefined ? {} : { target: spec.target }) })
+    runId = await watched('starting the run', async (client) => {
+      for (const schema of new Set(spec.locks?.schemas ?? [])) releases.push(await lockWriter(context, client, schema, spec.locks?.wait === true))
+      return startRun(client, { command: spec.command, ...(spec.target === undefined ? {} : { target: spec.target }) })
+    })
     const result = await work(runId, releaseLocks)
     const recorded = outcome?.(result) ?? { status: 'success', summary: result }
-    await finishRun(state, runId, recorded)
+    await watched('recording the run', (client) => finishRun(client, runId!, recorded))
     return { result, runId, status: recorded.status, exitCode: recorded.status === 'success' ? ExitCode.success : ExitCode.failure }
   } catch (error) {
-    if (state && runId) await finishRun(state, runId, { status: context.signal.aborted ? 'cancelled' : 'error', message: describeError(error) }).catch(() => {})
+    if (state && runId) {
+      const failed = { status: context.signal.aborted ? ('cancelled' as const) : ('error' as const), message: describeError(error) }
+      await watched('recording the failed run', (client) => finishRun(client, runId!, failed)).catch(() => {})
+    }
     // with --json, stdout always carries one JSON document; the error paragraph goes to stderr
     if (context.json) {
       const json = spec.errorJson?.(runId ?? null, describeError(error)) ?? { runId: runId ?? null, status: 'error', error: describeError(error) }
