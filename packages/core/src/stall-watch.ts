@@ -15,6 +15,21 @@ export function watchedEnds(sides: { source?: readonly (BackendSession | undefin
   return (['source', 'destination'] as const).flatMap((side) => (sides[side] ?? []).filter((b) => b !== undefined).map((backend) => ({ side, backend })))
 }
 
+/** What {@link watchForStall} watches, for how long, and what it does when it gives up. */
+export interface StallWatchOptions {
+  /** The work, in words: `loading public.big into raw.big` (the error says `Nothing moved for 62 s while …`). */
+  what: string
+  /** The sessions to watch (a function: those open at each look). */
+  ends: readonly WatchedEnd[] | (() => readonly WatchedEnd[])
+  /** An end of the load is not a server session (the source's files): only a lost session counts, waiting proves nothing. */
+  partial?: boolean | (() => boolean)
+  seconds: number
+  /** What the error says happens next (default: the table is retried). */
+  hint?: string
+  /** Called once, when the work is given up: close its connections, so what waits on them fails. */
+  onStall: (error: EltError) => void
+}
+
 export interface StallWatch {
   stop(): void
   /** The error the load was given up with, once it was. */
@@ -43,17 +58,7 @@ export interface StallWatch {
  * select state, wait_event_type, wait_event, … from pg_stat_activity where pid = $1
  * ```
  */
-export function watchForStall(options: {
-  what: string
-  /** The sessions to watch (a function: those open at each look). */
-  ends: readonly WatchedEnd[] | (() => readonly WatchedEnd[])
-  /** An end of the load is not a server session (the source's files): only a lost session counts, waiting proves nothing. */
-  partial?: boolean | (() => boolean)
-  seconds: number
-  /** What the error says happens next (default: the table is retried). */
-  hint?: string
-  onStall: (error: EltError) => void
-}): StallWatch {
+export function watchForStall(options: StallWatchOptions): StallWatch {
   const { seconds } = options
   const endsNow = typeof options.ends === 'function' ? options.ends : () => options.ends as readonly WatchedEnd[]
   let lastMoved = Date.now()
@@ -106,6 +111,26 @@ export function watchForStall(options: {
     get stalled() {
       return stalled
     },
+  }
+}
+
+/**
+ * `step` under {@link watchForStall}: once the watch gave up, the step's failure (a bare
+ * `Connection terminated` from the connection it closed) is reported as the stall.
+ *
+ * ```ts
+ * await watchedStep({ what: 'recording the run', ends, seconds: 60, onStall: () => void client.end() }, () => finishRun(client, runId, outcome))
+ * // after 60 s of silence: EltError('Nothing moved for 61 s while recording the run: the destination's session (pid 4711) has waited 61 s …')
+ * ```
+ */
+export async function watchedStep<T>(options: StallWatchOptions, step: (watch: StallWatch) => Promise<T>): Promise<T> {
+  const watch = watchForStall(options)
+  try {
+    return await step(watch)
+  } catch (error) {
+    throw watch.stalled ?? error
+  } finally {
+    watch.stop()
   }
 }
 

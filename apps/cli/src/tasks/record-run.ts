@@ -1,4 +1,4 @@
-import { connectClient, describeError, describeTargetLockHolder, ExitCode, finishRun, lockTarget, sessionOf, startRun, watchedEnds, watchForStall, type DatabaseTarget, type RunStatus } from '@elt/core'
+import { connectClient, describeError, describeTargetLockHolder, ExitCode, finishRun, lockTarget, sessionOf, startRun, watchedEnds, watchedStep, type DatabaseTarget, type RunStatus } from '@elt/core'
 import type { CommandContext } from '../context.ts'
 
 /** How a command's result is recorded: the run's final status, its summary and message. */
@@ -53,22 +53,16 @@ export async function recordedRun<T>(context: CommandContext, spec: RunSpec, wor
   let destination: DatabaseTarget | undefined
   let runId: string | undefined
   /** `step` on the run's session, given up (the session closed and ended) when that connection goes silent. */
-  const watched = async <T>(what: string, step: (client: NonNullable<typeof state>) => Promise<T>): Promise<T> => {
+  const watched = <T>(what: string, step: (client: NonNullable<typeof state>) => Promise<T>): Promise<T> => {
     const client = state!
-    const watch = watchForStall({
+    const watch = {
       what,
       ends: watchedEnds({ destination: [sessionOf(client, destination!)] }),
       seconds: context.env.stallSeconds,
       hint: 'The run could not be recorded: it shows abandoned. Check the connection to the destination, then rerun.',
       onStall: () => void client.end().catch(() => {}), // with a query in flight pg destroys the socket: the step fails
-    })
-    try {
-      return await step(client)
-    } catch (error) {
-      throw watch.stalled ?? error
-    } finally {
-      watch.stop()
     }
+    return watchedStep(watch, () => step(client))
   }
   try {
     destination = (await context.databases()).destination
