@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import os from 'node:os'
 import type pg from 'pg'
-import { connectClient, EltError, ExitCode, holdRunLock, markAbandoned, silentLogger, type DatabaseTarget, type Logger } from '@elt/core'
+import { connectClient, defaultStallSeconds, EltError, ExitCode, holdRunLock, markAbandoned, sessionOf, silentLogger, watchedEnds, watchedStep, type DatabaseTarget, type Logger } from '@elt/core'
 import { applyBatch, type TableCounts } from './apply/apply-batch.ts'
 import { migrateDocuments } from './apply/document-state.ts'
 import { prepareDocument } from './apply/prepare-document.ts'
@@ -34,6 +34,8 @@ export interface LoadDocumentsOptions<Config> {
   /** Relative paths of the source resolve against it (the config file's folder). */
   baseDir?: string
   connectWaitSeconds?: number
+  /** Seconds the destination may pass no data while a statement is in flight before its session is looked at (default 60; see `watchForStall`). */
+  stallSeconds?: number
   logger?: Logger
   signal?: AbortSignal
   /** After each committed batch: totals so far. */
@@ -67,7 +69,9 @@ const lockWaitSeconds = 30
  * `_elt_audit.rejected_documents`) → normalise to rows → per batch, in one transaction, COPY into
  * staging tables and one set-based upsert per target table (parents first; children synced to
  * their newest document). A rerun of the same input writes nothing. Batches commit one by one:
- * a killed load keeps whole batches and the rerun completes it.
+ * a killed load keeps whole batches and the rerun completes it. The statements (not the reading:
+ * a source may be slow) are watched for a destination connection gone silent (see `watchedStep`):
+ * the load then fails, keeping the batches committed before.
  *
  * ```ts
  * const summary = await loadDocuments({ destination, source: { name: 'ccb', reader: mongodbExportReader,
@@ -92,40 +96,54 @@ export async function loadDocuments<Config>(options: LoadDocumentsOptions<Config
   const lockKey = `elt:documents:${source.targetSchema}`
   let applying: Promise<void> | undefined
   let locked = false
-  try {
-    await migrateDocuments(client)
-    // this load's liveness: held until the session ends, so a killed load is seen gone
-    await holdRunLock(client, runId)
-    // one load per target schema; a killed load's backend may still hold it for a moment, so wait a little
-    await client.query(`set lock_timeout = '${Math.round(lockWaitSeconds * 1000)}ms'`)
-    try {
-      await client.query('select pg_advisory_lock(hashtext($1))', [lockKey])
-      locked = true
-    } catch (error) {
-      throw new EltError(`Another document load into schema ${source.targetSchema} is running (waited ${lockWaitSeconds} s for it).`, {
-        hint: 'Wait for it to finish (or stop it), then rerun.',
-        exitCode: ExitCode.failure,
-        cause: error,
-      })
-    }
-    await client.query('reset lock_timeout')
-    // loads left 'running' by a process that is gone (this schema's previous holder among them)
-    await markAbandoned(client, 'document_loads')
-    await client.query('begin')
-    for (const sql of createTablesSql(mapping, source.targetSchema)) await client.query(sql)
-    await client.query('commit')
-    // a batch's staging rows (≈ 55,000 parcelas of 2,000 contracts) and the sorts joining them fit in memory:
-    // temp_buffers must be set before the session's first temp table; both are this session's only
-    await client.query(`set temp_buffers = '${stagingMemory}'; set work_mem = '${stagingMemory}'`)
-    for (const sql of createStagingSql(mapping)) await client.query(sql)
-    await client.query(
-      `insert into _elt.document_loads (run_id, source, mapping, target_schema, description, status, pid, host) values ($1, $2, $3, $4, $5, 'running', $6, $7)
-       on conflict (run_id, source) do update set status = 'running', started_at = now(), finished_at = null, pid = excluded.pid, host = excluded.host`,
-      [runId, source.name, mapping.name, source.targetSchema, source.reader.describe(source.config), process.pid, os.hostname()],
+  /** `step`'s statements, given up (the connection closed, the session ended) when the destination goes silent. */
+  const watched = <T>(what: string, step: () => Promise<T>) =>
+    watchedStep(
+      {
+        what: `${what} (documents ${source.name})`,
+        ends: watchedEnds({ destination: [sessionOf(client, options.destination)] }),
+        seconds: options.stallSeconds ?? defaultStallSeconds,
+        hint: 'Its connection was closed: the batches committed before stay, and a rerun completes the load.',
+        onStall: () => void client.end().catch(() => {}), // with a statement in flight pg destroys the socket: it fails
+      },
+      step,
     )
-    const since = source.incremental
-      ? (await client.query<{ mark: Date }>('select mark from _elt.document_marks where source = $1 and field = $2', [source.name, source.incremental.field])).rows[0]?.mark
-      : undefined
+  try {
+    const since = await watched('preparing the load', async () => {
+      await migrateDocuments(client)
+      // this load's liveness: held until the session ends, so a killed load is seen gone
+      await holdRunLock(client, runId)
+      // one load per target schema; a killed load's backend may still hold it for a moment, so wait a little
+      await client.query(`set lock_timeout = '${Math.round(lockWaitSeconds * 1000)}ms'`)
+      try {
+        await client.query('select pg_advisory_lock(hashtext($1))', [lockKey])
+        locked = true
+      } catch (error) {
+        throw new EltError(`Another document load into schema ${source.targetSchema} is running (waited ${lockWaitSeconds} s for it).`, {
+          hint: 'Wait for it to finish (or stop it), then rerun.',
+          exitCode: ExitCode.failure,
+          cause: error,
+        })
+      }
+      await client.query('reset lock_timeout')
+      // loads left 'running' by a process that is gone (this schema's previous holder among them)
+      await markAbandoned(client, 'document_loads')
+      await client.query('begin')
+      for (const sql of createTablesSql(mapping, source.targetSchema)) await client.query(sql)
+      await client.query('commit')
+      // a batch's staging rows (≈ 55,000 parcelas of 2,000 contracts) and the sorts joining them fit in memory:
+      // temp_buffers must be set before the session's first temp table; both are this session's only
+      await client.query(`set temp_buffers = '${stagingMemory}'; set work_mem = '${stagingMemory}'`)
+      for (const sql of createStagingSql(mapping)) await client.query(sql)
+      await client.query(
+        `insert into _elt.document_loads (run_id, source, mapping, target_schema, description, status, pid, host) values ($1, $2, $3, $4, $5, 'running', $6, $7)
+         on conflict (run_id, source) do update set status = 'running', started_at = now(), finished_at = null, pid = excluded.pid, host = excluded.host`,
+        [runId, source.name, mapping.name, source.targetSchema, source.reader.describe(source.config), process.pid, os.hostname()],
+      )
+      return source.incremental
+        ? (await client.query<{ mark: Date }>('select mark from _elt.document_marks where source = $1 and field = $2', [source.name, source.incremental.field])).rows[0]?.mark
+        : undefined
+    })
     let batch = new Batch()
     // one batch is applied by the server while the next one is read and prepared here (2 in memory at most)
     const flush = async () => {
@@ -133,7 +151,7 @@ export async function loadDocuments<Config>(options: LoadDocumentsOptions<Config
       const ready = batch
       batch = new Batch()
       await applying
-      applying = commitBatch(client, options, mapping, runId, ready, totals).then(() => {
+      applying = watched(`applying batch ${summary.batches + 1}`, () => commitBatch(client, options, mapping, runId, ready, totals)).then(() => {
         summary.documents += ready.documents
         summary.rejected += ready.rejected.length
         summary.loaded += ready.documents - ready.rejected.length
@@ -166,7 +184,7 @@ export async function loadDocuments<Config>(options: LoadDocumentsOptions<Config
         `see _elt_audit.rejected_documents where run_id = '${runId}'`
     }
     summary.seconds = (performance.now() - started) / 1000
-    await client.query(`update _elt.document_loads set status = $3, finished_at = now(), message = $4 where run_id = $1 and source = $2`, [runId, source.name, summary.status, summary.message ?? null])
+    await watched('recording the load', () => client.query(`update _elt.document_loads set status = $3, finished_at = now(), message = $4 where run_id = $1 and source = $2`, [runId, source.name, summary.status, summary.message ?? null]))
     logger.debug(`documents ${source.name}: ${summary.documents} read, ${summary.rejected} rejected, ${summary.batches} batches in ${summary.seconds.toFixed(2)} s`)
     return summary
   } catch (error) {

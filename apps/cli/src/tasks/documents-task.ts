@@ -58,6 +58,7 @@ export async function documentsTask(context: CommandContext, sources: Record<str
       ...(source.maxRejectedRatio !== undefined ? { maxRejectedRatio: source.maxRejectedRatio } : {}),
       runId: runId ?? randomUUID(),
       connectWaitSeconds: context.env.connectWaitSeconds,
+      stallSeconds: context.env.stallSeconds,
       logger: context.logger,
       signal: context.signal,
       onBatch: (p: { source: string; documents: number; rejected: number; batches: number }) => context.logger.debug(`documents ${p.source}: ${p.documents} read, ${p.rejected} rejected (${p.batches} batches)`),
