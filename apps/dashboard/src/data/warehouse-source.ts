@@ -22,6 +22,12 @@ export interface WarehouseSourceOptions {
   manifestPath: string
   /** Seconds a read manifest (with its load records and catalog types) is reused. Default 2. */
   manifestTtlSeconds?: number
+  /**
+   * Seconds a query (or a new connection) may take before it fails; its connection is then
+   * dropped, not reused. Default 30: a connection gone silent (a cut network, a stalled proxy)
+   * fails the request instead of holding one of the pool's 4 connections for ever.
+   */
+  queryTimeoutSeconds?: number
 }
 
 /** Id of the raw node of a replicated table (`raw.films` → `source.raw.films`, the runner's source id). */
@@ -32,7 +38,7 @@ const rawNodeId = (targetTable: string) => `source.${targetTable}`
  * the runner's read API (`listRuns`, `runDetails`, `nodeHistory`, `testHistory`,
  * `latestFailureSample`) and parameterised queries for extract-load's table loads and counts.
  * Connections are read-only (`default_transaction_read_only`), so the dashboard cannot write to
- * the warehouse even by mistake.
+ * the warehouse even by mistake, and bounded (`queryTimeoutSeconds`).
  *
  * ```ts
  * const source = warehouseSource({ destinationUrl, manifestPath: 'target/manifest.json' })
@@ -43,10 +49,18 @@ export function warehouseSource(options: WarehouseSourceOptions): DashboardSourc
   // The pool is made on first use with the SSL setting the URL's sslmode negotiates (a pool
   // cannot fall back from one to the other itself); a failed negotiation is tried again next time.
   let pool: Promise<pg.Pool> | undefined
+  const timeoutMs = (options.queryTimeoutSeconds ?? 30) * 1000
   const poolOf = () =>
     (pool ??= negotiateClientConfig({ label: 'destination', url: options.destinationUrl, origin: 'DESTINATION_DATABASE_URL' }, { waitSeconds: 2 }).then(
       (config) => {
-        const created = new pg.Pool({ ...config, max: 4, application_name: 'elt-dashboard', options: '-c default_transaction_read_only=on' })
+        const created = new pg.Pool({
+          ...config,
+          max: 4,
+          application_name: 'elt-dashboard',
+          options: '-c default_transaction_read_only=on',
+          query_timeout: timeoutMs,
+          connectionTimeoutMillis: timeoutMs,
+        })
         created.on('error', () => {}) // an idle client dropped by the server; the next query reconnects
         return created
       },
@@ -55,12 +69,30 @@ export function warehouseSource(options: WarehouseSourceOptions): DashboardSourc
         throw error
       },
     ))
+  /** pg's bare timeout errors, said in words. */
+  const timedOut = (error: unknown, what: string) =>
+    error instanceof Error && /^(Query read timeout|timeout exceeded when trying to connect)$/.test(error.message)
+      ? new EltError(`The destination did not answer ${what} within ${timeoutMs / 1000} s.`, {
+          hint: 'Check the connection to the destination (the network, any proxy) and whether it is overloaded; reload to try again on a new connection.',
+          exitCode: ExitCode.failure,
+          cause: error,
+        })
+      : error
   const withClient = async <T>(work: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
-    const client = await (await poolOf()).connect()
+    const client = await (await poolOf())
+      .connect()
+      .catch((error: unknown) => {
+        throw timedOut(error, 'a new connection')
+      })
+    let failed: unknown
     try {
       return await work(client)
+    } catch (error) {
+      failed = error
+      throw timedOut(error, 'a query')
     } finally {
-      client.release()
+      // after a failure (a query that timed out may still be running on it) the connection is dropped, never reused
+      client.release(failed === undefined ? undefined : failed instanceof Error ? failed : true)
     }
   }
   const ttl = (options.manifestTtlSeconds ?? 2) * 1000
