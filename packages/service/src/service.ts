@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '@elt/config'
-import { connectClient, describeError, type DatabaseTarget } from '@elt/core'
+import { connectClient, defaultStallSeconds, describeError, sessionOf, watchedEnds, watchedStep, type DatabaseTarget } from '@elt/core'
 import { selectNodes, startDashboardServer, warehouseSource, type DashboardServer } from '@elt/dashboard'
 import type pg from 'pg'
 import { Incidents } from './incidents.ts'
@@ -32,6 +32,12 @@ export interface ServiceOptions {
   killAfterMs?: number
   /** Default true; tests turn prom-client's process metrics off to keep registries apart. */
   defaultMetrics?: boolean
+  /**
+   * Seconds the service's own bookkeeping (ticks, run records) may wait on a destination that
+   * passes no data before its session is looked at (default 60; see `watchForStall`): a connection
+   * gone silent fails that record, logged, instead of holding a schedule's tick for ever.
+   */
+  stallSeconds?: number
 }
 
 export interface Service {
@@ -59,12 +65,21 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   let migrated = false
   const withState: WithState = async (fn) => {
     const client: pg.Client = await connectClient(options.destination, { waitSeconds: 5, applicationName: 'elt serve' })
+    const watch = {
+      what: "recording the service's state",
+      ends: watchedEnds({ destination: [sessionOf(client, options.destination)] }),
+      seconds: options.stallSeconds ?? defaultStallSeconds,
+      hint: 'Its connection was closed; the service goes on without that record.',
+      onStall: () => void client.end().catch(() => {}), // with a statement in flight pg destroys the socket: it fails
+    }
     try {
-      if (!migrated) {
-        await migrateService(client)
-        migrated = true
-      }
-      return await fn(client)
+      return await watchedStep(watch, async () => {
+        if (!migrated) {
+          await migrateService(client)
+          migrated = true
+        }
+        return fn(client)
+      })
     } finally {
       await client.end().catch(() => {})
     }

@@ -100,7 +100,8 @@ export const quick = defineModel({ name: 'quick', materialized: 'table', from: {
 }
 
 /** Starts the service in-process on a free port over `db` (source and destination), collecting its log lines. */
-export async function startTestService(db: TestDatabase, cwd: string, options: { token?: string } = {}): Promise<{ service: Service; logs: string[] }> {
+/** `destinationUrl`: the service's own connections go there (e.g. through a proxy); its runs use `db`. */
+export async function startTestService(db: TestDatabase, cwd: string, options: { token?: string; destinationUrl?: string; stallSeconds?: number } = {}): Promise<{ service: Service; logs: string[] }> {
   const { config } = await loadConfig(cwd)
   const logs: string[] = []
   const logger = createServiceLogger({ format: 'json', secrets: () => [new URL(db.url).password], write: (line) => logs.push(line) })
@@ -109,13 +110,14 @@ export async function startTestService(db: TestDatabase, cwd: string, options: {
     cwd,
     cli: testCli,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, SOURCE_DATABASE_URL: db.url, DESTINATION_DATABASE_URL: db.url, ELT_CONNECT_TIMEOUT_SECONDS: '5' },
-    destination: { label: 'destination', url: db.url },
+    destination: { label: 'destination', url: options.destinationUrl ?? db.url },
     manifestPath: path.join(cwd, 'target', 'manifest.json'),
     port: 0,
     token: options.token,
     logger,
     killAfterMs: 5000,
     defaultMetrics: false,
+    ...(options.stallSeconds !== undefined ? { stallSeconds: options.stallSeconds } : {}),
   })
   return { service, logs }
 }

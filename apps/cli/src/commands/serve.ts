@@ -45,6 +45,7 @@ export const serveCommand: Command = {
       port,
       token,
       logger,
+      stallSeconds: context.env.stallSeconds,
     })
     logger.info(
       { step: 'serve' },
