@@ -1,4 +1,6 @@
-import { backendActivity, endBackend, type BackendActivity, type BackendSession } from './backend-activity.ts'
+import type pg from 'pg'
+import { backendActivity, endBackend, sessionOf, type BackendActivity, type BackendSession } from './backend-activity.ts'
+import type { DatabaseTarget } from './connect.ts'
 import { EltError } from './elt-error.ts'
 
 /** Seconds a load or a build may go without a byte from its servers before its sessions are looked at. */
@@ -132,6 +134,27 @@ export async function watchedStep<T>(options: StallWatchOptions, step: (watch: S
   } finally {
     watch.stop()
   }
+}
+
+/**
+ * `step`'s statements on one connection to `target`, under {@link watchedStep}: given up, the
+ * connection is closed (with a statement in flight pg destroys the socket: it fails) and its
+ * session ended. Without `target` nothing is watched.
+ *
+ * ```ts
+ * await watchedClientStep(client, destination, { what: 'recording the run', seconds: 60, hint: 'Rerun.' }, () => finishRun(client, runId, outcome))
+ * ```
+ */
+export function watchedClientStep<T>(
+  client: pg.Client,
+  target: DatabaseTarget | undefined,
+  watch: { what: string; seconds: number; hint: string },
+  step: (watch: StallWatch) => Promise<T>,
+): Promise<T> {
+  return watchedStep(
+    { ...watch, ends: watchedEnds({ destination: [target && sessionOf(client, target)] }), onStall: () => void client.end().catch(() => {}) },
+    step,
+  )
 }
 
 /**

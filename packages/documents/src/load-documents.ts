@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import os from 'node:os'
 import type pg from 'pg'
-import { connectClient, defaultStallSeconds, EltError, ExitCode, holdRunLock, markAbandoned, sessionOf, silentLogger, watchedEnds, watchedStep, type DatabaseTarget, type Logger } from '@elt/core'
+import { connectClient, defaultStallSeconds, EltError, ExitCode, holdRunLock, markAbandoned, silentLogger, watchedClientStep, type DatabaseTarget, type Logger } from '@elt/core'
 import { applyBatch, type TableCounts } from './apply/apply-batch.ts'
 import { migrateDocuments } from './apply/document-state.ts'
 import { prepareDocument } from './apply/prepare-document.ts'
@@ -98,14 +98,10 @@ export async function loadDocuments<Config>(options: LoadDocumentsOptions<Config
   let locked = false
   /** `step`'s statements, given up (the connection closed, the session ended) when the destination goes silent. */
   const watched = <T>(what: string, step: () => Promise<T>) =>
-    watchedStep(
-      {
-        what: `${what} (documents ${source.name})`,
-        ends: watchedEnds({ destination: [sessionOf(client, options.destination)] }),
-        seconds: options.stallSeconds ?? defaultStallSeconds,
-        hint: 'Its connection was closed: the batches committed before stay, and a rerun completes the load.',
-        onStall: () => void client.end().catch(() => {}), // with a statement in flight pg destroys the socket: it fails
-      },
+    watchedClientStep(
+      client,
+      options.destination,
+      { what: `${what} (documents ${source.name})`, seconds: options.stallSeconds ?? defaultStallSeconds, hint: 'Its connection was closed: the batches committed before stay, and a rerun completes the load.' },
       step,
     )
   try {

@@ -1,5 +1,5 @@
 import type { ResolvedConfig } from '@elt/config'
-import { connectClient, defaultStallSeconds, describeError, sessionOf, watchedEnds, watchedStep, type DatabaseTarget } from '@elt/core'
+import { connectClient, defaultStallSeconds, describeError, watchedClientStep, type DatabaseTarget } from '@elt/core'
 import { selectNodes, startDashboardServer, warehouseSource, type DashboardServer } from '@elt/dashboard'
 import type pg from 'pg'
 import { Incidents } from './incidents.ts'
@@ -65,15 +65,9 @@ export async function startService(options: ServiceOptions): Promise<Service> {
   let migrated = false
   const withState: WithState = async (fn) => {
     const client: pg.Client = await connectClient(options.destination, { waitSeconds: 5, applicationName: 'elt serve' })
-    const watch = {
-      what: "recording the service's state",
-      ends: watchedEnds({ destination: [sessionOf(client, options.destination)] }),
-      seconds: options.stallSeconds ?? defaultStallSeconds,
-      hint: 'Its connection was closed; the service goes on without that record.',
-      onStall: () => void client.end().catch(() => {}), // with a statement in flight pg destroys the socket: it fails
-    }
+    const watch = { what: "recording the service's state", seconds: options.stallSeconds ?? defaultStallSeconds, hint: 'Its connection was closed; the service goes on without that record.' }
     try {
-      return await watchedStep(watch, async () => {
+      return await watchedClientStep(client, options.destination, watch, async () => {
         if (!migrated) {
           await migrateService(client)
           migrated = true

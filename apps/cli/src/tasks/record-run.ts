@@ -1,4 +1,4 @@
-import { connectClient, describeError, describeTargetLockHolder, ExitCode, finishRun, lockTarget, sessionOf, startRun, watchedEnds, watchedStep, type DatabaseTarget, type RunStatus } from '@elt/core'
+import { connectClient, describeError, describeTargetLockHolder, ExitCode, finishRun, lockTarget, startRun, watchedClientStep, type DatabaseTarget, type RunStatus } from '@elt/core'
 import type { CommandContext } from '../context.ts'
 
 /** How a command's result is recorded: the run's final status, its summary and message. */
@@ -54,15 +54,8 @@ export async function recordedRun<T>(context: CommandContext, spec: RunSpec, wor
   let runId: string | undefined
   /** `step` on the run's session, given up (the session closed and ended) when that connection goes silent. */
   const watched = <T>(what: string, step: (client: NonNullable<typeof state>) => Promise<T>): Promise<T> => {
-    const client = state!
-    const watch = {
-      what,
-      ends: watchedEnds({ destination: [sessionOf(client, destination!)] }),
-      seconds: context.env.stallSeconds,
-      hint: 'The run could not be recorded: it shows abandoned. Check the connection to the destination, then rerun.',
-      onStall: () => void client.end().catch(() => {}), // with a query in flight pg destroys the socket: the step fails
-    }
-    return watchedStep(watch, () => step(client))
+    const hint = 'The run could not be recorded: it shows abandoned. Check the connection to the destination, then rerun.'
+    return watchedClientStep(state!, destination, { what, seconds: context.env.stallSeconds, hint }, () => step(state!))
   }
   try {
     destination = (await context.databases()).destination

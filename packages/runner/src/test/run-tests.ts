@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto'
-import { EltError, defaultStallSeconds, describeError, sessionOf, watchedEnds, watchedStep, type DatabaseTarget } from '@elt/core'
+import { EltError, defaultStallSeconds, describeError, watchedClientStep, type DatabaseTarget } from '@elt/core'
 import type pg from 'pg'
 import type { CompiledTest } from './compiled-test.ts'
 import { planTests, singleQuery, type TestBatch } from './plan-tests.ts'
@@ -92,14 +92,8 @@ async function runBatch(client: pg.ClientBase, batch: TestBatch): Promise<Omit<T
  * ```
  */
 export async function runTests(client: pg.ClientBase, tests: readonly CompiledTest[], options: RunTestsOptions = {}): Promise<TestRun> {
-  const watch = {
-    what: 'running the data tests',
-    ends: watchedEnds({ destination: [options.destination && sessionOf(client as pg.Client, options.destination)] }),
-    seconds: options.stallSeconds ?? defaultStallSeconds,
-    hint: 'Its connection was closed and no result of this run was recorded.',
-    onStall: () => void (client as pg.Client).end(), // the query in flight fails: pg destroys the socket
-  }
-  return watchedStep(watch, (watching) =>
+  const watch = { what: 'running the data tests', seconds: options.stallSeconds ?? defaultStallSeconds, hint: 'Its connection was closed and no result of this run was recorded.' }
+  return watchedClientStep(client as pg.Client, options.destination, watch, (watching) =>
     runAndRecord(client, tests, options, () => {
       if (watching.stalled) throw watching.stalled
     }),
