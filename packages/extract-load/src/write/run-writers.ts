@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { defaultStallSeconds, describeError, isTransientPgError, sessionOf, watchedEnds, watchForStall, withRetry, type DatabaseTarget, type LockWaitPolicy, type Logger, type RetryPolicy } from '@elt/core'
+import { defaultStallSeconds, describeError, isTransientPgError, sessionOf, watchedEnds, watchedStep, withRetry, type DatabaseTarget, type LockWaitPolicy, type Logger, type RetryPolicy } from '@elt/core'
 import { sourceName, targetName, type TableDef } from '../introspect/catalog.ts'
 import type { ReplicationEvent } from '../replication-events.ts'
 import type { ReaderSession, TableReader } from '../sources/source-reader.ts'
@@ -123,7 +123,7 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
                   let destinationClosed = false
                   let readerCancelled = false
                   const ends = watchedEnds({ source: [reader.backend?.()], destination: [sessionOf(d, options.destination)] })
-                  const watch = watchForStall({
+                  const watch = {
                     what: `loading ${names.source} into ${names.target}`,
                     ends,
                     partial: ends.length < 2, // a file source: only a lost destination session counts
@@ -132,9 +132,9 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
                       discardClient(d) // what waits on either connection fails: the error below is the watch's
                       void reader.close().catch(() => {})
                     },
-                  })
+                  }
                   try {
-                    return await tableWriters[strategy.strategy]({
+                    return await watchedStep(watch, (watching) => tableWriters[strategy.strategy]({
                       strategy,
                       fullRefresh: options.fullRefresh === true,
                       table,
@@ -155,22 +155,19 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
                         }
                       },
                       onFailure: (end) => {
-                        watch.stop()
+                        watching.stop()
                         if (end !== 'destination') destinationClosed = true
                         if (end !== 'source') readerCancelled = true
                       },
                       onProgress: (rows, bytes) => options.emit({ type: 'table-progress', ...names, rows, bytes, seconds: (performance.now() - started) / 1000 }),
-                    })
-                  } catch (thrown) {
-                    const error = watch.stalled ?? thrown
+                    }))
+                  } catch (error) {
                     if (isTransientPgError(error)) await Promise.all([dropDestination(), dropReader(source)])
                     else {
                       if (destinationClosed) await dropDestination()
                       if (readerCancelled) await dropReader(source)
                     }
                     throw error
-                  } finally {
-                    watch.stop()
                   }
                 },
                 options.retry,
