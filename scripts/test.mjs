@@ -37,7 +37,8 @@ const run = (args) =>
   spawnSync('pnpm', ['exec', 'turbo', ...args], { cwd: root, stdio: 'inherit', env: process.env }).status ?? 1
 
 ensurePgDump()
-let status = run(['run', 'typecheck'])
+const typecheckStatus = run(['run', 'typecheck'])
+let status = typecheckStatus
 const testStatus = run(['run', 'test', '--concurrency=1', '--continue', '--', '--reporter=default', '--reporter=json', '--outputFile.json=test-results/vitest.json'])
 status ||= testStatus
 
@@ -58,5 +59,6 @@ for (const dir of workspaces) {
 }
 if (passed + failed === 0) status ||= 1
 const broken = brokenFiles.length ? `; ${brokenFiles.length} test file(s) failed before their tests ran: ${brokenFiles.join(', ')}` : ''
-console.log(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${broken}`)
+const typecheck = typecheckStatus ? '; the typecheck FAILED (its errors are above)' : ''
+console.log(`\ntests: ${passed} passed, ${failed} failed${skipped ? `, ${skipped} skipped` : ''}${broken}${typecheck}`)
 process.exit(status)

@@ -16,7 +16,7 @@ beforeAll(async () => {
   await seedFilmWarehouse(db)
   proxy = await stallingProxy(db.url)
   source = warehouseSource({ destinationUrl: proxy.url(db.url), manifestPath: await writeManifest(filmManifest()), queryTimeoutSeconds: 1 })
-  dashboard = await startDashboardServer({ source, select: selectNodes, logger: silentLogger, port: 0 })
+  dashboard = await startDashboardServer({ source, select: selectNodes, logger: silentLogger, port: 0, trigger: { cwd: process.cwd() } /* no token: triggering disabled */ })
 })
 afterAll(async () => {
   await dashboard?.close()
