@@ -36,12 +36,22 @@ const lastRun = async () => (await destination.query<{ command: string; status: 
 describe('elt extract and elt load, Ctrl-C mid-table', () => {
   it('extract: stops at once and leaves no file of the day; load: stops at once and leaves nothing half-loaded; both reruns complete', async () => {
     // extract, interrupted while the big table's part file is being written
-    const extract = await interruptElt(['extract', '--date', '2024-01-15', '--jobs', '2', '--config', config], env, async () => (await stageFiles()).some((f) => f.includes('public.big') && f.includes('part-')))
+    const extract = await interruptElt(['extract', '--date', '2024-01-15', '--jobs', '2', '--config', config], env, async () => {
+      const files = await stageFiles()
+      return files.some((f) => f.includes('public.big') && f.includes('part-')) && files.some((f) => f.includes('public.small') && f.endsWith('_manifest.json'))
+    })
     expect(extract.code, extract.stderr).toBe(1)
     expect(extract.seconds).toBeLessThan(10)
     expect(extract.stderr).toContain('Cancelled by the user (Ctrl-C).')
     expect((await stageFiles()).filter((f) => !f.endsWith('.extract.lock'))).toEqual([])
     expect(await lastRun()).toEqual({ command: 'extract', status: 'cancelled' })
+    // the table written before Ctrl-C is not recorded `done`: its files went with the unpublished day
+    expect(
+      await destination.query(`select stage_table, status, message from _elt.stage_extracts where run_id = (select run_id from _elt.runs where command = 'extract') order by stage_table`),
+    ).toEqual([
+      { stage_table: 'public.big', status: 'error', message: 'Cancelled by the user (Ctrl-C).' },
+      { stage_table: 'public.small', status: 'discarded', message: 'Written, then removed with the unpublished day of postgres: Cancelled by the user (Ctrl-C).' },
+    ])
     expect(await eltSessions(source)).toEqual([])
     const refused = await runElt(['load', '--date', '2024-01-15'], env, project)
     expect(refused.code).toBe(1) // the day was never published

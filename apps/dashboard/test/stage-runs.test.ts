@@ -52,4 +52,18 @@ describe('extract and load runs in the dashboard', () => {
       ['load', 'raw.films', 30],
     ])
   })
+
+  it("shows a table written by an extract whose day was not published (recorded 'discarded') as skipped, with its message", async () => {
+    const extractRun = (await dashboard.runs(10)).find((r) => r.command === 'extract')!
+    await destination.query(`update _elt.stage_extracts set status = 'discarded', message = 'Written, then removed with the unpublished day of postgres: Cancelled by the user (Ctrl-C).' where run_id = $1 and stage_table = 'public.actors'`, [extractRun.id])
+    try {
+      expect((await dashboard.runs(10)).find((r) => r.id === extractRun.id)?.counts.loads).toEqual({ success: 1, skipped: 1 })
+      expect((await dashboard.run(extractRun.id))?.steps.map((s) => [s.name, s.status, s.message]).sort()).toEqual([
+        ['postgres: public.actors → stage 2024-01-15', 'skipped', 'Written, then removed with the unpublished day of postgres: Cancelled by the user (Ctrl-C).'],
+        ['postgres: public.films → stage 2024-01-15', 'success', undefined],
+      ])
+    } finally {
+      await destination.query(`update _elt.stage_extracts set status = 'done', message = null where run_id = $1`, [extractRun.id])
+    }
+  })
 })

@@ -29,8 +29,9 @@ export async function presentTables(client: pg.ClientBase): Promise<Set<StateTab
 
 /** A load's recorded status, `running` reading `abandoned` once its run's process is gone. */
 const loadStatusSql = effectiveRunStatusSql('status', 'run_id')
+/** A load's or an extract's record as a step (`discarded`: an extract's table written, then removed with its unpublished day). */
 const loadStatus = (status: string): StepStatus =>
-  status === 'done' || status === 'resumed' ? 'success' : status === 'error' ? 'error' : status === 'abandoned' ? 'abandoned' : 'running'
+  status === 'done' || status === 'resumed' ? 'success' : status === 'error' ? 'error' : status === 'abandoned' ? 'abandoned' : status === 'discarded' ? 'skipped' : 'running'
 const iso = (value: Date | string | null): string | undefined => (value === null ? undefined : new Date(value).toISOString())
 
 /**

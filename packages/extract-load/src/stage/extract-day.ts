@@ -18,7 +18,7 @@ import { lockStageSource } from './stage-lock.ts'
 import type { StageManifest } from './stage-manifest.ts'
 import { manifestFile, stageFolderName, stagePaths } from './stage-paths.ts'
 import { parseStageSelectors, selectedSources } from './stage-selection.ts'
-import { migrateStageState, recordStageExtract } from './stage-state.ts'
+import { discardStageExtracts, migrateStageState, recordStageExtract } from './stage-state.ts'
 import { writeStagedTable } from './write-staged-table.ts'
 
 export interface ExtractOptions extends StageDayOptions {
@@ -253,6 +253,10 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
     published = true
     run.emit({ type: 'day-published', source: name, date: options.date, tables: tables.length })
     return tables.map((t) => results.get(folderOf(t))!).filter((r) => r !== undefined)
+  } catch (error) {
+    // the tables already written are not published with the day: their records say so, not `done`
+    await discardStageExtracts(run.state, options.runId, name, `Written, then removed with the unpublished day of ${name}: ${describeError(error)}`).catch(() => {})
+    throw error
   } finally {
     await session?.close().catch(() => {})
     // a failed extract's folders are never published: remove them now (the next extract would)

@@ -3,7 +3,8 @@ import { migrate } from '@elt/core'
 
 /**
  * `_elt.stage_extracts`: one row per table per `extract` run (its `_elt.runs` id), the table's
- * day folder, rows, bytes, files and time. A separate table from `_elt.table_loads` because an
+ * day folder, rows, bytes, files and time; `discarded`: the table was written, but its source's day
+ * was not published (another table failed, or the run was cancelled), so its files were removed. A separate table from `_elt.table_loads` because an
  * extract replaces no destination table (the dashboard's lineage reads the latest `table_loads`
  * row of a raw table as "where it was loaded from"); `load --date` records its tables in
  * `_elt.table_loads` through the shared writer, like `replicate`. Append-only migrations.
@@ -26,6 +27,9 @@ const migrations = [
     primary key (run_id, source, stage_table)
   )`,
   `create index stage_extracts_day on _elt.stage_extracts (day, source)`,
+  // a table written by an extract whose day was then not published (another table failed, Ctrl-C): its files were removed
+  `alter table _elt.stage_extracts drop constraint stage_extracts_status_check,
+     add constraint stage_extracts_status_check check (status in ('running', 'done', 'error', 'discarded'))`,
 ]
 
 export async function migrateStageState(client: pg.ClientBase): Promise<void> {
@@ -62,4 +66,16 @@ export async function recordStageExtract(client: pg.ClientBase, r: StageExtractR
        files = excluded.files, folder = excluded.folder, seconds = excluded.seconds, message = excluded.message, finished_at = excluded.finished_at`,
     [r.runId, r.source, r.table, r.date, r.status, r.rows ?? null, r.bytes ?? null, r.files ?? null, r.folder ?? null, r.seconds ?? null, r.message ?? null],
   )
+}
+
+/**
+ * Marks `discarded` the tables of `source` this run wrote (`done`) when the source's day is not
+ * published after all: their folders are removed, so `done` would claim a day that is not there.
+ *
+ * ```sql
+ * update _elt.stage_extracts set status = 'discarded', message = $3 where run_id = $1 and source = $2 and status = 'done'
+ * ```
+ */
+export async function discardStageExtracts(client: pg.ClientBase, runId: string, source: string, message: string): Promise<void> {
+  await client.query(`update _elt.stage_extracts set status = 'discarded', message = $3 where run_id = $1 and source = $2 and status = 'done'`, [runId, source, message])
 }
