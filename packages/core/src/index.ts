@@ -16,7 +16,7 @@ export {
 } from './connect.ts'
 export { backendPid } from './pg-internals.ts'
 export { backendActivity, cancelBackends, endBackend, sessionOf, type BackendActivity, type BackendRef, type BackendSession } from './backend-activity.ts'
-export { watchForStall, watchedStep, watchedClientStep, watchedEnds, stallReason, defaultStallSeconds, type StallWatch, type StallWatchOptions, type WatchedEnd } from './stall-watch.ts'
+export { watchForStall, watchedStep, watchedClientStep, withWatchedClient, watchedEnds, stallReason, defaultStallSeconds, type StallWatch, type StallWatchOptions, type WatchedEnd } from './stall-watch.ts'
 export { sslSettings, sslModes, type SslMode, type SslSettings } from './ssl-mode.ts'
 export { readEnvironment, type EltEnvironment } from './environment.ts'
 export { startEmbeddedServer, embeddedDataDir, freePort, sharedBuffersMb, type EmbeddedServer, type EmbeddedServerOptions } from './embedded/embedded-server.ts'

@@ -1,6 +1,6 @@
 import type pg from 'pg'
 import { backendActivity, endBackend, sessionOf, type BackendActivity, type BackendSession } from './backend-activity.ts'
-import type { DatabaseTarget } from './connect.ts'
+import { connectClient, type ConnectOptions, type DatabaseTarget } from './connect.ts'
 import { EltError } from './elt-error.ts'
 
 /** Seconds a load or a build may go without a byte from its servers before its sessions are looked at. */
@@ -155,6 +155,30 @@ export function watchedClientStep<T>(
     { ...watch, ends: watchedEnds({ destination: [target && sessionOf(client, target)] }), onStall: () => void client.end().catch(() => {}) },
     step,
   )
+}
+
+/**
+ * A connection of its own to `target` for one short step: opened, the step's statements watched
+ * ({@link watchedClientStep}), closed. For the bookkeeping around the work (a run's record, a
+ * tick, a command that reads a status) whose silent connection would otherwise hang the caller.
+ *
+ * ```ts
+ * const status = await withWatchedClient(destination, { applicationName: 'elt-cdc' }, { what: 'reading the cdc state', seconds: 60, hint: 'Nothing was changed: run it again.' }, (client) =>
+ *   client.query('select applied_lsn from _elt.cdc_pipelines where pipeline = $1', ['postgres']))
+ * ```
+ */
+export async function withWatchedClient<T>(
+  target: DatabaseTarget,
+  connect: ConnectOptions,
+  watch: { what: string; seconds: number; hint: string },
+  step: (client: pg.Client) => Promise<T>,
+): Promise<T> {
+  const client = await connectClient(target, connect)
+  try {
+    return await watchedClientStep(client, target, watch, () => step(client))
+  } finally {
+    await client.end().catch(() => {})
+  }
 }
 
 /**

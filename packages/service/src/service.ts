@@ -1,7 +1,6 @@
 import type { ResolvedConfig } from '@elt/config'
-import { connectClient, defaultStallSeconds, describeError, watchedClientStep, type DatabaseTarget } from '@elt/core'
+import { defaultStallSeconds, describeError, withWatchedClient, type DatabaseTarget } from '@elt/core'
 import { selectNodes, startDashboardServer, warehouseSource, type DashboardServer } from '@elt/dashboard'
-import type pg from 'pg'
 import { Incidents } from './incidents.ts'
 import { completeRunRecord } from './run-records.ts'
 import { RunQueue, type QueuedRun, type RunRequest } from './run-queue.ts'
@@ -63,21 +62,15 @@ export interface Service {
 export async function startService(options: ServiceOptions): Promise<Service> {
   const { logger, config } = options
   let migrated = false
-  const withState: WithState = async (fn) => {
-    const client: pg.Client = await connectClient(options.destination, { waitSeconds: 5, applicationName: 'elt serve' })
-    const watch = { what: "recording the service's state", seconds: options.stallSeconds ?? defaultStallSeconds, hint: 'Its connection was closed; the service goes on without that record.' }
-    try {
-      return await watchedClientStep(client, options.destination, watch, async () => {
-        if (!migrated) {
-          await migrateService(client)
-          migrated = true
-        }
-        return fn(client)
-      })
-    } finally {
-      await client.end().catch(() => {})
-    }
-  }
+  const stateWatch = { what: "recording the service's state", seconds: options.stallSeconds ?? defaultStallSeconds, hint: 'Its connection was closed; the service goes on without that record.' }
+  const withState: WithState = (fn) =>
+    withWatchedClient(options.destination, { waitSeconds: 5, applicationName: 'elt serve' }, stateWatch, async (client) => {
+      if (!migrated) {
+        await migrateService(client)
+        migrated = true
+      }
+      return fn(client)
+    })
   await withState(async () => {}) // the destination is reachable and _elt.schedule_ticks exists before anything is scheduled
 
   const metrics = new ServiceMetrics({ defaultMetrics: options.defaultMetrics })

@@ -1,4 +1,4 @@
-import { EltError, ExitCode, connectClient } from '@elt/core'
+import { EltError, ExitCode, withWatchedClient } from '@elt/core'
 import type { Command } from '../command.ts'
 import { configFileOption, serviceCli } from './serve.ts'
 
@@ -26,14 +26,13 @@ export const backfillCommand: Command = {
       cwd: context.io.cwd,
       env: { ...context.io.env, SOURCE_DATABASE_URL: databases.source.url, DESTINATION_DATABASE_URL: databases.destination.url },
       configFile: configFileOption(parsed.values.config, context.io.cwd),
-      complete: async (run) => {
-        const client = await connectClient(databases.destination, { waitSeconds: 5, applicationName: 'elt backfill' })
-        try {
-          await completeRunRecord(client, { runId: run.runId, command: run.command, target: run.target, status: run.outcome ?? 'error', startedAt: run.startedAt!, pid: run.pid, startedBy: run.startedBy, message: run.message })
-        } finally {
-          await client.end().catch(() => {})
-        }
-      },
+      complete: (run) =>
+        withWatchedClient(
+          databases.destination,
+          { waitSeconds: 5, applicationName: 'elt backfill' },
+          { what: `recording the run of ${run.command}`, seconds: context.env.stallSeconds, hint: 'Its run stays as its own process left it (a run left running is shown abandoned).' },
+          (client) => completeRunRecord(client, { runId: run.runId, command: run.command, target: run.target, status: run.outcome ?? 'error', startedAt: run.startedAt!, pid: run.pid, startedBy: run.startedBy, message: run.message }),
+        ),
     })
     const onAbort = () => void queue.close(0)
     context.signal.addEventListener('abort', onAbort, { once: true })

@@ -1,4 +1,4 @@
-import { EltError, ExitCode, connectClient } from '@elt/core'
+import { EltError, ExitCode, connectClient, sessionOf, watchedEnds, watchedStep, type DatabaseTarget } from '@elt/core'
 import type { Command } from '../command.ts'
 import { cdcPipelines } from '../tasks/cdc-task.ts'
 
@@ -35,24 +35,43 @@ export const cdcCommand: Command = {
       })
     }
     const databases = await context.databases()
-    const destination = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger, applicationName: 'elt-cdc' })
+    const connect = { waitSeconds: context.env.connectWaitSeconds, logger: context.logger, applicationName: 'elt-cdc' }
+    const destination = await connectClient(databases.destination, connect)
+    // each step on the destination (and a pipeline's source) fails naming the silence instead of waiting for ever
+    const watched = <T>(source: { client: typeof destination; target: DatabaseTarget } | undefined, step: () => Promise<T>) =>
+      watchedStep(
+        {
+          what: action === 'drop' ? 'dropping the cdc slot and publication' : 'reading the cdc status',
+          ends: watchedEnds({ destination: [sessionOf(destination, databases.destination)], source: [source && sessionOf(source.client, source.target)] }),
+          seconds: context.env.stallSeconds,
+          hint: `Its connections were closed. Run it again${action === 'drop' ? ': what was dropped stays dropped, the rest is dropped then' : ''}.`,
+          onStall: () => {
+            void destination.end().catch(() => {})
+            void source?.client.end().catch(() => {})
+          },
+        },
+        step,
+      )
     try {
-      await migrateCdcState(destination)
+      await watched(undefined, () => migrateCdcState(destination))
       const results = []
       for (const p of pipelines) {
-        const source = await connectClient(p.database, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger, applicationName: 'elt-cdc' })
+        const source = await connectClient(p.database, connect)
         try {
-          const names = cdcNames(p.sourceName)
-          if (action === 'drop') {
-            const dropped = await dropSlotAndPublication(source, names)
-            await deleteCdcState(destination, p.sourceName)
-            results.push({ source: p.sourceName, ...names, dropped })
-          } else {
-            const { rows } = await destination.query<{ at: Date | null }>('select applied_at as at from _elt.cdc_pipelines where pipeline = $1', [p.sourceName])
-            const state = await readCdcState(destination, p.sourceName)
-            const status = await cdcSlotStatus(source, names, rows[0]?.at ?? null)
-            results.push({ source: p.sourceName, tables: p.tables, appliedLsn: state?.appliedLsn ?? null, warnRetainedWalBytes: context.config.cdc.warnRetainedWalBytes, ...status })
-          }
+          results.push(
+            await watched({ client: source, target: p.database }, async () => {
+              const names = cdcNames(p.sourceName)
+              if (action === 'drop') {
+                const dropped = await dropSlotAndPublication(source, names)
+                await deleteCdcState(destination, p.sourceName)
+                return { source: p.sourceName, ...names, dropped }
+              }
+              const { rows } = await destination.query<{ at: Date | null }>('select applied_at as at from _elt.cdc_pipelines where pipeline = $1', [p.sourceName])
+              const state = await readCdcState(destination, p.sourceName)
+              const status = await cdcSlotStatus(source, names, rows[0]?.at ?? null)
+              return { source: p.sourceName, tables: p.tables, appliedLsn: state?.appliedLsn ?? null, warnRetainedWalBytes: context.config.cdc.warnRetainedWalBytes, ...status }
+            }),
+          )
         } finally {
           await source.end().catch(() => {})
         }

@@ -1,6 +1,6 @@
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { connectClient, EltError, ExitCode } from '@elt/core'
+import { EltError, ExitCode, withWatchedClient } from '@elt/core'
 import type { Command } from '../command.ts'
 import { rawSchemaModule } from '../config/raw-columns.ts'
 
@@ -19,22 +19,20 @@ export const codegenCommand: Command = {
     const schema = (parsed.values.schema as string | undefined) ?? context.config.replicate.targetSchema ?? 'raw'
     const out = path.resolve(context.projectDir, (parsed.values.out as string | undefined) ?? rawSchemaModule)
     const databases = await context.databases()
-    const client = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
-    let text: string
-    let tables: string[]
-    try {
-      const found = await introspectTables(client, schema)
-      if (found.length === 0) {
-        throw new EltError(`The destination has no tables in schema "${schema}".`, {
-          hint: 'Run `pnpm elt replicate` first, or pass --schema with the schema that holds the raw tables.',
-          exitCode: ExitCode.failure,
-        })
-      }
-      text = renderRawTypes(found, { schema, command: 'pnpm elt codegen' })
-      tables = found.map((t) => t.name)
-    } finally {
-      await client.end().catch(() => {})
+    const found = await withWatchedClient(
+      databases.destination,
+      { waitSeconds: context.env.connectWaitSeconds, logger: context.logger, applicationName: 'elt-codegen' },
+      { what: `reading the tables of schema "${schema}"`, seconds: context.env.stallSeconds, hint: 'Nothing was written: run it again.' },
+      (client) => introspectTables(client, schema),
+    )
+    if (found.length === 0) {
+      throw new EltError(`The destination has no tables in schema "${schema}".`, {
+        hint: 'Run `pnpm elt replicate` first, or pass --schema with the schema that holds the raw tables.',
+        exitCode: ExitCode.failure,
+      })
     }
+    const text = renderRawTypes(found, { schema, command: 'pnpm elt codegen' })
+    const tables = found.map((t) => t.name)
     const relative = path.relative(context.projectDir, out)
     if (parsed.values.check === true) {
       const { readFile } = await import('node:fs/promises')
