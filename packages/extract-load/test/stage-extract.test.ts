@@ -137,6 +137,13 @@ describe('extract --date', () => {
       const { summary } = await extractPair(pair, stageConfig(own.dir), '2024-03-01')
       expect((await readdir(films)).sort()).toEqual([`.2024-03-01.${summary.runId}`, '2024-03-01'])
       expect((await readdir(path.join(own.dir, 'postgres'))).sort()).toEqual(['_days', 'public.empty_one', 'public.films'])
+      // the killed run's finished table is no longer recorded `done`: its files went with its unpublished day
+      const killed = await pair.destination.query<{ stage_table: string; status: string; message: string | null }>(
+        `select stage_table, status, message from _elt.stage_extracts where day = '2024-03-01' and run_id <> $1 order by stage_table`,
+        [summary.runId],
+      )
+      expect(killed.map((r) => [r.stage_table, r.status])).toEqual([['public.empty_one', 'discarded'], ['public.films', 'running']])
+      expect(killed[0]!.message).toBe(`Written, then removed with the unpublished day of postgres: its extract ended before publishing it (killed?); run ${summary.runId} removed the files.`)
     } finally {
       if (child.exitCode === null) child.kill('SIGKILL')
       await own.remove()

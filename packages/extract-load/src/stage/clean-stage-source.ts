@@ -9,13 +9,14 @@ import { parseRunFolderName, stagePaths } from './stage-paths.ts'
  * A day whose record was renamed into place but whose symlinks were not all moved gets them
  * moved; every other run folder (`.<date>.<runId>` that neither the day record nor the
  * `<date>` symlink names: a dead run's half-written day) is removed, with leftover temp files.
- * Returns the number of folders removed.
+ * Returns the number of folders removed and the runs they came from.
  *
  * ```ts
- * await cleanStageSource('/data/stage', 'postgres') // 1 (the folder of a run killed mid-extract)
+ * await cleanStageSource('/data/stage', 'postgres') // { folders: 1, runs: ['0b3f…'] } (a run killed mid-extract)
  * ```
  */
-export async function cleanStageSource(stageDir: string, source: string): Promise<number> {
+export async function cleanStageSource(stageDir: string, source: string): Promise<{ folders: number; runs: string[] }> {
+  const runs = new Set<string>()
   let removed = 0
   const records = new Map<string, string>() // date → run id of the day record
   const daysDir = stagePaths.days(stageDir, source)
@@ -45,9 +46,9 @@ export async function cleanStageSource(stageDir: string, source: string): Promis
       const linked = parseRunFolderName((await dayLinkTarget(stageDir, source, folder, date)) ?? '')?.runId
       const keep = linked ?? records.get(date)
       const before = (await readdir(stagePaths.table(stageDir, source, folder))).length
-      await removeOtherRuns(stageDir, source, folder, date, keep)
+      for (const run of await removeOtherRuns(stageDir, source, folder, date, keep)) runs.add(run)
       removed += before - (await readdir(stagePaths.table(stageDir, source, folder))).length
     }
   }
-  return removed
+  return { folders: removed, runs: [...runs] }
 }

@@ -18,7 +18,7 @@ import { lockStageSource } from './stage-lock.ts'
 import type { StageManifest } from './stage-manifest.ts'
 import { manifestFile, stageFolderName, stagePaths } from './stage-paths.ts'
 import { parseStageSelectors, selectedSources } from './stage-selection.ts'
-import { discardStageExtracts, migrateStageState, recordStageExtract } from './stage-state.ts'
+import { discardDeadRunExtracts, discardStageExtracts, migrateStageState, recordStageExtract } from './stage-state.ts'
 import { writeStagedTable } from './write-staged-table.ts'
 
 export interface ExtractOptions extends StageDayOptions {
@@ -129,7 +129,11 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
   let published = false
   try {
     const removed = await cleanStageSource(stage.dir, name)
-    if (removed > 0) logger.info(`stage ${name}: removed ${removed} folder(s) left by interrupted extracts`)
+    if (removed.folders > 0) logger.info(`stage ${name}: removed ${removed.folders} folder(s) left by interrupted extracts`)
+    // a killed extract's finished tables were recorded `done`: their files are gone with its unpublished day
+    for (const dead of removed.runs) {
+      await discardDeadRunExtracts(run.state, dead, name, `Written, then removed with the unpublished day of ${name}: its extract ended before publishing it (killed?); run ${options.runId} removed the files.`)
+    }
     session = await sourceReader.open(run.source.config as never, {
       sourceName: name,
       targetSchema: run.source.targetSchema,

@@ -79,3 +79,22 @@ export async function recordStageExtract(client: pg.ClientBase, r: StageExtractR
 export async function discardStageExtracts(client: pg.ClientBase, runId: string, source: string, message: string): Promise<void> {
   await client.query(`update _elt.stage_extracts set status = 'discarded', message = $3 where run_id = $1 and source = $2 and status = 'done'`, [runId, source, message])
 }
+
+/**
+ * After the next extract removed a dead run's folders (see `cleanStageSource`): marks `discarded`
+ * that run's `done` tables of `source`, when the run left one unfinished (`running`, `error`), the
+ * sign it never published the day (a run that published had every table `done`, and a replaced
+ * day's run keeps its `done`).
+ *
+ * ```sql
+ * update _elt.stage_extracts set status = 'discarded', message = $3 where run_id = $1 and source = $2 and status = 'done'
+ *    and exists (select 1 from _elt.stage_extracts u where u.run_id = $1 and u.source = $2 and u.status in ('running', 'error'))
+ * ```
+ */
+export async function discardDeadRunExtracts(client: pg.ClientBase, runId: string, source: string, message: string): Promise<void> {
+  await client.query(
+    `update _elt.stage_extracts set status = 'discarded', message = $3 where run_id = $1 and source = $2 and status = 'done'
+        and exists (select 1 from _elt.stage_extracts u where u.run_id = $1 and u.source = $2 and u.status in ('running', 'error'))`,
+    [runId, source, message],
+  )
+}
