@@ -2,7 +2,7 @@ import os from 'node:os'
 import { rm } from 'node:fs/promises'
 import path from 'node:path'
 import type pg from 'pg'
-import { EltError, ExitCode, connectClient, defaultRetryPolicy, defaultStallSeconds, describeError, isGlob, silentLogger, watchedEnds, watchForStall, type DatabaseTarget } from '@elt/core'
+import { EltError, ExitCode, connectClient, defaultRetryPolicy, defaultStallSeconds, describeError, isGlob, silentLogger, watchedClientStep, watchedEnds, watchForStall, type DatabaseTarget, type StallWatch } from '@elt/core'
 import { sourceName, type TableDef } from '../introspect/catalog.ts'
 import { tableMatcher } from '../introspect/select-tables.ts'
 import type { ReaderSession, TableReader } from '../sources/source-reader.ts'
@@ -83,11 +83,12 @@ export async function extract(options: ExtractOptions): Promise<ExtractSummary> 
   const logger = options.logger ?? silentLogger
   const emit = (event: ExtractEvent) => options.onEvent?.(event)
   const state = await connectClient(options.databases.destination, { waitSeconds: options.connectWaitSeconds ?? 30, logger, applicationName: 'elt-extract-state' })
+  const record = recordSteps(state, options.databases.destination, options.stallSeconds ?? defaultStallSeconds)
   try {
-    await migrateStageState(state)
+    await record('preparing the extract records', migrateStageState)
     const summary: ExtractSummary = { runId: options.runId, status: 'success', date: options.date, stageDir: stage.dir, seconds: 0, tables: [], pruned: [] }
     for (const source of sources) {
-      summary.tables.push(...(await extractSource(options, { source, stage, selectors, state, emit })))
+      summary.tables.push(...(await extractSource(options, { source, stage, selectors, record, emit })))
     }
     if (stage.keepDays !== undefined) {
       for (const { name } of sources) {
@@ -110,11 +111,38 @@ export async function extract(options: ExtractOptions): Promise<ExtractSummary> 
   }
 }
 
+/** A statement on the extract's records connection (`_elt.stage_extracts`), watched for silence as `what`. */
+type RecordStep = (what: string, step: (client: pg.ClientBase) => Promise<void>) => Promise<void>
+
+/**
+ * The records' connection is watched like the sources': gone silent, it fails the extract instead
+ * of hanging it. One record at a time (the tables' workers share the connection), and once one has
+ * stalled every later one fails with that error, so the extract reports the stall, not the closed
+ * connection.
+ */
+function recordSteps(state: pg.Client, destination: DatabaseTarget, seconds: number): RecordStep {
+  let queue: Promise<unknown> = Promise.resolve()
+  let stalled: EltError | undefined
+  const watch = { seconds, hint: 'The extract stops and publishes nothing more; run it again.' }
+  return (what, step) => {
+    const next = queue.then(async () => {
+      if (stalled) throw stalled
+      let seen: StallWatch | undefined
+      await watchedClientStep(state, destination, { ...watch, what }, (w) => ((seen = w), step(state))).catch((error: unknown) => {
+        stalled ??= seen?.stalled
+        throw error
+      })
+    })
+    queue = next.catch(() => {})
+    return next
+  }
+}
+
 interface SourceRun {
   source: SourceToLoad
   stage: NonNullable<StageRunConfig['stage']>
   selectors: ReturnType<typeof parseStageSelectors>
-  state: pg.ClientBase
+  record: RecordStep
   emit: (event: ExtractEvent) => void
 }
 
@@ -132,7 +160,8 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
     if (removed.folders > 0) logger.info(`stage ${name}: removed ${removed.folders} folder(s) left by interrupted extracts`)
     // a killed extract's finished tables were recorded `done`: their files are gone with its unpublished day
     for (const dead of removed.runs) {
-      await discardDeadRunExtracts(run.state, dead, name, `Written, then removed with the unpublished day of ${name}: its extract ended before publishing it (killed?); run ${options.runId} removed the files.`)
+      const message = `Written, then removed with the unpublished day of ${name}: its extract ended before publishing it (killed?); run ${options.runId} removed the files.`
+      await run.record(`recording the stage of ${name}`, (client) => discardDeadRunExtracts(client, dead, name, message))
     }
     session = await sourceReader.open(run.source.config as never, {
       sourceName: name,
@@ -171,7 +200,7 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
         const t0 = performance.now()
         const label = `${name}: ${folder}`
         run.emit({ type: 'table-started', source: name, table: folder, worker })
-        await recordStageExtract(run.state, { runId: options.runId, source: name, table: folder, date: options.date, status: 'running' })
+        await run.record(`recording the extract of ${label}`, (client) => recordStageExtract(client, { runId: options.runId, source: name, table: folder, date: options.date, status: 'running' }))
         // a source connection that stops passing data without closing fails the table instead of hanging it (files never stall)
         const watch = watchForStall({
           what: `extracting ${label}`,
@@ -226,14 +255,18 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
           await writeJsonDurably(path.join(dir, manifestFile), manifest)
           const result = { source: name, table: folder, rows: manifest.rows, bytes: manifest.bytes, files: files.length, seconds: round3((performance.now() - t0) / 1000) }
           results.set(folder, result)
-          await recordStageExtract(run.state, { ...result, runId: options.runId, date: options.date, status: 'done', folder: path.relative(stage.dir, dir) })
+          await run.record(`recording the extract of ${label}`, (client) =>
+            recordStageExtract(client, { ...result, runId: options.runId, date: options.date, status: 'done', folder: path.relative(stage.dir, dir) }),
+          )
           run.emit({ type: 'table-finished', ...result })
         } catch (thrown) {
           await reader.done(table).catch(() => {})
           const error = watch.stalled ?? thrown
           const final = options.signal?.aborted ? options.signal.reason : error
           run.emit({ type: 'table-failed', source: name, table: folder, message: describeError(final) })
-          await recordStageExtract(run.state, { runId: options.runId, source: name, table: folder, date: options.date, status: 'error', message: describeError(final) }).catch(() => {})
+          await run
+            .record(`recording the extract of ${label}`, (client) => recordStageExtract(client, { runId: options.runId, source: name, table: folder, date: options.date, status: 'error', message: describeError(final) }))
+            .catch(() => {})
           throw final
         } finally {
           watch.stop()
@@ -259,7 +292,8 @@ async function extractSource(options: ExtractOptions, run: SourceRun): Promise<E
     return tables.map((t) => results.get(folderOf(t))!).filter((r) => r !== undefined)
   } catch (error) {
     // the tables already written are not published with the day: their records say so, not `done`
-    await discardStageExtracts(run.state, options.runId, name, `Written, then removed with the unpublished day of ${name}: ${describeError(error)}`).catch(() => {})
+    const message = `Written, then removed with the unpublished day of ${name}: ${describeError(error)}`
+    await run.record(`recording the stage of ${name}`, (client) => discardStageExtracts(client, options.runId, name, message)).catch(() => {})
     throw error
   } finally {
     await session?.close().catch(() => {})
