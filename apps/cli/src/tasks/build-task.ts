@@ -1,5 +1,5 @@
 import path from 'node:path'
-import { connectClient } from '@elt/core'
+import { connectClient, withWatchedClient } from '@elt/core'
 import {
   buildProject,
   loadProject,
@@ -49,12 +49,13 @@ async function changedSourcesFor(context: CommandContext, selection: SelectOptio
   if (![...(selection.select ?? []), ...(selection.exclude ?? [])].some((s) => /(^|[\s,@+])source_status:/.test(s))) return undefined
   const { changedTablesOfLatestRun } = await import('@elt/extract-load')
   const databases = await context.databases()
-  const client = await connectClient(databases.destination, { waitSeconds: context.env.connectWaitSeconds, logger: context.logger })
-  try {
-    return new Set((await changedTablesOfLatestRun(client)).tables)
-  } finally {
-    await client.end().catch(() => {})
-  }
+  const changed = await withWatchedClient(
+    databases.destination,
+    { waitSeconds: context.env.connectWaitSeconds, logger: context.logger, applicationName: 'elt build' },
+    { what: 'reading the tables the latest replication changed', seconds: context.env.stallSeconds, hint: 'Nothing was built: run it again.' },
+    (client) => changedTablesOfLatestRun(client),
+  )
+  return new Set(changed.tables)
 }
 
 export interface BuildTaskOptions {
