@@ -1,11 +1,15 @@
-// `replicate()` in a process of its own, for tests that kill it: `node --import tsx replicate-process.ts <source url> <destination url>`.
-// Prints every replication event as one JSON line on stdout.
-import { replicate } from '../../src/index.ts'
+// `replicate` in a process of its own, for tests that kill it:
+// `node --import tsx replicate-process.ts <source url> <destination url> [stall table]`.
+// Prints every replication event as one JSON line on stdout. With a stall table, that table's
+// stream passes its first chunk and then never ends (the process waits to be killed).
+import { loadSources } from '../../src/index.ts'
+import { stallingReader } from './stalling-reader.ts'
 
-const [source, destination] = process.argv.slice(2)
-if (!source || !destination) throw new Error('usage: replicate-process.ts <source url> <destination url>')
-const summary = await replicate({
-  source: { label: 'source', url: source },
+const [source, destination, stall] = process.argv.slice(2)
+if (!source || !destination) throw new Error('usage: replicate-process.ts <source url> <destination url> [stall table]')
+const database = { label: 'source', url: source }
+const summary = await loadSources({
+  sources: [{ name: 'postgres', reader: stallingReader(stall), config: { schemas: ['public'] }, targetSchema: 'raw', database }],
   destination: { label: 'destination', url: destination },
   jobs: 2,
   connectWaitSeconds: 5,
