@@ -1,9 +1,8 @@
 import path from 'node:path'
 import { readdir, rm } from 'node:fs/promises'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { connectClient, sleep } from '@elt/core'
 import { createTestDatabase, stallingProxy, type StallingProxy, type TestDatabase } from '@elt/core/testing'
-import { createBigAndSmall, eltSessions, emptyProject, runElt, spawnElt } from './replicate-helpers.ts'
+import { createBigAndSmall, cutWhileWaitingOnLock, eltSessions, emptyProject, runElt } from './replicate-helpers.ts'
 
 let source: TestDatabase
 let destination: TestDatabase
@@ -31,32 +30,15 @@ describe('elt extract, its records connection gone silent', () => {
     const published = async () => (await readdir(path.join(project, 'stage', 'postgres', 'public.big'))).filter((n) => n.startsWith('.'))
 
     const before = await published()
-    const blocker = await connectClient({ label: 'destination', url: destination.url }, { applicationName: 'test-blocker' })
-    const extract = spawnElt(['extract', '--date', '2024-01-15', '--config', path.join(project, 'elt.config.ts')], {
-      ...env,
-      DESTINATION_DATABASE_URL: proxy.url(destination.url),
-      ELT_STALL_SECONDS: '2',
-    })
-    try {
-      // a table's record waits on this lock; then every connection to the destination stops passing bytes
-      await blocker.query('begin')
-      await blocker.query('lock table _elt.stage_extracts in access exclusive mode')
-      const waiting = async () => (await destination.query(`select 1 from pg_stat_activity where application_name = 'elt-extract-state' and wait_event_type = 'Lock'`)).length > 0
-      for (const deadline = Date.now() + 30_000; !(await waiting()); await sleep(20)) {
-        if (Date.now() > deadline || extract.child.exitCode !== null) throw new Error(`the extract never waited on the lock:\n${extract.stderr()}`)
-      }
-      proxy.cut() // their answers will never arrive; new connections work
-      await blocker.query('commit')
-      const ended = await Promise.race([extract.exited, sleep(40_000).then(() => undefined)])
-      expect(ended, `still running 40 s after the cut:\n${extract.stderr()}`).toBeDefined()
-      expect(ended!.code, extract.stderr()).toBe(1)
-      expect(extract.stderr()).toMatch(/Nothing moved for \d+ s while recording the extract of postgres: public\.(big|small): the destination's session \(pid \d+\) has waited \d+ s for this process's next statement/)
-      expect(await published()).toEqual(before) // the day as the first extract published it
-      expect(await eltSessions(destination)).toEqual([])
-    } finally {
-      if (extract.child.exitCode === null) extract.child.kill('SIGKILL')
-      await blocker.end().catch(() => {})
-    }
+    // a table's record waits on a lock; then every connection to the destination stops passing bytes
+    const at = { db: destination, proxy, table: '_elt.stage_extracts', applicationName: 'elt-extract-state', seconds: 40 }
+    const argv = ['extract', '--date', '2024-01-15', '--config', path.join(project, 'elt.config.ts')]
+    const { ended, stderr } = await cutWhileWaitingOnLock(argv, { ...env, DESTINATION_DATABASE_URL: proxy.url(destination.url), ELT_STALL_SECONDS: '2' }, at)
+    expect(ended, `still running 40 s after the cut:\n${stderr}`).toBeDefined()
+    expect(ended!.code, stderr).toBe(1)
+    expect(stderr).toMatch(/Nothing moved for \d+ s while recording the extract of postgres: public\.(big|small): the destination's session \(pid \d+\) has waited \d+ s for this process's next statement/)
+    expect(await published()).toEqual(before) // the day as the first extract published it
+    expect(await eltSessions(destination)).toEqual([])
 
     const rerun = await runElt(['extract', '--date', '2024-01-15'], env, project)
     expect(rerun.code, rerun.stderr).toBe(0)

@@ -5,8 +5,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { expect } from 'vitest'
-import { sleep } from '@elt/core'
-import type { TestDatabase } from '@elt/core/testing'
+import { connectClient, sleep } from '@elt/core'
+import type { StallingProxy, TestDatabase } from '@elt/core/testing'
 import { runCli } from '../src/cli.ts'
 import type { CliIo } from '../src/io.ts'
 
@@ -80,6 +80,36 @@ export async function interruptElt(argv: string[], env: Record<string, string>, 
     return { code, seconds: (performance.now() - signalled) / 1000, stdout, stderr: run.stderr() }
   } finally {
     if (run.child.exitCode === null) run.child.kill('SIGKILL')
+  }
+}
+
+/**
+ * Starts `elt <argv>` as a real process and, once its session `applicationName` waits on a lock on
+ * `table` (held here for the purpose), cuts every connection made through `proxy` (their answers
+ * never arrive; new connections work) and releases the lock: the session's answer is lost. Says
+ * how the process ended within `seconds` of the cut (`undefined`: still running; it is killed).
+ */
+export async function cutWhileWaitingOnLock(
+  argv: string[],
+  env: Record<string, string>,
+  at: { db: TestDatabase; proxy: StallingProxy; table: string; applicationName: string; seconds: number },
+): Promise<{ ended: { code: number | null } | undefined; stderr: string }> {
+  const blocker = await connectClient({ label: 'destination', url: at.db.url }, { applicationName: 'test-blocker' })
+  const run = spawnElt(argv, env)
+  try {
+    await blocker.query('begin')
+    await blocker.query(`lock table ${at.table} in access exclusive mode`)
+    const waiting = async () => (await at.db.query(`select 1 from pg_stat_activity where application_name = $1 and wait_event_type = 'Lock'`, [at.applicationName])).length > 0
+    for (const deadline = Date.now() + 30_000; !(await waiting()); await sleep(20)) {
+      if (Date.now() > deadline || run.child.exitCode !== null) throw new Error(`elt ${argv.join(' ')} never waited on the lock on ${at.table}:\n${run.stderr()}`)
+    }
+    at.proxy.cut()
+    await blocker.query('commit')
+    const ended = await Promise.race([run.exited, sleep(at.seconds * 1000).then(() => undefined)])
+    return { ended, stderr: run.stderr() }
+  } finally {
+    if (run.child.exitCode === null) run.child.kill('SIGKILL')
+    await blocker.end().catch(() => {})
   }
 }
 
