@@ -45,9 +45,12 @@ export async function cleanStageSource(stageDir: string, source: string): Promis
     for (const date of dates) {
       const linked = parseRunFolderName((await dayLinkTarget(stageDir, source, folder, date)) ?? '')?.runId
       const keep = linked ?? records.get(date)
-      const before = (await readdir(stagePaths.table(stageDir, source, folder))).length
-      for (const run of await removeOtherRuns(stageDir, source, folder, date, keep)) runs.add(run)
-      removed += before - (await readdir(stagePaths.table(stageDir, source, folder))).length
+      const gone = await removeOtherRuns(stageDir, source, folder, date, keep)
+      removed += gone.length
+      for (const name of gone) {
+        const run = parseRunFolderName(name) // undefined for a temp symlink (`….link`)
+        if (run) runs.add(run.runId)
+      }
     }
   }
   return { folders: removed, runs: [...runs] }

@@ -127,9 +127,13 @@ function recordSteps(state: pg.Client, destination: DatabaseTarget, seconds: num
   return (what, step) => {
     const next = queue.then(async () => {
       if (stalled) throw stalled
-      let seen: StallWatch | undefined
-      await watchedClientStep(state, destination, { ...watch, what }, (w) => ((seen = w), step(state))).catch((error: unknown) => {
-        stalled ??= seen?.stalled
+      let watching: StallWatch | undefined
+      const recorded = watchedClientStep(state, destination, { ...watch, what }, (w) => {
+        watching = w
+        return step(state)
+      })
+      await recorded.catch((error: unknown) => {
+        stalled ??= watching?.stalled
         throw error
       })
     })

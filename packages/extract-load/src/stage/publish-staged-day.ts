@@ -51,15 +51,15 @@ export async function publishStagedDay(stageDir: string, record: StageDayRecord)
   }
 }
 
-/** Removes a table's folders of `date` from runs other than `keep` (and leftover temp symlinks); returns the runs whose folders it removed. */
+/** Removes a table's folders of `date` from runs other than `keep` (and leftover temp symlinks); returns the names it removed. */
 export async function removeOtherRuns(stageDir: string, source: string, folder: string, date: string, keep: string | undefined): Promise<string[]> {
   const dir = stagePaths.table(stageDir, source, folder)
   const removed: string[] = []
   for (const name of await readdir(dir)) {
     const run = parseRunFolderName(name.replace(/\.link$/, ''))
-    if (!run || run.date !== date) continue
-    if (name.endsWith('.link') || run.runId !== keep) await rm(path.join(dir, name), { recursive: true, force: true })
-    if (!name.endsWith('.link') && run.runId !== keep) removed.push(run.runId)
+    if (!run || run.date !== date || (run.runId === keep && !name.endsWith('.link'))) continue
+    await rm(path.join(dir, name), { recursive: true, force: true })
+    removed.push(name)
   }
   return removed
 }
