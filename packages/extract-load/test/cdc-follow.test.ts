@@ -122,6 +122,30 @@ describe('cdc --follow', () => {
     }
   })
 
+  it('a scheduled run (no --follow) over quiet tables moves the slot past the WAL written since: nothing pinned between runs', async () => {
+    const pair = await createCdcPair(server.adminUrl, 'cdc_idle_once')
+    const slot = `elt_${pair.pipeline}`
+    try {
+      await pair.source.query(`create table quiet (id int primary key); create table busy (id int, pad text)`)
+      await runCdc(pair, ['public.quiet'])
+      for (let run = 1; run <= 2; run++) {
+        await pair.source.query(`insert into busy select g, repeat('x', 200) from generate_series(1, 20000) g`)
+        const lsn = (await pair.source.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn'))[0]!.lsn
+        const { appliedLsn } = await runCdc(pair, ['public.quiet'])
+        // the walsender may end a moment after the run: its last acknowledgement counts once it has
+        await waitFor(`run ${run}'s walsender to let go of the slot`, async () => (await pair.source.query('select 1 from pg_replication_slots where slot_name = $1 and active', [slot])).length === 0)
+        const [state] = await pair.source.query<{ passed: boolean; confirmed: string }>(
+          'select confirmed_flush_lsn >= $1::pg_lsn as passed, confirmed_flush_lsn::text as confirmed from pg_replication_slots where slot_name = $2',
+          [lsn, slot],
+        )
+        // the run's stop mark, acknowledged, in PostgreSQL's own form (what `cdc status` shows)
+        expect({ run, ...state }).toEqual({ run, passed: true, confirmed: appliedLsn })
+      }
+    } finally {
+      await pair.drop()
+    }
+  })
+
   it('a run started while the slot is still held a moment (a follower that just stopped) waits for it to be let go, then applies', async () => {
     const pair = await createCdcPair(server.adminUrl, 'cdc_handover')
     const slot = `elt_${pair.pipeline}`

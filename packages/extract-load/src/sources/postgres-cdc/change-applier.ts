@@ -3,7 +3,7 @@ import type { Pgoutput } from 'pg-logical-replication'
 import { EltError, qualifiedName, quoteIdent } from '@elt/core'
 import { mapSchema } from '../../introspect/schema-map.ts'
 import { recordTableChange } from '../../state/table-changes.ts'
-import { lsnValue } from './cdc-names.ts'
+import { lsnText, lsnValue } from './cdc-names.ts'
 import { advanceCdcState } from './cdc-state.ts'
 import { batchStatements, type ChangeBatch, type Row, type TargetTable } from './change-batch.ts'
 
@@ -133,7 +133,7 @@ export class ChangeApplier {
   private async commit(message: Pgoutput.MessageCommit): Promise<{ lsn: string; commitAt: Date; changes: number }> {
     await this.flush()
     await this.begin()
-    const lsn = message.commitEndLsn as string
+    const lsn = lsnText(lsnValue(message.commitEndLsn as string)) // PostgreSQL's form (`0/228EBE8`), not the library's zero-padded one
     const commitAt = new Date(Number(message.commitTime.valueOf() as bigint / 1000n))
     await advanceCdcState(this.options.destination, this.options.pipeline, lsn, commitAt)
     const totals = await this.recordChanges(lsn)

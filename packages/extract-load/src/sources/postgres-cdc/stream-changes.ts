@@ -157,9 +157,10 @@ export async function streamChanges(options: StreamChangesOptions): Promise<Stre
     try {
       if (message.tag === 'message' && !message.transactional && message.prefix === heartbeatPrefix && message.messageLsn !== null) {
         if (applier.inTransaction) return
-        if (lsnValue(message.messageLsn) > lsnValue(applied)) applied = message.messageLsn
+        const at = lsnValue(message.messageLsn)
+        if (at > lsnValue(applied)) applied = lsnText(at)
         await confirm(applied)
-        if (!options.follow && stopAt !== undefined && lsnValue(message.messageLsn) >= lsnValue(stopAt)) await finish()
+        if (!options.follow && stopAt !== undefined && at >= lsnValue(stopAt)) await finish()
         return
       }
       const committed = await applier.handle(message)
