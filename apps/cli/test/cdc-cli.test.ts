@@ -135,6 +135,43 @@ describe('elt replicate with strategy cdc', () => {
     }
   })
 
+  it('a table that cannot be loaded fails the replicate (exit 1, named) without holding back the cdc slot; a source that cannot be reached stops it at once', async () => {
+    const src = await createTestDatabase(server.adminUrl, 'cli_cdc_part_src')
+    const dst = await createTestDatabase(server.adminUrl, 'cli_cdc_part_dst')
+    const parts = await emptyProject(`export default { replicate: { tables: { 'public.accounts': { strategy: 'cdc' }, 'public.orders': { strategy: 'incremental', cursor: 'id' } } } }\n`)
+    const partEnv = { SOURCE_DATABASE_URL: src.url, DESTINATION_DATABASE_URL: dst.url }
+    try {
+      await src.query(`create table accounts (id int primary key, name text); insert into accounts values (1, 'a');
+        create table orders (id int primary key, amount int, note text); insert into orders values (1, 10, 'x')`)
+      const first = await runElt(['replicate', '--json'], partEnv, parts)
+      expect(first.code, first.stderr).toBe(0)
+
+      // orders: a column dropped, which a merge cannot follow; accounts: a change on the stream
+      await src.query(`alter table orders drop column note; insert into orders values (2, 20); update accounts set name = 'changed' where id = 1`)
+      const before = (await src.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn'))[0]!.lsn
+      const failed = await runElt(['replicate'], partEnv, parts)
+      expect(failed.code).toBe(1)
+      expect(failed.stderr).toContain('error: public.orders changed in a way raw.orders cannot follow by merging: column "note" was dropped or renamed in the source.')
+      expect(failed.stderr).toMatch(/cdc postgres: 1 changes in 1 transactions applied/)
+      expect(await dst.query(`select name from raw.accounts`)).toEqual([{ name: 'changed' }])
+      expect(await dst.query(`select id from raw.orders order by id`)).toEqual([{ id: 1 }])
+      // the slot moved past those changes: it does not wait for orders to be fixed
+      expect(await src.query(`select confirmed_flush_lsn >= $1::pg_lsn as moved from pg_replication_slots where slot_name = 'elt_postgres'`, [before])).toEqual([{ moved: true }])
+
+      // a source that cannot be reached: one error, the cdc pipeline not tried after it
+      const unreachable = await runElt(['replicate'], { ...partEnv, SOURCE_DATABASE_URL: 'postgres://nobody:secret@127.0.0.1:1/none' }, parts)
+      expect(unreachable.code).toBe(1)
+      expect(unreachable.stderr).toContain('Could not reach the source database at 127.0.0.1:1')
+      expect(unreachable.stderr).not.toMatch(/parts of the replication failed|cdc postgres/)
+      expect(unreachable.stderr).not.toContain('secret')
+    } finally {
+      await runElt(['cdc', 'drop'], partEnv, parts).catch(() => {})
+      await rm(parts, { recursive: true, force: true })
+      await src.drop()
+      await dst.drop()
+    }
+  })
+
   it('cdc takes status or drop; --follow needs a cdc table', async () => {
     const bad = await runElt(['cdc', 'list'], env, project)
     expect(bad.code).toBe(2)

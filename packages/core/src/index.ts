@@ -2,7 +2,8 @@ export { EltError, ExitCode, describeError, exitCodeOf } from './elt-error.ts'
 export { redactUrl, redactSecrets, passwordOf } from './redact.ts'
 export { createLogger, silentLogger, type Logger, type LogLevel } from './logger.ts'
 export { withRetry, sleep, defaultRetryPolicy, type RetryPolicy } from './retry.ts'
-export { classifyPgError, isTransientPgError, type PgFailure } from './pg-errors.ts'
+export { classifyPgError, isServerFailure, isTransientPgError, type PgFailure } from './pg-errors.ts'
+export { combinedFailure, endsTheRun } from './run-failures.ts'
 export {
   connectClient,
   negotiateClientConfig,

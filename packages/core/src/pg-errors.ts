@@ -45,3 +45,24 @@ export function isTransientPgError(error: unknown): boolean {
   const kind = classifyPgError(error)
   return kind === 'transient' || kind === 'unreachable'
 }
+
+/**
+ * Whether `error` or an error in its `cause` chain says a server or the network failed (a lost or
+ * refused connection, a stall, rejected credentials, a missing database): the next step against
+ * the same servers would fail the same way. A failure of one table's data or shape (a SQL error,
+ * a row-count mismatch, a malformed row) is not one.
+ *
+ * ```ts
+ * isServerFailure(new EltError('Could not reach the destination …', { cause: econnrefused })) // true
+ * isServerFailure(new EltError('public.orders changed in a way raw.orders cannot follow …'))   // false
+ * ```
+ */
+export function isServerFailure(error: unknown): boolean {
+  const seen = new Set<unknown>()
+  for (let e = error; typeof e === 'object' && e !== null && !seen.has(e); e = (e as { cause?: unknown }).cause) {
+    seen.add(e)
+    const kind = classifyPgError(e)
+    if (kind !== 'other' && kind !== 'undefined-table') return true
+  }
+  return false
+}

@@ -161,6 +161,32 @@ describe('incremental by cursor', () => {
     await pair.destination.query(`drop view public.order_status`)
   })
 
+  it('tables that cannot be merged do not hold back the others: every other table is loaded, and each failure is named', async () => {
+    await pair.source.query(`drop table if exists tickets; drop table if exists small;
+      create table tickets (id int primary key, seat text, updated_at timestamptz not null);
+      insert into tickets select g, 'A' || g, timestamptz '2026-12-01 10:00+00' from generate_series(1, 50) g;
+      create table small (id int primary key); insert into small values (1)`)
+    const tables = { ...orders, 'public.tickets': { strategy: 'incremental', cursor: 'updated_at' } } satisfies Record<string, TableStrategy>
+    await load(tables)
+    // orders and tickets, the largest, are taken first by the one worker; small after them
+    await pair.source.query(`alter table orders drop column doc; alter table tickets alter column seat type varchar(3);
+      update tickets set updated_at = timestamptz '2026-12-01 11:00+00' where id = 1; insert into small values (2)`)
+    const error = await failure(load(tables, { jobs: 1 }))
+    expect(error.message.split('\n')).toEqual([
+      '2 tables failed (the others were loaded):',
+      '  public.orders changed in a way raw.orders cannot follow by merging: column "doc" was dropped or renamed in the source. Nothing was changed. Copy the table again: pnpm elt replicate --full-refresh --select source:postgres.public.orders',
+      '  public.tickets changed in a way raw.tickets cannot follow by merging: column "seat" changed type text → character varying(3). Nothing was changed. Copy the table again: pnpm elt replicate --full-refresh --select source:postgres.public.tickets',
+    ])
+    expect(error.exitCode).toBe(ExitCode.failure)
+    expect(await pair.destination.query('select id from raw.small order by id')).toEqual([{ id: 1 }, { id: 2 }])
+    expect(await pair.destination.query(`select source_table, status from _elt.table_loads where run_id = (select run_id from _elt.table_loads order by started_at desc limit 1) order by source_table`)).toEqual([
+      { source_table: 'public.orders', status: 'error' },
+      { source_table: 'public.small', status: 'done' },
+      { source_table: 'public.tickets', status: 'error' },
+    ])
+    await pair.source.query('drop table tickets; drop table small')
+  })
+
   it('refuses a narrowed type and a changed primary key', async () => {
     await load(orders)
     await pair.source.query(`alter table orders alter column order_id type smallint; update orders set updated_at = now() where order_id = 1`)

@@ -1,3 +1,4 @@
+import { combinedFailure, endsTheRun } from '@elt/core'
 import { configuredSources, loadSources, type LoadSourcesSummary } from '@elt/extract-load'
 import type { DocumentLoadSummary } from '@elt/documents'
 import type { CommandContext } from '../context.ts'
@@ -29,13 +30,28 @@ export interface ReplicateTaskOptions {
 /**
  * Loads every configured source (`sources` of elt.config.ts: PostgreSQL tables, CSV files) into
  * its target tables, rendering per-table progress on stderr (live lines on a TTY, plain lines
- * otherwise). Used by `replicate` and as the first step of `run`.
+ * otherwise), then the document sources, then the cdc pipelines. Used by `replicate` and as the
+ * first step of `run`. The three parts are independent: when one fails, the next still run and
+ * the failures are thrown together at the end (see `combinedFailure`) — a table that cannot be
+ * loaded does not hold back a cdc slot, which pins the source's WAL while it waits. A server or
+ * network failure, bad usage or Ctrl-C stops it at once (see `endsTheRun`), and `--follow` does
+ * not start streaming after a failure.
  *
  * ```ts
  * const summary = await replicateTask(context, { jobs: 4, verify: true, runId, select: ['source:ticket_sales'] })
  * ```
  */
 export async function replicateTask(context: CommandContext, options: ReplicateTaskOptions = {}): Promise<LoadSourcesSummary & { documents?: DocumentLoadSummary[] }> {
+  const failures: unknown[] = []
+  const part = async <T>(work: () => Promise<T>): Promise<T | undefined> => {
+    if (context.signal.aborted || failures.some(endsTheRun)) return undefined
+    try {
+      return await work()
+    } catch (error) {
+      failures.push(error)
+      return undefined
+    }
+  }
   // document sources (mongodb, mongodb-export) are upserted through their mapping after the table sources
   const { tables, documents } = splitSources(context.config.sources)
   const chosen = Object.fromEntries(Object.entries(documents).filter(([name]) => documentSelected(name, options.select, options.exclude)))
@@ -43,18 +59,23 @@ export async function replicateTask(context: CommandContext, options: ReplicateT
   const select = withoutCdcSelectors(context.config.sources, withoutDocuments(options.select))
   // tables with strategy 'cdc' are loaded by their pipeline (slot snapshot, then the stream), not copied
   const exclude = [...(withoutDocuments(options.exclude) ?? []), ...cdcExcludes(context.config.sources)]
-  const summary = Object.keys(tables).length === 0 || (options.select?.length && !select?.length) ? undefined : await loadTableSources(context, { ...options, select, exclude }, tables)
-  const loaded = await documentsTask(context, chosen, options.runId ?? summary?.runId)
+  const summary = Object.keys(tables).length === 0 || (options.select?.length && !select?.length) ? undefined : await part(() => loadTableSources(context, { ...options, select, exclude }, tables))
+  const loaded = (await part(() => documentsTask(context, chosen, options.runId ?? summary?.runId))) ?? []
   const base = summary ?? { runId: options.runId ?? loaded[0]?.runId ?? '', status: 'success' as const, seconds: 0, sources: [], tables: [] }
   const cdc = await selectedCdcSources(context.config.sources, options.select, options.exclude)
-  if (cdc.length > 0) {
-    const { cdcTask } = await import('./cdc-task.ts')
-    if (options.follow) await options.beforeFollow?.()
-    const refresh = options.fullRefresh ? { select: options.select ?? [], exclude: options.exclude ?? [] } : undefined
-    const streamed = await cdcTask(context, { follow: options.follow === true, jobs: options.jobs, only: cdc, runId: base.runId, ...(refresh ? { refresh } : {}) })
-    base.tables.push(...streamed.tables)
-    Object.assign(base, { cdc: streamed.pipelines })
+  if (cdc.length > 0 && !(options.follow && failures.length > 0)) {
+    const streamed = await part(async () => {
+      const { cdcTask } = await import('./cdc-task.ts')
+      if (options.follow) await options.beforeFollow?.()
+      const refresh = options.fullRefresh ? { select: options.select ?? [], exclude: options.exclude ?? [] } : undefined
+      return cdcTask(context, { follow: options.follow === true, jobs: options.jobs, only: cdc, runId: base.runId, ...(refresh ? { refresh } : {}) })
+    })
+    if (streamed) {
+      base.tables.push(...streamed.tables)
+      Object.assign(base, { cdc: streamed.pipelines })
+    }
   }
+  if (failures.length > 0) throw combinedFailure(failures, 'parts of the replication failed (the others ran)')
   return loaded.length ? { ...base, documents: loaded } : base
 }
 

@@ -47,7 +47,8 @@ interface OpenSource {
  * sequences. Every source gets its row in `_elt.replications` (`source_name`), resumes only its own
  * interrupted run (see `findInterruptedRun`), and two sources writing one target table are refused
  * at discovery (exit 2). Throws an `EltError` (exit 1, or 2 for bad usage) on failure; tables
- * already swapped in stay, the others keep their previous copy.
+ * swapped in stay, the others keep their previous copy. A table's own failure does not stop the
+ * others: they are all loaded and the failures thrown together (see `runWriters`).
  *
  * Any reader plugs in, the stage's included (`load --date`):
  *

@@ -1,5 +1,5 @@
 import type pg from 'pg'
-import { defaultStallSeconds, describeError, isTransientPgError, sessionOf, watchedEnds, watchedStep, withRetry, type DatabaseTarget, type LockWaitPolicy, type Logger, type RetryPolicy } from '@elt/core'
+import { combinedFailure, defaultStallSeconds, describeError, endsTheRun, isTransientPgError, sessionOf, watchedEnds, watchedStep, withRetry, type DatabaseTarget, type LockWaitPolicy, type Logger, type RetryPolicy } from '@elt/core'
 import { sourceName, targetName, type TableDef } from '../introspect/catalog.ts'
 import type { ReplicationEvent } from '../replication-events.ts'
 import type { ReaderSession, TableReader } from '../sources/source-reader.ts'
@@ -53,14 +53,18 @@ export const jobKey = (job: WriteJob): string => `${job.source}:${sourceName(job
  * A load that moves no data while both its sessions wait on this process (a connection that stopped
  * passing data without closing) is given up (see `watchForStall`) and retried like a lost connection.
  * A transient failure (connection lost, backend terminated) reconnects and retries the table with
- * backoff; a reader's `RetryTable` (a CSV column widened) loads it again at once; any other failure
- * stops workers from taking new tables, and the first error is thrown after the running tables finish.
+ * backoff; a reader's `RetryTable` (a CSV column widened) loads it again at once. A table that still
+ * fails (its data or its shape: a malformed row, a change a merge cannot follow, a SQL error) does
+ * not hold back the others: every table is tried, and the failures are thrown together at the end
+ * (see `combinedFailure`). A server or network failure, bad usage or an abort (see `endsTheRun`)
+ * stops workers from taking new tables instead; the error is thrown after the running tables finish.
  * An abort closes every connection at once.
  */
 export async function runWriters(options: WriterPoolOptions): Promise<Map<string, StrategyWriteResult>> {
   const queue = [...options.jobs]
   const results = new Map<string, StrategyWriteResult>()
-  let failure: { error: unknown } | undefined
+  const failures: unknown[] = []
+  let stopped = false
   const openClients = new Set<pg.Client>()
   const openReaders = new Set<TableReader>()
   const onAbort = () => {
@@ -95,9 +99,10 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
       return reader
     }
     try {
-      for (let job = queue.shift(); job !== undefined && failure === undefined; job = queue.shift()) {
+      for (let job = queue.shift(); job !== undefined && !stopped; job = queue.shift()) {
         if (options.signal?.aborted) {
-          failure ??= { error: options.signal.reason }
+          if (!stopped) failures.push(options.signal.reason)
+          stopped = true
           break
         }
         const { source } = job
@@ -190,7 +195,8 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
           options.emit({ type: 'table-finished', ...names, rows: result.rows, bytes: result.bytes, seconds: result.seconds })
         } catch (error) {
           const final = options.signal?.aborted ? options.signal.reason : error
-          failure ??= { error: final }
+          if (!stopped) failures.push(final)
+          if (options.signal?.aborted || endsTheRun(final)) stopped = true
           await recordLoad(options.state, {
             runId: options.runId,
             sourceName: name,
@@ -213,6 +219,6 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
   } finally {
     options.signal?.removeEventListener('abort', onAbort)
   }
-  if (failure) throw failure.error
+  if (failures.length > 0) throw combinedFailure(failures, 'tables failed (the others were loaded)')
   return results
 }
