@@ -152,6 +152,8 @@ describe('elt replicate with strategy cdc', () => {
       const failed = await runElt(['replicate'], partEnv, parts)
       expect(failed.code).toBe(1)
       expect(failed.stderr).toContain('error: public.orders changed in a way raw.orders cannot follow by merging: column "note" was dropped or renamed in the source.')
+      // its progress line says so when it happens, the error at the end says what to do
+      expect(failed.stderr).toContain('public.orders → raw.orders  failed: public.orders changed in a way raw.orders cannot follow by merging: column "note" was dropped or renamed in the source.\n')
       expect(failed.stderr).toMatch(/cdc postgres: 1 changes in 1 transactions applied/)
       expect(await dst.query(`select name from raw.accounts`)).toEqual([{ name: 'changed' }])
       expect(await dst.query(`select id from raw.orders order by id`)).toEqual([{ id: 1 }])

@@ -12,3 +12,5 @@ export type ReplicationEvent =
   /** A table an interrupted run copied (as of its snapshot taken at `snapshotAt`, ISO 8601), taken over instead of copied again. */
   | { type: 'table-resumed'; source: string; target: string; rows: number; bytes: number; fromRunId: string; snapshotAt: string | null }
   | { type: 'table-retried'; source: string; target: string; attempt: number; delaySeconds: number; reason: string }
+  /** The table failed (past its retries) and keeps its previous copy; `reason`: the error's first sentence, without its hint. */
+  | { type: 'table-failed'; source: string; target: string; reason: string }

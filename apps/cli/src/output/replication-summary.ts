@@ -80,6 +80,8 @@ export function renderTableEvent(event: Extract<ReplicationEvent, { source: stri
       return `${arrow}  already copied by interrupted run ${event.fromRunId}${snapshotOf(event.snapshotAt)} (${formatCount(event.rows)} rows), skipped`
     case 'table-retried':
       return `${arrow}  attempt ${event.attempt} failed (${event.reason}); retrying in ${event.delaySeconds.toFixed(1)} s`
+    case 'table-failed':
+      return `${arrow}  failed: ${event.reason}`
   }
 }
 

@@ -197,6 +197,7 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
           const final = options.signal?.aborted ? options.signal.reason : error
           if (!stopped) failures.push(final)
           if (options.signal?.aborted || endsTheRun(final)) stopped = true
+          options.emit({ type: 'table-failed', ...names, reason: final instanceof Error ? final.message : String(final) })
           await recordLoad(options.state, {
             runId: options.runId,
             sourceName: name,
