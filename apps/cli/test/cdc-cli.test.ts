@@ -142,15 +142,23 @@ describe('elt replicate with strategy cdc', () => {
     const partEnv = { SOURCE_DATABASE_URL: src.url, DESTINATION_DATABASE_URL: dst.url }
     try {
       await src.query(`create table accounts (id int primary key, name text); insert into accounts values (1, 'a');
-        create table orders (id int primary key, amount int, note text); insert into orders values (1, 10, 'x')`)
+        create table orders (id int primary key, amount int, note text); insert into orders values (1, 10, 'x');
+        create table small (id int primary key); insert into small values (1)`)
       const first = await runElt(['replicate', '--json'], partEnv, parts)
       expect(first.code, first.stderr).toBe(0)
 
       // orders: a column dropped, which a merge cannot follow; accounts: a change on the stream
       await src.query(`alter table orders drop column note; insert into orders values (2, 20); update accounts set name = 'changed' where id = 1`)
       const before = (await src.query<{ lsn: string }>('select pg_current_wal_lsn()::text as lsn'))[0]!.lsn
-      const failed = await runElt(['replicate'], partEnv, parts)
+      const failed = await runElt(['replicate', '--json'], partEnv, parts)
       expect(failed.code).toBe(1)
+      // --json: the failure, with what was done beside it
+      const report = JSON.parse(failed.stdout) as { status: string; error: string; tables: Table[] }
+      expect(report).toMatchObject({ status: 'error', error: expect.stringMatching(/^public\.orders changed in a way raw\.orders cannot follow by merging/) })
+      expect(byTable(failed.stdout)).toEqual({
+        'public.small': { strategy: 'full', rows: 1, inserted: 1, updated: 0, deleted: 0 },
+        'public.accounts': { strategy: 'cdc', rows: 1, inserted: 0, updated: 1, deleted: 0 },
+      })
       expect(failed.stderr).toContain('error: public.orders changed in a way raw.orders cannot follow by merging: column "note" was dropped or renamed in the source.')
       // its progress line says so when it happens, the error at the end says what to do
       expect(failed.stderr).toContain('public.orders → raw.orders  failed: public.orders changed in a way raw.orders cannot follow by merging: column "note" was dropped or renamed in the source.\n')

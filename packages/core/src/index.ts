@@ -4,6 +4,7 @@ export { createLogger, silentLogger, type Logger, type LogLevel } from './logger
 export { withRetry, sleep, defaultRetryPolicy, type RetryPolicy } from './retry.ts'
 export { classifyPgError, isServerFailure, isTransientPgError, type PgFailure } from './pg-errors.ts'
 export { combinedFailure, endsTheRun } from './run-failures.ts'
+export { partialResultOf, withPartialResult } from './partial-result.ts'
 export {
   connectClient,
   negotiateClientConfig,

@@ -1,4 +1,4 @@
-import { connectClient, describeError, describeTargetLockHolder, ExitCode, finishRun, lockTarget, startRun, watchedClientStep, type DatabaseTarget, type RunStatus } from '@elt/core'
+import { connectClient, describeError, partialResultOf, describeTargetLockHolder, ExitCode, finishRun, lockTarget, startRun, watchedClientStep, type DatabaseTarget, type RunStatus } from '@elt/core'
 import type { CommandContext } from '../context.ts'
 
 /** How a command's result is recorded: the run's final status, its summary and message. */
@@ -19,8 +19,8 @@ export interface RunSpec {
    * (`pipelineSchema`). With `wait`, it waits for the holder instead of exiting 1.
    */
   locks?: { schemas: readonly string[]; wait: boolean }
-  /** The `--json` document of a failure (default `{ runId, status: 'error', error }`). */
-  errorJson?: (runId: string | null, error: string) => Record<string, unknown>
+  /** The `--json` document of a failure (default `{ runId, status: 'error', error }`); `cause`: the error itself. */
+  errorJson?: (runId: string | null, error: string, cause: unknown) => Record<string, unknown>
 }
 
 /** What `recordedRun` returns: the work's result, its run and the command's exit code (0 on success, else 1). */
@@ -81,7 +81,7 @@ export async function recordedRun<T>(context: CommandContext, spec: RunSpec, wor
     }
     // with --json, stdout always carries one JSON document; the error paragraph goes to stderr
     if (context.json) {
-      const json = spec.errorJson?.(runId ?? null, describeError(error)) ?? { runId: runId ?? null, status: 'error', error: describeError(error) }
+      const json = spec.errorJson?.(runId ?? null, describeError(error), error) ?? { runId: runId ?? null, status: 'error', error: describeError(error) }
       context.output({ json, text: '' })
     }
     throw error
@@ -91,14 +91,16 @@ export async function recordedRun<T>(context: CommandContext, spec: RunSpec, wor
 }
 
 /**
- * `recordedRun` for work whose result is its summary (extract, load): the result, or the throw.
+ * `recordedRun` for work whose result is its summary (replicate, extract, load): the result, or
+ * the throw. With `--json`, a failure's document is `errorJson` with what the work did before it
+ * failed (see `withPartialResult`: the tables loaded beside a failed one) and the error.
  *
  * ```ts
  * const summary = await recordRun(context, 'extract', { date, tables: [] }, (runId) => extractTask(context, { date, runId, … }), { schemas: ['analytics'], wait: false })
  * ```
  */
 export async function recordRun<T>(context: CommandContext, command: string, errorJson: Record<string, unknown>, work: (runId: string, releaseLocks: () => Promise<void>) => Promise<T>, locks?: RunSpec['locks']): Promise<T> {
-  const errorDocument = (runId: string | null, error: string) => ({ runId, status: 'error', ...errorJson, error })
+  const errorDocument = (runId: string | null, error: string, cause: unknown) => ({ runId, ...errorJson, ...partialResultOf(cause), status: 'error', error })
   return (await recordedRun(context, { command, errorJson: errorDocument, ...(locks ? { locks } : {}) }, work)).result
 }
 

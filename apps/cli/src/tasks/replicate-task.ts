@@ -1,4 +1,4 @@
-import { combinedFailure, endsTheRun } from '@elt/core'
+import { combinedFailure, describeError, endsTheRun, partialResultOf, withPartialResult } from '@elt/core'
 import { configuredSources, loadSources, type LoadSourcesSummary } from '@elt/extract-load'
 import type { DocumentLoadSummary } from '@elt/documents'
 import type { CommandContext } from '../context.ts'
@@ -59,7 +59,9 @@ export async function replicateTask(context: CommandContext, options: ReplicateT
   const select = withoutCdcSelectors(context.config.sources, withoutDocuments(options.select))
   // tables with strategy 'cdc' are loaded by their pipeline (slot snapshot, then the stream), not copied
   const exclude = [...(withoutDocuments(options.exclude) ?? []), ...cdcExcludes(context.config.sources)]
-  const summary = Object.keys(tables).length === 0 || (options.select?.length && !select?.length) ? undefined : await part(() => loadTableSources(context, { ...options, select, exclude }, tables))
+  const tablesLoaded = Object.keys(tables).length === 0 || (options.select?.length && !select?.length) ? undefined : await part(() => loadTableSources(context, { ...options, select, exclude }, tables))
+  // after a table failed: the tables loaded beside it (see `loadSources`), reported with the failure
+  const summary = tablesLoaded ?? (partialResultOf(failures[0]) as LoadSourcesSummary | undefined)
   const loaded = (await part(() => documentsTask(context, chosen, options.runId ?? summary?.runId))) ?? []
   const base = summary ?? { runId: options.runId ?? loaded[0]?.runId ?? '', status: 'success' as const, seconds: 0, sources: [], tables: [] }
   const cdc = await selectedCdcSources(context.config.sources, options.select, options.exclude)
@@ -75,8 +77,10 @@ export async function replicateTask(context: CommandContext, options: ReplicateT
       Object.assign(base, { cdc: streamed.pipelines })
     }
   }
-  if (failures.length > 0) throw combinedFailure(failures, 'parts of the replication failed (the others ran)')
-  return loaded.length ? { ...base, documents: loaded } : base
+  const result = loaded.length ? { ...base, documents: loaded } : base
+  if (failures.length === 0) return result
+  const failure = combinedFailure(failures, 'parts of the replication failed (the others ran)')
+  throw withPartialResult(failure, { ...result, status: 'error', error: describeError(failure) })
 }
 
 async function loadTableSources(context: CommandContext, options: ReplicateTaskOptions, sources: typeof context.config.sources): Promise<LoadSourcesSummary> {

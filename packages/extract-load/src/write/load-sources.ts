@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import os from 'node:os'
 import type pg from 'pg'
-import { EltError, ExitCode, connectClient, defaultRetryPolicy, defaultStallSeconds, describeError, describeTarget, qualifiedName, sessionOf, silentLogger, watchedEnds, watchForStall, type DatabaseTarget } from '@elt/core'
+import { EltError, ExitCode, connectClient, defaultRetryPolicy, defaultStallSeconds, describeError, describeTarget, qualifiedName, sessionOf, silentLogger, watchedEnds, watchForStall, withPartialResult, type DatabaseTarget } from '@elt/core'
 import { sourceName, targetName, type TableDef } from '../introspect/catalog.ts'
 import { tableMatcher } from '../introspect/select-tables.ts'
 import { addForeignKeys } from '../load/add-foreign-keys.ts'
@@ -180,7 +180,7 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
 
     const destinationMajor = await serverMajor(state)
     runWatch.stop()
-    const written = await step('copy', () =>
+    const { results: written, failure } = await step('copy', () =>
       runWriters({
         jobs: toWrite,
         sessions: opened.map((o) => ({ name: o.source.name, session: o.session })),
@@ -220,6 +220,16 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
         deleted: r.deleted,
       })
     }
+    const summary = (status: LoadSourcesSummary['status']): LoadSourcesSummary => ({
+      runId,
+      status,
+      seconds: round3((performance.now() - started) / 1000),
+      ...(opened[0] ? { snapshotAt: opened[0].session.snapshotAt.toISOString() } : {}),
+      sources: opened.map((o) => ({ name: o.source.name, kind: o.source.reader.kind, description: o.session.description, snapshotAt: o.session.snapshotAt.toISOString() })),
+      tables: opened.flatMap((o, index) => o.plan.tables.map((t) => summaries.get(`${index}:${sourceName(t)}`)).filter((s): s is LoadedTableSummary => s !== undefined)),
+    })
+    // the tables loaded before or beside the failed ones, for the failure's report (`--json`)
+    if (failure !== undefined) throw withPartialResult(failure, { ...summary('error'), error: describeError(failure) })
     runWatch = watchRun('finishing the run')
     const sequences = await Promise.all(opened.map((o) => o.session.finish()))
 
@@ -230,14 +240,7 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
     })
 
     for (const o of opened) await finishReplication(state, o.run, 'success')
-    return {
-      runId,
-      status: 'success',
-      seconds: round3((performance.now() - started) / 1000),
-      ...(opened[0] ? { snapshotAt: opened[0].session.snapshotAt.toISOString() } : {}),
-      sources: opened.map((o) => ({ name: o.source.name, kind: o.source.reader.kind, description: o.session.description, snapshotAt: o.session.snapshotAt.toISOString() })),
-      tables: opened.flatMap((o, index) => o.plan.tables.map((t) => summaries.get(`${index}:${sourceName(t)}`)).filter((s): s is LoadedTableSummary => s !== undefined)),
-    }
+    return summary('success')
   } catch (error) {
     runWatch.stop()
     runWatch = watchRun('recording the failed run')

@@ -55,12 +55,13 @@ export const jobKey = (job: WriteJob): string => `${job.source}:${sourceName(job
  * A transient failure (connection lost, backend terminated) reconnects and retries the table with
  * backoff; a reader's `RetryTable` (a CSV column widened) loads it again at once. A table that still
  * fails (its data or its shape: a malformed row, a change a merge cannot follow, a SQL error) does
- * not hold back the others: every table is tried, and the failures are thrown together at the end
- * (see `combinedFailure`). A server or network failure, bad usage or an abort (see `endsTheRun`)
- * stops workers from taking new tables instead; the error is thrown after the running tables finish.
+ * not hold back the others: every table is tried, and the failures are returned together with the
+ * results of the others (`failure`, see `combinedFailure`). A server or network failure, bad usage
+ * or an abort (see `endsTheRun`) stops workers from taking new tables instead, once the running
+ * tables finish.
  * An abort closes every connection at once.
  */
-export async function runWriters(options: WriterPoolOptions): Promise<Map<string, StrategyWriteResult>> {
+export async function runWriters(options: WriterPoolOptions): Promise<{ results: Map<string, StrategyWriteResult>; failure?: unknown }> {
   const queue = [...options.jobs]
   const results = new Map<string, StrategyWriteResult>()
   const failures: unknown[] = []
@@ -220,6 +221,5 @@ export async function runWriters(options: WriterPoolOptions): Promise<Map<string
   } finally {
     options.signal?.removeEventListener('abort', onAbort)
   }
-  if (failures.length > 0) throw combinedFailure(failures, 'tables failed (the others were loaded)')
-  return results
+  return failures.length > 0 ? { results, failure: combinedFailure(failures, 'tables failed (the others were loaded)') } : { results }
 }
