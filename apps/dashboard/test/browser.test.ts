@@ -140,8 +140,12 @@ describe('the dashboard over a recorded film project', () => {
     await page.click('a[data-nav="runs"]')
     await page.waitForSelector(`#runs-table tr[data-run-id="${runIds.newer}"]`)
     await shot(page, '07-runs.png')
+    // a run that failed in several places (see combinedFailure) says each on a line of its own
+    const message = '2 parts of the replication failed (the others ran):\n  public.orders changed in a way raw.orders cannot follow by merging.\n  The cdc table public.nopk has no primary key.'
+    await db.query('update _elt.runs set message = $1 where run_id = $2', [message, runIds.newer])
     await page.click(`#runs-table tr[data-run-id="${runIds.newer}"] a`)
     await page.waitForSelector('#gantt svg .bar')
+    expect((await page.innerText('.run-message')).split('\n')).toEqual(['2 parts of the replication failed (the others ran):', 'public.orders changed in a way raw.orders cannot follow by merging.', 'The cdc table public.nopk has no primary key.'])
     expect(await page.$$eval('#gantt .bar', (bars) => bars.length)).toBe(8)
     expect(await page.$$eval('#gantt .bar.critical', (bars) => bars.map((bar) => bar.getAttribute('data-step')))).toEqual(['raw.film_actors', 'stg_film_actors', 'film_ratings', 'actor_stats'])
     expect(await page.$$eval('#critical-path li', (items) => items.map((item) => item.textContent))).toEqual(['raw.film_actors', 'stg_film_actors', 'film_ratings', 'actor_stats'])

@@ -72,7 +72,7 @@ export async function runPage(root: HTMLElement, id: string): Promise<void> {
         { class: 'muted' },
         `${run.command}${run.target ? ` · target ${run.target}` : ''} · ${formatSeconds(run.seconds)} · loads: ${countText(run.counts.loads)} · models: ${countText(run.counts.models)} · tests: ${countText(run.counts.tests)}`,
       ),
-      run.message ? h('p', { class: 'error' }, run.message) : undefined,
+      run.message ? h('p', { class: 'error run-message' }, run.message) : undefined,
       h('div', { class: 'gantt-wrap', id: 'gantt' }, run.steps.length > 0 ? gantt(run) : h('p', { class: 'muted' }, 'This run recorded no loads or models.')),
       h(
         'div',
