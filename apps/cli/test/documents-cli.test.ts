@@ -64,6 +64,22 @@ describe('elt replicate with a document source', () => {
     expect(stderr).toContain('Exported mappings: ccb_contracts.')
   })
 
+  it('a damaged export does not hold back the next document source: it is loaded, --json reports it, exit 1 naming the damaged one', async () => {
+    const broken = { kind: 'mongodb-export', mapping: 'ccb_contracts', targetSchema: 'ccb_broken', path: 'broken.jsonl' }
+    const good = { kind: 'mongodb-export', mapping: 'ccb_contracts', targetSchema: 'ccb_after', path: ccbExport }
+    const cwd = await emptyProject(`export default ${JSON.stringify({ models: { project: modelsProject }, sources: { broken, good } })}\n`)
+    await writeFile(path.join(cwd, 'broken.jsonl'), '{"_id": {"$oid": "x"}\n')
+    const { code, stdout, stderr } = await runElt(['replicate', '--json'], env, cwd)
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/error: .*broken\.jsonl:1: /)
+    expect(stderr).toContain('good: 416 documents, 399 loaded, 17 rejected')
+    const json = JSON.parse(stdout) as ReplicateJson & { status: string; error: string }
+    expect(json.status).toBe('error')
+    expect(json.error).toMatch(/broken\.jsonl:1: /)
+    expect(json.documents.map((d) => [d.source, d.loaded])).toEqual([['good', 399]])
+    expect(await destination.query(`select count(*)::int as n from ccb_after.operacoes`)).toEqual([{ n: 383 }])
+  })
+
   it('a damaged export file: exit 1 naming the file and line', async () => {
     const cwd = await project({ path: 'broken.jsonl' })
     const lines = (await readFile(ccbExport, 'utf8')).split('\n').slice(0, 3)

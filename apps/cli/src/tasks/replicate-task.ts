@@ -43,13 +43,15 @@ export interface ReplicateTaskOptions {
  */
 export async function replicateTask(context: CommandContext, options: ReplicateTaskOptions = {}): Promise<LoadSourcesSummary & { documents?: DocumentLoadSummary[] }> {
   const failures: unknown[] = []
-  const part = async <T>(work: () => Promise<T>): Promise<T | undefined> => {
+  /** A part's result; when it failed, what it did before (see `withPartialResult`), taken by `partial`. */
+  const part = async <T>(work: () => Promise<T>, partial: (done: Record<string, unknown>) => T | undefined): Promise<T | undefined> => {
     if (context.signal.aborted || failures.some(endsTheRun)) return undefined
     try {
       return await work()
     } catch (error) {
       failures.push(error)
-      return undefined
+      const done = partialResultOf(error)
+      return done ? partial(done) : undefined
     }
   }
   // document sources (mongodb, mongodb-export) are upserted through their mapping after the table sources
@@ -59,10 +61,12 @@ export async function replicateTask(context: CommandContext, options: ReplicateT
   const select = withoutCdcSelectors(context.config.sources, withoutDocuments(options.select))
   // tables with strategy 'cdc' are loaded by their pipeline (slot snapshot, then the stream), not copied
   const exclude = [...(withoutDocuments(options.exclude) ?? []), ...cdcExcludes(context.config.sources)]
-  const tablesLoaded = Object.keys(tables).length === 0 || (options.select?.length && !select?.length) ? undefined : await part(() => loadTableSources(context, { ...options, select, exclude }, tables))
-  // after a table failed: the tables loaded beside it (see `loadSources`), reported with the failure
-  const summary = tablesLoaded ?? (partialResultOf(failures[0]) as LoadSourcesSummary | undefined)
-  const loaded = (await part(() => documentsTask(context, chosen, options.runId ?? summary?.runId))) ?? []
+  // after a failure, the tables (documents) loaded beside it are reported with it
+  const summary =
+    Object.keys(tables).length === 0 || (options.select?.length && !select?.length)
+      ? undefined
+      : await part(() => loadTableSources(context, { ...options, select, exclude }, tables), (done) => done as unknown as LoadSourcesSummary)
+  const loaded = (await part(() => documentsTask(context, chosen, options.runId ?? summary?.runId), (done) => done.documents as DocumentLoadSummary[])) ?? []
   const base = summary ?? { runId: options.runId ?? loaded[0]?.runId ?? '', status: 'success' as const, seconds: 0, sources: [], tables: [] }
   const cdc = await selectedCdcSources(context.config.sources, options.select, options.exclude)
   if (cdc.length > 0 && !(options.follow && failures.length > 0)) {
@@ -71,7 +75,7 @@ export async function replicateTask(context: CommandContext, options: ReplicateT
       if (options.follow) await options.beforeFollow?.()
       const refresh = options.fullRefresh ? { select: options.select ?? [], exclude: options.exclude ?? [] } : undefined
       return cdcTask(context, { follow: options.follow === true, jobs: options.jobs, only: cdc, runId: base.runId, ...(refresh ? { refresh } : {}) })
-    })
+    }, () => undefined)
     if (streamed) {
       base.tables.push(...streamed.tables)
       Object.assign(base, { cdc: streamed.pipelines })
