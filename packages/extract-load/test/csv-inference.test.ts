@@ -50,6 +50,17 @@ describe('CSV type inference', () => {
     ])
   })
 
+  it('keeps a leading plus sign: a column of dialling codes stays text, a later one widens an inferred integer to text', async () => {
+    await ctx.files.write('codes.csv', 'country,dial,n\nUK,+44,1\nUS,+1,2\nPT,+351,+3\n')
+    await loadCsv(ctx.db, { path: 'codes.csv', table: 'codes', inferRows: 2 }, ctx.files.dir)
+    expect(await columnTypes(ctx.db, 'codes')).toEqual({ country: 'text', dial: 'text', n: 'text' })
+    expect(await ctx.db.query('select dial, n from codes order by country')).toEqual([
+      { dial: '+351', n: '+3' },
+      { dial: '+44', n: '1' },
+      { dial: '+1', n: '2' },
+    ])
+  })
+
   it('mixes kinds into the type that holds them all, and anything else into text', async () => {
     await ctx.files.write(
       'mixed.csv',

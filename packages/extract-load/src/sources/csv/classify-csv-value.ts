@@ -1,7 +1,8 @@
 /**
  * What a CSV field looks like, for type inference. Only plain, unambiguous forms count: anything
- * else (leading zeros, spaces, locale formats, `1,5`) is `text`, so an inferred type never
- * changes a value (`007` and the CEP `01310100` stay text, not 7 and 1310100).
+ * else (leading zeros, a leading `+`, spaces, locale formats, `1,5`) is `text`, so an inferred type
+ * never changes a value (`007`, the CEP `01310100` and the dialling code `+44` stay text, not 7,
+ * 1310100 and 44).
  */
 export type CsvValueKind =
   | 'smallint'
@@ -32,12 +33,13 @@ const bigintMax = 2n ** 63n - 1n
  * ```ts
  * classifyCsvValue('42') // 'smallint'
  * classifyCsvValue('007') // 'text'
+ * classifyCsvValue('+44') // 'text'
  * classifyCsvValue('2024-01-15 10:30:00+02') // 'timestamptz'
  * ```
  */
 export function classifyCsvValue(value: string): CsvValueKind {
   const first = value.charCodeAt(0)
-  const startsNumeric = (first >= 48 && first <= 57) || first === 43 || first === 45 || first === 46 // 0-9 + - .
+  const startsNumeric = (first >= 48 && first <= 57) || first === 45 || first === 46 // 0-9 - . (a leading + is text)
   if (startsNumeric) {
     if (integerPattern.test(value)) return integerKind(value)
     if (decimalPattern.test(value)) return value.endsWith('.') || value === '.' ? 'text' : 'decimal'

@@ -64,15 +64,16 @@ export function kindMask(kinds: ReadonlySet<CsvValueKind>): number {
 function kindCodeOfBytes(bytes: Uint8Array, start: number, end: number): number {
   if (end <= start) return NONE
   const first = bytes[start]!
-  if (!isDigit(first) && first !== 43 && first !== 45 && first !== 46) return booleanKindOfBytes(bytes, start, end) // + - .
+  if (first === 43) return NONE // a leading +: text (classifyCsvValue)
+  if (!isDigit(first) && first !== 45 && first !== 46) return booleanKindOfBytes(bytes, start, end) // - .
   const number = numberKindOfBytes(bytes, start, end)
   return number !== NONE ? number : temporalKindOfBytes(bytes, start, end)
 }
 
-/** `[+-]` digits (no leading zero) [`.` digits] [`e` `[+-]` 1–2 digits]: an integer kind by magnitude, `decimal` or `float`. */
+/** [`-`] digits (no leading zero) [`.` digits] [`e` `[+-]` 1–2 digits]: an integer kind by magnitude, `decimal` or `float`. */
 function numberKindOfBytes(bytes: Uint8Array, start: number, end: number): number {
   const negative = bytes[start] === 45
-  const digitsAt = negative || bytes[start] === 43 ? start + 1 : start
+  const digitsAt = negative ? start + 1 : start
   let at = digitsAt
   while (at < end && isDigit(bytes[at])) at++
   const integerDigits = at - digitsAt
