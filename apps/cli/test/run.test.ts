@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs'
-import { copyFile, mkdir, readFile, rm } from 'node:fs/promises'
+import { copyFile, mkdir, readFile, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -84,6 +84,19 @@ describe('elt run against two servers (SOURCE_DATABASE_URL / DESTINATION_DATABAS
     expect(await snapshot()).toEqual(before)
     const [raw] = await destination.query<{ n: number }>('select count(*)::int as n from raw.film_actors')
     expect(raw?.n).toBe(242)
+  })
+
+  it('a source table that cannot be loaded: the others are, nothing is built, and --json lists what was loaded beside the error', async () => {
+    const cwd = await emptyProject(modelsConfig.replace(JSON.stringify(path.join(repo, 'source_db_init/ticket_sales.csv')), '"ragged.csv"'))
+    await writeFile(path.join(cwd, 'ragged.csv'), 'sale_id,film_id\n1,2\n3\n')
+    const { code, stdout, stderr } = await runElt(['run', '--json'], env, cwd)
+    expect(code).toBe(1)
+    expect(stderr).toMatch(/raw\.ticket_sales {2}failed: .*ragged\.csv, line 3/)
+    const summary = JSON.parse(stdout) as RunJson & { error: string }
+    expect(summary).toMatchObject({ status: 'error', models: [], tests: [], error: expect.stringMatching(/ragged\.csv, line 3/) })
+    expect(summary.tables.map((t) => t.target).sort()).toEqual(['raw.actors', 'raw.film_actors', 'raw.film_category', 'raw.films', 'raw.users'])
+    expect(summary.documents).toEqual([expect.objectContaining({ source: 'ccb', loaded: 399 })])
+    expect(await destination.query(`select command, status, message ~ 'ragged.csv, line 3' as named from _elt.runs where run_id = $1`, [summary.runId])).toEqual([{ command: 'run', status: 'error', named: true }])
   })
 
   it('fails with exit 2 and no JSON lies on an unknown target', async () => {

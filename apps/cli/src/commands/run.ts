@@ -1,3 +1,4 @@
+import { partialResultOf } from '@elt/core'
 import type { Command } from '../command.ts'
 import type { RunOutcome } from '../tasks/record-run.ts'
 import { renderReplicationSummary } from '../output/replication-summary.ts'
@@ -39,6 +40,11 @@ export const runCommand: Command = {
       {
         command: 'run',
         target: plan.target.name,
+        // a replication that failed: the tables (documents) it loaded beside the failure; nothing was built
+        errorJson: (runId, error, cause) => {
+          const { tables = [], documents } = (partialResultOf(cause) ?? {}) as { tables?: unknown[]; documents?: unknown[] }
+          return { runId, status: 'error', tables, ...(documents ? { documents } : {}), models: [], tests: [], error }
+        },
         // one writer per pipeline (it replicates) and per target schema, for the whole run
         locks: { schemas: [pipelineSchema(context), plan.target.schema], wait: parsed.values.wait === true },
       },
