@@ -94,7 +94,9 @@ describe('elt run against two servers (SOURCE_DATABASE_URL / DESTINATION_DATABAS
     expect(stderr).toMatch(/raw\.ticket_sales {2}failed: .*ragged\.csv, line 3/)
     const summary = JSON.parse(stdout) as RunJson & { error: string }
     expect(summary).toMatchObject({ status: 'error', models: [], tests: [], error: expect.stringMatching(/ragged\.csv, line 3/) })
-    expect(summary.tables.map((t) => t.target).sort()).toEqual(['raw.actors', 'raw.film_actors', 'raw.film_category', 'raw.films', 'raw.users'])
+    expect(summary.tables.map((t) => [t.target, (t as { status?: string }).status ?? 'loaded']).sort()).toEqual([
+      ['raw.actors', 'loaded'], ['raw.film_actors', 'loaded'], ['raw.film_category', 'loaded'], ['raw.films', 'loaded'], ['raw.ticket_sales', 'error'], ['raw.users', 'loaded'],
+    ])
     expect(summary.documents).toEqual([expect.objectContaining({ source: 'ccb', loaded: 399 })])
     expect(await destination.query(`select command, status, message ~ 'ragged.csv, line 3' as named from _elt.runs where run_id = $1`, [summary.runId])).toEqual([{ command: 'run', status: 'error', named: true }])
   })

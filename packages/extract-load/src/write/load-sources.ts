@@ -180,7 +180,7 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
 
     const destinationMajor = await serverMajor(state)
     runWatch.stop()
-    const { results: written, failure } = await step('copy', () =>
+    const { results: written, failed, failure } = await step('copy', () =>
       runWriters({
         jobs: toWrite,
         sessions: opened.map((o) => ({ name: o.source.name, session: o.session })),
@@ -228,8 +228,15 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
       sources: opened.map((o) => ({ name: o.source.name, kind: o.source.reader.kind, description: o.session.description, snapshotAt: o.session.snapshotAt.toISOString() })),
       tables: opened.flatMap((o, index) => o.plan.tables.map((t) => summaries.get(`${index}:${sourceName(t)}`)).filter((s): s is LoadedTableSummary => s !== undefined)),
     })
-    // the tables loaded before or beside the failed ones, for the failure's report (`--json`)
-    if (failure !== undefined) throw withPartialResult(failure, { ...summary('error'), error: describeError(failure) })
+    if (failure !== undefined) {
+      // for the failure's report (`--json`, the service's alerts): the tables loaded beside the failed ones, then each failed one with its error
+      const failedTables = toWrite.flatMap((job) => {
+        const error = failed.get(jobKey(job))
+        return error === undefined ? [] : [{ source: sourceName(job.table), target: targetName(job.table), sourceName: opened[job.source]!.source.name, status: 'error', error: describeError(error) }]
+      })
+      const partial = summary('error')
+      throw withPartialResult(failure, { ...partial, tables: [...partial.tables, ...failedTables], error: describeError(failure) })
+    }
     runWatch = watchRun('finishing the run')
     const sequences = await Promise.all(opened.map((o) => o.session.finish()))
 

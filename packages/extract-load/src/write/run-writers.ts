@@ -56,14 +56,15 @@ export const jobKey = (job: WriteJob): string => `${job.source}:${sourceName(job
  * backoff; a reader's `RetryTable` (a CSV column widened) loads it again at once. A table that still
  * fails (its data or its shape: a malformed row, a change a merge cannot follow, a SQL error) does
  * not hold back the others: every table is tried, and the failures are returned together with the
- * results of the others (`failure`, see `combinedFailure`). A server or network failure, bad usage
+ * results of the others (`failure`, see `combinedFailure`; each table's own error in `failed`). A server or network failure, bad usage
  * or an abort (see `endsTheRun`) stops workers from taking new tables instead, once the running
  * tables finish.
  * An abort closes every connection at once.
  */
-export async function runWriters(options: WriterPoolOptions): Promise<{ results: Map<string, StrategyWriteResult>; failure?: unknown }> {
+export async function runWriters(options: WriterPoolOptions): Promise<{ results: Map<string, StrategyWriteResult>; failed: Map<string, unknown>; failure?: unknown }> {
   const queue = [...options.jobs]
   const results = new Map<string, StrategyWriteResult>()
+  const failed = new Map<string, unknown>()
   const failures: unknown[] = []
   let stopped = false
   const openClients = new Set<pg.Client>()
@@ -197,6 +198,7 @@ export async function runWriters(options: WriterPoolOptions): Promise<{ results:
         } catch (error) {
           const final = options.signal?.aborted ? options.signal.reason : error
           if (!stopped) failures.push(final)
+          failed.set(jobKey(job), final)
           if (options.signal?.aborted || endsTheRun(final)) stopped = true
           options.emit({ type: 'table-failed', ...names, reason: final instanceof Error ? final.message : String(final) })
           await recordLoad(options.state, {
@@ -221,5 +223,5 @@ export async function runWriters(options: WriterPoolOptions): Promise<{ results:
   } finally {
     options.signal?.removeEventListener('abort', onAbort)
   }
-  return failures.length > 0 ? { results, failure: combinedFailure(failures, 'tables failed (the others were loaded)') } : { results }
+  return failures.length > 0 ? { results, failed, failure: combinedFailure(failures, 'tables failed (the others were loaded)') } : { results, failed }
 }
