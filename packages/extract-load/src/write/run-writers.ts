@@ -55,11 +55,10 @@ export const jobKey = (job: WriteJob): string => `${job.source}:${sourceName(job
  * A transient failure (connection lost, backend terminated) reconnects and retries the table with
  * backoff; a reader's `RetryTable` (a CSV column widened) loads it again at once. A table that still
  * fails (its data or its shape: a malformed row, a change a merge cannot follow, a SQL error) does
- * not hold back the others: every table is tried, and the failures are returned together with the
- * results of the others (`failure`, see `combinedFailure`; each table's own error in `failed`). A server or network failure, bad usage
- * or an abort (see `endsTheRun`) stops workers from taking new tables instead, once the running
- * tables finish.
- * An abort closes every connection at once.
+ * not hold back the others: every table is tried, and the failures are returned with the results
+ * of the others (`failure`, see `combinedFailure`; each table's own error in `failed`). A server or
+ * network failure, bad usage or an abort (see `endsTheRun`) stops the workers from taking new
+ * tables instead, once the running tables finish. An abort closes every connection at once.
  */
 export async function runWriters(options: WriterPoolOptions): Promise<{ results: Map<string, StrategyWriteResult>; failed: Map<string, unknown>; failure?: unknown }> {
   const queue = [...options.jobs]
@@ -103,7 +102,7 @@ export async function runWriters(options: WriterPoolOptions): Promise<{ results:
     try {
       for (let job = queue.shift(); job !== undefined && !stopped; job = queue.shift()) {
         if (options.signal?.aborted) {
-          if (!stopped) failures.push(options.signal.reason)
+          failures.push(options.signal.reason)
           stopped = true
           break
         }
