@@ -1,4 +1,4 @@
-import { readFile, readdir, rm } from 'node:fs/promises'
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
@@ -75,6 +75,27 @@ describe('elt extract / load / run --date', () => {
     expect(extracts[0]?.n).toBe(6)
     const loads = await destination.query(`select count(*)::int as n from _elt.table_loads where run_id = $1 and status = 'done'`, [load.runId])
     expect(loads[0]?.n).toBe(6)
+  })
+
+  it('load --json of a day with one damaged staged file: the other tables are loaded, the damaged one is named with its error', async () => {
+    const day = path.join(project, 'stage', 'postgres', (await readdir(path.join(project, 'stage', 'postgres'))).find((t) => t.endsWith('users'))!, '2024-01-15')
+    const part = (await readdir(day)).find((f) => f.startsWith('part-'))!
+    await writeFile(path.join(day, part), 'not what the extract wrote')
+    const loaded = await runElt(['load', '--date', '2024-01-15', '--json'], env, project)
+    expect(loaded.code).toBe(1)
+    const load = JSON.parse(loaded.stdout) as { status: string; error: string; tables: { target: string; rows?: number; status?: string; error?: string }[] }
+    expect(load.status).toBe('error')
+    // zlib's "incorrect header check" said for people: the file, its table and day, what to do
+    expect(load.error).toMatch(
+      new RegExp(
+        `^The staged file ${path.join(project, 'stage', 'postgres', 'public.users')}/\\S+/${part} of postgres: public\\.users \\(2024-01-15\\) cannot be decompressed \\(incorrect header check\\): ` +
+          'it was changed or damaged after the extract\\. The table was not loaded and keeps its previous copy\\. Extract that day again',
+      ),
+    )
+    expect(Object.fromEntries(load.tables.map((t) => [t.target, t.status ?? t.rows]))).toEqual({
+      'raw.films': 118, 'raw.actors': 72, 'raw.film_actors': 242, 'raw.film_category': 153, 'raw.ticket_sales': 5000, 'raw.users': 'error',
+    })
+    expect(load.tables.find((t) => t.target === 'raw.users')?.error).toBe(load.error)
   })
 
   it('run --date D is extract → load → build → test as one recorded run', async () => {

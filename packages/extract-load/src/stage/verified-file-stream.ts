@@ -8,13 +8,19 @@ import { EltError } from '@elt/core'
  * A staged data file's bytes, checked while they stream: the sha256 and size of the file on
  * disk must be the manifest's. A mismatch is an error at the end of the file, before the stream
  * ends, so the COPY reading it fails and the load's transaction rolls back. `.gz` files are
- * decompressed after the check. Destroying the returned stream closes the file.
+ * decompressed after the check; a damaged one usually fails decompressing before its end, with
+ * the same error naming the file (not zlib's bare `incorrect header check`). Destroying the
+ * returned stream closes the file.
  *
  * ```ts
  * const stream = verifiedFileStream('/data/stage/postgres/public.films/.2024-01-15.<run>/part-0001.csv.gz', { sha256, fileBytes, gzip: true, label })
  * ```
  */
 export function verifiedFileStream(file: string, expected: { sha256: string; fileBytes: number; gzip: boolean; label: string }): Readable {
+  const damaged = (what: string) =>
+    new EltError(`The staged file ${file} of ${expected.label} ${what}: it was changed or damaged after the extract.`, {
+      hint: 'The table was not loaded and keeps its previous copy. Extract that day again (pnpm elt extract --date …), then load it.',
+    })
   const hash = createHash('sha256')
   let bytes = 0
   const verify = new Transform({
@@ -27,16 +33,25 @@ export function verifiedFileStream(file: string, expected: { sha256: string; fil
     flush(callback: TransformCallback) {
       const sha256 = hash.digest('hex')
       if (sha256 === expected.sha256 && bytes === expected.fileBytes) return callback()
-      callback(
-        new EltError(
-          `The staged file ${file} of ${expected.label} does not match its manifest (${bytes} bytes with sha256 ${sha256.slice(0, 12)}…, expected ${expected.fileBytes} bytes with sha256 ${expected.sha256.slice(0, 12)}…): it was changed or damaged after the extract.`,
-          { hint: 'The table was not loaded and keeps its previous copy. Extract that day again (pnpm elt extract --date …), then load it.' },
-        ),
-      )
+      callback(damaged(`does not match its manifest (${bytes} bytes with sha256 ${sha256.slice(0, 12)}…, expected ${expected.fileBytes} bytes with sha256 ${expected.sha256.slice(0, 12)}…)`))
     },
   })
-  const out = expected.gzip ? createGunzip() : new PassThrough({ highWaterMark: 1 << 16 })
-  // every stream is destroyed with the first error (a mismatch, a read error, the consumer giving up)
-  pipeline(createReadStream(file, { highWaterMark: 1 << 16 }), verify, out, () => {})
+  const out = new PassThrough({ highWaterMark: 1 << 16 })
+  const read = createReadStream(file, { highWaterMark: 1 << 16 })
+  if (!expected.gzip) {
+    // every stream is destroyed with the first error (a mismatch, a read error, the consumer giving up)
+    pipeline(read, verify, out, () => {})
+    return out
+  }
+  // the same, with zlib's own errors (a damaged file) said as a damaged staged file
+  const gunzip = createGunzip()
+  pipeline(read, verify, gunzip, (error) => {
+    if (error) out.destroy(isZlibError(error) ? damaged(`cannot be decompressed (${error.message})`) : error)
+  })
+  gunzip.pipe(out)
+  out.on('close', () => gunzip.destroy())
   return out
 }
+
+/** An error of zlib's (`Z_DATA_ERROR`, `Z_BUF_ERROR`, …): the compressed bytes are not what gzip wrote. */
+const isZlibError = (error: Error & { code?: unknown }): boolean => typeof error.code === 'string' && error.code.startsWith('Z_')
