@@ -3,6 +3,7 @@ import { createReadStream } from 'node:fs'
 import { PassThrough, Transform, pipeline, type Readable, type TransformCallback } from 'node:stream'
 import { createGunzip } from 'node:zlib'
 import { EltError } from '@elt/core'
+import { isGzipError } from '../sources/csv/explain-file-error.ts'
 
 /**
  * A staged data file's bytes, checked while they stream: the sha256 and size of the file on
@@ -46,12 +47,9 @@ export function verifiedFileStream(file: string, expected: { sha256: string; fil
   // the same, with zlib's own errors (a damaged file) said as a damaged staged file
   const gunzip = createGunzip()
   pipeline(read, verify, gunzip, (error) => {
-    if (error) out.destroy(isZlibError(error) ? damaged(`cannot be decompressed (${error.message})`) : error)
+    if (error) out.destroy(isGzipError(error) ? damaged(`cannot be decompressed (${error.message})`) : error)
   })
   gunzip.pipe(out)
   out.on('close', () => gunzip.destroy())
   return out
 }
-
-/** An error of zlib's (`Z_DATA_ERROR`, `Z_BUF_ERROR`, …): the compressed bytes are not what gzip wrote. */
-const isZlibError = (error: Error & { code?: unknown }): boolean => typeof error.code === 'string' && error.code.startsWith('Z_')

@@ -1,6 +1,12 @@
 import { CsvInputError } from './csv-input-error.ts'
 
-const gzipCodes = new Set(['Z_DATA_ERROR', 'Z_BUF_ERROR', 'Z_STREAM_ERROR', 'ERR_ZLIB_INITIALIZATION_FAILED'])
+const gzipCodes = new Set(['Z_DATA_ERROR', 'Z_BUF_ERROR', 'Z_STREAM_ERROR', 'Z_NEED_DICT', 'ERR_ZLIB_INITIALIZATION_FAILED'])
+
+/** An error of zlib's reading a `.gz` file (`Z_DATA_ERROR`: `incorrect header check`, `Z_BUF_ERROR`: `unexpected end of file`, …): the bytes are not a complete gzip file. */
+export function isGzipError(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null ? (error as { code?: unknown }).code : undefined
+  return typeof code === 'string' && gzipCodes.has(code)
+}
 const fileCodes = new Set(['ENOENT', 'EACCES', 'EPERM', 'EISDIR', 'EIO', 'ENOTDIR'])
 
 /**
@@ -16,7 +22,7 @@ export function explainFileError(error: unknown, file: string): CsvInputError | 
   if (error instanceof CsvInputError || typeof error !== 'object' || error === null) return undefined
   const code = (error as { code?: unknown }).code
   const message = error instanceof Error ? error.message : String(error)
-  if (typeof code === 'string' && gzipCodes.has(code)) {
+  if (isGzipError(error)) {
     return new CsvInputError(`${file}: not a complete gzip file (${message}).`, {
       file,
       problem: 'file',
