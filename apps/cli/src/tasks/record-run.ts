@@ -1,4 +1,4 @@
-import { connectClient, describeError, partialResultOf, describeTargetLockHolder, ExitCode, finishRun, lockTarget, startRun, watchedClientStep, type DatabaseTarget, type RunStatus } from '@elt/core'
+import { connectClient, describeError, describeTargetLockHolder, ExitCode, partialResultOf, finishRun, lockTarget, startRun, watchedClientStep, type DatabaseTarget, type RunStatus } from '@elt/core'
 import type { CommandContext } from '../context.ts'
 
 /** How a command's result is recorded: the run's final status, its summary and message. */

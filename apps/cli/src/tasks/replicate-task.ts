@@ -1,4 +1,4 @@
-import { combinedFailure, describeError, endsTheRun, partialResultOf, withPartialResult } from '@elt/core'
+import { combinedFailure, endsTheRun, partialResultOf, withPartialResult } from '@elt/core'
 import { configuredSources, loadSources, type LoadSourcesSummary } from '@elt/extract-load'
 import type { DocumentLoadSummary } from '@elt/documents'
 import type { CommandContext } from '../context.ts'
@@ -83,8 +83,7 @@ export async function replicateTask(context: CommandContext, options: ReplicateT
   }
   const result = loaded.length ? { ...base, documents: loaded } : base
   if (failures.length === 0) return result
-  const failure = combinedFailure(failures, 'parts of the replication failed (the others ran)')
-  throw withPartialResult(failure, { ...result, status: 'error', error: describeError(failure) })
+  throw withPartialResult(combinedFailure(failures, 'parts of the replication failed (the others ran)'), { ...result, status: 'error' })
 }
 
 async function loadTableSources(context: CommandContext, options: ReplicateTaskOptions, sources: typeof context.config.sources): Promise<LoadSourcesSummary> {

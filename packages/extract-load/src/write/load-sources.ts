@@ -235,7 +235,7 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
         return error === undefined ? [] : [{ source: sourceName(job.table), target: targetName(job.table), sourceName: opened[job.source]!.source.name, status: 'error', error: describeError(error) }]
       })
       const partial = summary('error')
-      throw withPartialResult(failure, { ...partial, tables: [...partial.tables, ...failedTables], error: describeError(failure) })
+      throw withPartialResult(failure, { ...partial, tables: [...partial.tables, ...failedTables] })
     }
     runWatch = watchRun('finishing the run')
     const sequences = await Promise.all(opened.map((o) => o.session.finish()))
