@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import os from 'node:os'
 import type pg from 'pg'
-import { EltError, ExitCode, connectClient, defaultRetryPolicy, defaultStallSeconds, describeError, describeTarget, qualifiedName, sessionOf, silentLogger, watchedEnds, watchForStall, withPartialResult, type DatabaseTarget } from '@elt/core'
+import { EltError, ExitCode, connectClient, defaultRetryPolicy, defaultStallSeconds, describeError, describeTarget, endsTheRun, qualifiedName, sessionOf, silentLogger, watchedEnds, watchForStall, withPartialResult, type DatabaseTarget } from '@elt/core'
 import { sourceName, targetName, type TableDef } from '../introspect/catalog.ts'
 import { tableMatcher } from '../introspect/select-tables.ts'
 import { addForeignKeys } from '../load/add-foreign-keys.ts'
@@ -178,6 +178,15 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
     }
     toWrite.sort((a, b) => b.table.estimatedBytes - a.table.estimatedBytes) // stable: a source's own order within equal sizes
 
+    /** Each source's session finished: its snapshot released, its sequences read after the copy. */
+    const finishSources = () => {
+      runWatch = watchRun('finishing the run')
+      return Promise.all(opened.map((o) => o.session.finish()))
+    }
+    /** The sequences of `plan.sequences` and the identity columns of the tables `loaded` keeps, set to the values `finishSources` read. */
+    const setSourceSequences = async (finished: Awaited<ReturnType<typeof finishSources>>, loaded: (table: TableDef, index: number) => boolean) => {
+      for (const [i, o] of opened.entries()) await setSequences(state, { ...o.plan, tables: o.plan.tables.filter((t) => loaded(t, i)) }, finished[i]!.sequences)
+    }
     const destinationMajor = await serverMajor(state)
     runWatch.stop()
     const { results: written, failed, failure } = await step('copy', () =>
@@ -235,16 +244,19 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
         return error === undefined ? [] : [{ source: sourceName(job.table), target: targetName(job.table), sourceName: opened[job.source]!.source.name, status: 'error', error: describeError(error) }]
       })
       const partial = summary('error')
+      if (!signal.aborted && ![...failed.values()].some(endsTheRun)) {
+        // the tables that were loaded are whole: their sequences are set as after a successful run (a failed table's identity stays as it was)
+        await finishSources()
+          .then((finished) => setSourceSequences(finished, (table, index) => summaries.has(`${index}:${sourceName(table)}`)))
+          .catch((error: unknown) => logger.warn(`sequences were not set (the next successful run sets them): ${describeError(error)}`))
+      }
       throw withPartialResult(failure, { ...partial, tables: [...partial.tables, ...failedTables] })
     }
-    runWatch = watchRun('finishing the run')
-    const sequences = await Promise.all(opened.map((o) => o.session.finish()))
+    const finished = await finishSources()
 
     await step('foreign-keys', () => addForeignKeys(state, allTables, logger))
     keysPending = undefined
-    await step('sequences', async () => {
-      for (const [i, o] of opened.entries()) await setSequences(state, o.plan, sequences[i]!.sequences)
-    })
+    await step('sequences', () => setSourceSequences(finished, () => true))
 
     for (const o of opened) await finishReplication(state, o.run, 'success')
     return summary('success')
