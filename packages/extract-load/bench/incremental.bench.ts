@@ -11,6 +11,11 @@
  *   4. after as many new rows were inserted at the source (new orders: inserts only, no old row rewritten),
  *   5. the same with `deletes: 'compare-keys'` (every source key streamed and anti-joined) after another 1 %,
  * and prints each time and its ratio to the full replicate (target for 3: ≤ 0.05).
+ * It also times PostgreSQL's own share of 3, the floor for any loader that merges in place: between 1
+ * and 2, on the raw table as 1 loaded it, the same upsert statement (`upsertSql`) of the same rows
+ * changed the same way, run by hand with the window already in a temporary table, the table vacuumed
+ * and in shared buffers (`pg_prewarm`), after a checkpoint; then rolled back (2 then replaces the table
+ * with a fresh copy).
  * Two embedded PostgreSQL servers (source, destination) are started in a temporary folder and deleted at the end.
  * The source table has an index on its cursor column (`updated_at`), as a table read incrementally should.
  * `--destination-wal logical` runs the destination with `wal_level=logical` (like any server with a
@@ -23,9 +28,11 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
+import pg from 'pg'
 import { startEmbeddedServer, type EmbeddedServer } from '@elt/core'
 import { createTestDatabase } from '@elt/core/testing'
 import { loadSources, postgresReader, type LoadSourcesSummary, type TableStrategy } from '../src/index.ts'
+import { upsertSql } from '../src/write/merge/merge-sql.ts'
 
 const { values } = parseArgs({
   options: {
@@ -79,14 +86,42 @@ async function main(): Promise<void> {
     }
     // each step's changes spread over the hour after the last step's (the rows' own clock): a run's lookback re-reads the last minute of the previous step, as between real runs
     let step = 0
+    const changes = (at: number) =>
+      `status = 'paid', amount = amount + 1, updated_at = timestamptz '2027-01-01' + ${at} * interval '1 hour' + (order_id % 3600) * interval '1 second'`
     const change = async (where: string) => {
       step++
-      const result = await source.query<{ n: number }>(
-        `with u as (update orders set status = 'paid', amount = amount + 1, updated_at = timestamptz '2027-01-01' + ${step} * interval '1 hour' + (order_id % 3600) * interval '1 second'
-                    where ${where} returning 1) select count(*)::int as n from u`,
-      )
+      const result = await source.query<{ n: number }>(`with u as (update orders set ${changes(step)} where ${where} returning 1) select count(*)::int as n from u`)
       await source.query('vacuum analyze orders')
       return result[0]!.n
+    }
+    /** PostgreSQL's own share of 3 (see the header): seconds of each upsert alone. */
+    const upsertFloors = async (wheres: readonly string[]): Promise<number[]> => {
+      const client = new pg.Client({ connectionString: destination.url })
+      await client.connect()
+      try {
+        const { rows: columns } = await client.query<{ name: string; type: string }>(
+          `select attname as name, format_type(atttypid, atttypmod) as type from pg_attribute where attrelid = 'raw.orders'::regclass and attnum > 0 and not attisdropped order by attnum`,
+        )
+        await client.query('vacuum raw.orders') // what autovacuum would start now, after the load: done before, not during, the timing
+        // a floor: the table and its indexes in shared buffers, so no page is read from the OS
+        await client.query(`create extension if not exists pg_prewarm;
+          select pg_prewarm(r::regclass) from (select 'raw.orders'::regclass::oid union all select indexrelid from pg_index where indrelid = 'raw.orders'::regclass) p(r)`)
+        const seconds: number[] = []
+        for (const [i, where] of wheres.entries()) {
+          await client.query('begin')
+          await client.query(`create temp table elt_delta on commit drop as select * from raw.orders where ${where}`)
+          await client.query(`update pg_temp.elt_delta set ${changes(i + 1)}`)
+          await destination.query('checkpoint')
+          const started = performance.now()
+          await client.query(upsertSql('raw.orders', 'pg_temp.elt_delta', columns, ['order_id']))
+          seconds.push((performance.now() - started) / 1000)
+          await client.query('rollback')
+          await client.query('vacuum raw.orders')
+        }
+        return seconds
+      } finally {
+        await client.end()
+      }
     }
     const incremental: Record<string, TableStrategy> = { 'public.orders': { strategy: 'incremental', cursor: 'updated_at', lookback: '1 minute' } }
     const compare: Record<string, TableStrategy> = { 'public.orders': { ...incremental['public.orders']!, deletes: 'compare-keys' } }
@@ -94,12 +129,15 @@ async function main(): Promise<void> {
     const results: [string, number, LoadSourcesSummary][] = []
     const full = await run({})
     results.push(['full replicate', full.seconds, full.summary])
+    const spread = `order_id % ${every} = 0`
+    const mostRecent = `order_id > ${rows - Math.round(rows * changedShare)}`
+    const [floorSpread, floorRecent] = await upsertFloors([spread, mostRecent])
     const first = await run(incremental, true)
     results.push(['incremental, first run (whole copy + mark)', first.seconds, first.summary])
-    const changed1 = await change(`order_id % ${every} = 0`)
+    const changed1 = await change(spread)
     const later = await run(incremental)
     results.push([`incremental, ${changed1.toLocaleString('en')} rows changed, spread evenly`, later.seconds, later.summary])
-    const changedRecent = await change(`order_id > ${rows - Math.round(rows * changedShare)}`)
+    const changedRecent = await change(mostRecent)
     const recent = await run(incremental)
     results.push([`incremental, the ${changedRecent.toLocaleString('en')} most recent rows changed`, recent.seconds, recent.summary])
     step++
@@ -127,6 +165,9 @@ async function main(): Promise<void> {
     for (const [what, t] of [['1 % changed, spread evenly', later.seconds], ['1 % changed, most recent rows', recent.seconds], ['1 % new rows', inserted.seconds]] as const) {
       const ratio = t / full.seconds
       console.log(`incremental / full, ${what}: ${ratio.toFixed(3)} (target ≤ 0.05): ${ratio <= 0.05 ? 'met' : 'NOT met'}`)
+    }
+    for (const [what, floor] of [['spread evenly', floorSpread!], ['most recent rows', floorRecent!]] as const) {
+      console.log(`PostgreSQL's upsert alone, by hand, 1 % changed, ${what}: ${floor.toFixed(2)} s = ${(floor / full.seconds).toFixed(3)} × full (the floor for merging in place)`)
     }
   } finally {
     for (const s of servers) await s.stop().catch(() => {})
