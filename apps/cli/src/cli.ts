@@ -45,7 +45,7 @@ export async function runCli(argv: readonly string[], io: CliIo, registry: reado
       io.stdout.write(renderCommandHelp(command) + '\n')
       return ExitCode.success
     }
-    const { config, projectDir } = await loadConfig(io.cwd, parsed.values.config as string | undefined)
+    const { config, projectDir } = await loadConfig(io.cwd, parsed.values.config as string | undefined, io.invokedFrom)
     setRunOrigin(runOrigin(io.env))
     const context = createContext({
       io,

@@ -4,6 +4,20 @@ export interface CliIo {
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number }
   env: NodeJS.ProcessEnv
   cwd: string
+  /** The folder the command was typed in, when not `cwd` (see `invocationDir`): a relative `--config` is read from it, and its config file comes first. */
+  invokedFrom?: string
 }
 
-export const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd() })
+export const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), invokedFrom: invocationDir(process.env, process.cwd()) })
+
+/**
+ * The folder `pnpm elt …` or `pnpm models …` was typed in: pnpm runs a script in the workspace
+ * root and names the folder it was started from in `INIT_CWD`. Otherwise `cwd`.
+ *
+ * ```ts
+ * invocationDir({ npm_lifecycle_event: 'elt', INIT_CWD: '/repo/jobs/nightly' }, '/repo') // '/repo/jobs/nightly'
+ * invocationDir({}, '/repo')                                                            // '/repo'
+ * ```
+ */
+export const invocationDir = (env: NodeJS.ProcessEnv, cwd: string): string =>
+  (env.npm_lifecycle_event === 'elt' || env.npm_lifecycle_event === 'models') && env.INIT_CWD ? env.INIT_CWD : cwd

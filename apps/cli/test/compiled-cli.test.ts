@@ -97,6 +97,31 @@ describe('the compiled CLI', () => {
       }
     }
   })
+
+  it('started by `pnpm elt` in another folder: reads that folder\'s config and a --config relative to it, else the workspace root\'s', async () => {
+    const home = await mkdtemp(path.join(os.tmpdir(), 'elt-invoked-'))
+    const jobs = path.join(home, 'jobs')
+    const configOf = (dir: string, schema: string) => JSON.stringify({ models: { project: path.relative(dir, path.join(root, 'packages/models/src/index.ts')) }, targets: { here: { schema } }, defaultTarget: 'here' })
+    try {
+      await mkdir(jobs)
+      await writeFile(path.join(home, 'elt.config.json'), configOf(home, 'home_marts'))
+      await writeFile(path.join(jobs, 'nightly.json'), configOf(jobs, 'nightly_marts'))
+      // what pnpm does: the script runs in the workspace root (cwd), INIT_CWD names the folder it was typed in
+      const typedIn = (dir: string) => ({ npm_lifecycle_event: 'elt', INIT_CWD: dir, SOURCE_DATABASE_URL: 'postgres://u@127.0.0.1:1/none', DESTINATION_DATABASE_URL: 'postgres://u@127.0.0.1:1/none' })
+      const relationOf = async (argv: string[], dir: string) => {
+        const { code, stdout, stderr } = await compiledElt(['ls', '--json', '--select', 'stg_films', ...argv], typedIn(dir))
+        expect(code, stderr).toBe(0)
+        return (JSON.parse(stdout) as { nodes: { relation: string }[] }).nodes.map((n) => n.relation)
+      }
+      expect(await relationOf([], home)).toEqual(['home_marts.stg_films'])
+      expect(await relationOf(['--config', 'jobs/nightly.json'], home)).toEqual(['nightly_marts.stg_films'])
+      expect(await relationOf(['--config', 'nightly.json'], jobs)).toEqual(['nightly_marts.stg_films'])
+      // a folder without a config file: the workspace root's, as before
+      expect(await relationOf([], jobs)).toEqual(['analytics.stg_films'])
+    } finally {
+      await rm(home, { recursive: true, force: true })
+    }
+  })
 })
 
 /** The `workspace:` dependencies a package.json names. */

@@ -5,7 +5,7 @@ import { EltError, ExitCode, importModule } from '@elt/core'
 import type { ResolvedConfig } from './elt-config-schema.ts'
 import { parseConfig } from './parse-config.ts'
 
-/** File names looked for in the current folder when no `--config` is given, in this order. */
+/** File names looked for when no `--config` is given (see `loadConfig`), in this order. */
 export const defaultConfigFiles = ['elt.config.ts', 'elt.config.mjs', 'elt.config.js', 'elt.config.json'] as const
 
 const moduleExtensions = ['.ts', '.mts', '.cts', '.js', '.mjs', '.cjs']
@@ -19,8 +19,10 @@ export interface LoadedConfig {
 }
 
 /**
- * Reads and validates the project's config: `file` (`--config`, relative to `cwd`) or else the
- * first of `elt.config.{ts,mjs,js,json}` in `cwd`; no file means every default. A module's
+ * Reads and validates the project's config: `file` (`--config`, relative to `invokedFrom`, else
+ * `cwd`) or else the first of `elt.config.{ts,mjs,js,json}` in `invokedFrom` (the folder the
+ * command was typed in, when `pnpm elt` runs it in the workspace root), else in `cwd`; no file
+ * means every default. A module's
  * default export (or a JSON file's content) is the config object; `defineConfig` is optional,
  * so a file outside the repository needs no import. Relative paths in it are relative to the file.
  * A missing `--config` file, an unreadable one or an invalid value is a usage error (exit 2).
@@ -30,8 +32,8 @@ export interface LoadedConfig {
  * config.models.project // → '/etc/elt/packages/models/src/index.ts' unless the file sets it
  * ```
  */
-export async function loadConfig(cwd: string, file?: string): Promise<LoadedConfig> {
-  const configPath = file === undefined ? findDefaultConfig(cwd) : path.resolve(cwd, file)
+export async function loadConfig(cwd: string, file?: string, invokedFrom: string = cwd): Promise<LoadedConfig> {
+  const configPath = file === undefined ? (findDefaultConfig(invokedFrom) ?? findDefaultConfig(cwd)) : path.resolve(invokedFrom, file)
   if (configPath === undefined) return { config: parseConfig({}, { dir: cwd }), projectDir: cwd, file: undefined }
   if (!existsSync(configPath)) throw new EltError(`Config file ${configPath} does not exist.`, { hint: 'Check the path given to --config.', exitCode: ExitCode.usage })
   const dir = path.dirname(configPath)

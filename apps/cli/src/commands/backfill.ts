@@ -25,7 +25,7 @@ export const backfillCommand: Command = {
       cli: serviceCli(),
       cwd: context.io.cwd,
       env: { ...context.io.env, SOURCE_DATABASE_URL: databases.source.url, DESTINATION_DATABASE_URL: databases.destination.url },
-      configFile: configFileOption(parsed.values.config, context.io.cwd),
+      configFile: configFileOption(parsed.values.config, context.io.invokedFrom ?? context.io.cwd),
       complete: (run) =>
         withWatchedClient(
           databases.destination,

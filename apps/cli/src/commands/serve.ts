@@ -10,7 +10,7 @@ import { wholeNumberOption } from '../options.ts'
  */
 export const serviceCli = (): string[] => [process.execPath, ...process.execArgv, path.resolve(process.argv[1]!)]
 
-/** `--config <file>` as the runs must see it (absolute), or undefined when the service found the default one in the current folder. */
+/** `--config <file>` as the runs must see it (absolute), or undefined when the service found the default one (the runs find it the same way). */
 export const configFileOption = (value: unknown, cwd: string): string | undefined => (typeof value === 'string' ? path.resolve(cwd, value) : undefined)
 
 /** `pnpm elt serve [--port N] [--host H] [--log-format json|pretty]` */
@@ -35,7 +35,7 @@ export const serveCommand: Command = {
     const service = await startService({
       config: context.config,
       cwd: context.io.cwd,
-      configFile: configFileOption(parsed.values.config, context.io.cwd),
+      configFile: configFileOption(parsed.values.config, context.io.invokedFrom ?? context.io.cwd),
       cli: serviceCli(),
       // the runs use the databases this process resolved (the embedded server it started stays up while it serves)
       env: { ...env, SOURCE_DATABASE_URL: databases.source.url, DESTINATION_DATABASE_URL: databases.destination.url },
