@@ -53,7 +53,14 @@ export function createContext(options: {
     json: options.json,
     signal: options.signal,
     databases() {
-      databases ??= resolveDatabases(env, { projectDir: options.projectDir, logger, ...(cdcTablesBySource(options.config.sources).length > 0 ? { walLevel: 'logical' as const } : {}) }).then((dbs) => {
+      // a project of CSV files or exports alone needs no source database: no seed file then
+      const sourceDatabaseUnused = !Object.values(options.config.sources).some((s) => s.kind === 'postgres' && s.url === undefined)
+      databases ??= resolveDatabases(env, {
+        projectDir: options.projectDir,
+        logger,
+        sourceDatabaseUnused,
+        ...(cdcTablesBySource(options.config.sources).length > 0 ? { walLevel: 'logical' as const } : {}),
+      }).then((dbs) => {
         secrets.push(passwordOf(dbs.source.url), passwordOf(dbs.destination.url))
         options.onRelease(() => dbs.release())
         return dbs

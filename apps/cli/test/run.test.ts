@@ -142,4 +142,24 @@ describe('elt run on the embedded default (no database URLs)', () => {
       await rm(process.getuid?.() === 0 ? path.dirname(dataDir) : dataDir, { recursive: true, force: true })
     }
   }, 180_000)
+
+  it('a project of CSV files alone needs no seed file; with a postgres source, a missing one is named', async () => {
+    const sales = { kind: 'csv', path: 'sales.csv', table: 'sales' }
+    const cwd = await emptyProject(`export default ${JSON.stringify({ sources: { sales } })}\n`)
+    await writeFile(path.join(cwd, 'sales.csv'), 'id,name\n1,a\n2,b\n')
+    const dataDir = await embeddedDataDir(path.join(cwd, '.elt', 'postgres'))
+    try {
+      const csv = await runElt(['replicate', '--json'], {}, cwd)
+      expect(csv.code, csv.stderr).toBe(0)
+      expect((JSON.parse(csv.stdout) as RunJson).tables.map((t) => [t.target, t.rows])).toEqual([['raw.sales', 2]])
+      await writeFile(path.join(cwd, 'with-postgres.json'), JSON.stringify({ sources: { postgres: { kind: 'postgres' }, sales } }))
+      const withPostgres = await runElt(['replicate', '--config', 'with-postgres.json'], {}, cwd)
+      expect(withPostgres.code, withPostgres.stderr + withPostgres.stdout).toBe(1)
+      expect(withPostgres.stderr).toContain(`error: Cannot read the seed file ${path.join(cwd, 'source_db_init', 'init.sql')}.`)
+      expect(await runningPostmaster(dataDir)).toBeUndefined()
+    } finally {
+      await rm(cwd, { recursive: true, force: true })
+      await rm(process.getuid?.() === 0 ? path.dirname(dataDir) : dataDir, { recursive: true, force: true })
+    }
+  }, 120_000)
 })

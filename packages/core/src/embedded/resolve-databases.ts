@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import pg from 'pg'
@@ -22,6 +23,11 @@ export interface ResolveOptions {
   projectDir: string
   /** SQL run once into a freshly created source database. Default `<projectDir>/source_db_init/init.sql`. */
   seedFile?: string
+  /**
+   * Set when nothing reads the source database (no `postgres` source without a `url` of its own):
+   * a missing seed file then leaves `source_db` empty instead of failing.
+   */
+  sourceDatabaseUnused?: boolean
   /** Leave the embedded server running on `release()` (a service that owns it). Default: stop it. */
   keepRunning?: boolean
   /**
@@ -39,7 +45,8 @@ const seededMarker = 'elt: seeded from source_db_init'
 /**
  * With both URLs set, returns them and starts nothing. With neither set, starts
  * (or adopts) the embedded PostgreSQL under `.elt/`, creates `source_db` and
- * `destination_db`, and seeds `source_db` from `source_db_init/init.sql` the first time.
+ * `destination_db`, and seeds `source_db` from `source_db_init/init.sql` the first time (a
+ * project whose sources do not read it needs no seed file).
  * `release()` stops that server (started or adopted) unless another process still uses it
  * or `keepRunning` is set.
  */
@@ -55,7 +62,8 @@ export async function resolveDatabases(env: EltEnvironment, options: ResolveOpti
   const server = await startEmbeddedServer({ dir: path.join(options.projectDir, '.elt', 'postgres'), keepRunning: options.keepRunning, logger: options.logger, ...(options.walLevel ? { walLevel: options.walLevel } : {}) })
   try {
     const seedFile = options.seedFile ?? path.join(options.projectDir, 'source_db_init', 'init.sql')
-    await ensureDatabase(server, embeddedDatabaseNames.source, seedFile, options.logger)
+    const seed = options.sourceDatabaseUnused && !existsSync(seedFile) ? undefined : seedFile
+    await ensureDatabase(server, embeddedDatabaseNames.source, seed, options.logger)
     await ensureDatabase(server, embeddedDatabaseNames.destination, undefined, options.logger)
   } catch (error) {
     await server.stop()
