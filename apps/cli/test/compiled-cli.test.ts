@@ -98,9 +98,10 @@ describe('the compiled CLI', () => {
     }
   })
 
-  it('started by `pnpm elt` in another folder: reads that folder\'s config and a --config relative to it, else the workspace root\'s', async () => {
+  it('started by `pnpm elt` in another folder: reads the nearest config from there up and a --config relative to it, else the workspace root\'s', async () => {
     const home = await mkdtemp(path.join(os.tmpdir(), 'elt-invoked-'))
     const jobs = path.join(home, 'jobs')
+    const bare = await mkdtemp(path.join(os.tmpdir(), 'elt-invoked-bare-'))
     const configOf = (dir: string, schema: string) => JSON.stringify({ models: { project: path.relative(dir, path.join(root, 'packages/models/src/index.ts')) }, targets: { here: { schema } }, defaultTarget: 'here' })
     try {
       await mkdir(jobs)
@@ -116,10 +117,34 @@ describe('the compiled CLI', () => {
       expect(await relationOf([], home)).toEqual(['home_marts.stg_films'])
       expect(await relationOf(['--config', 'jobs/nightly.json'], home)).toEqual(['nightly_marts.stg_films'])
       expect(await relationOf(['--config', 'nightly.json'], jobs)).toEqual(['nightly_marts.stg_films'])
-      // a folder without a config file: the workspace root's, as before
-      expect(await relationOf([], jobs)).toEqual(['analytics.stg_films'])
+      // a folder without a config file: the nearest one above it
+      expect(await relationOf([], jobs)).toEqual(['home_marts.stg_films'])
+      // none above either: the workspace root's, as before
+      expect(await relationOf([], bare)).toEqual(['analytics.stg_films'])
     } finally {
       await rm(home, { recursive: true, force: true })
+      await rm(bare, { recursive: true, force: true })
+    }
+  })
+
+  it('is the workspace\'s `elt` and `models` binaries, so `pnpm elt` works in a package without that script (reading the workspace\'s config)', async () => {
+    const models = path.join(root, 'packages/models')
+    const viaBin = (bin: string, argv: string[]) =>
+      new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+        const child = spawn(process.execPath, [path.join(root, 'node_modules/@elt/cli/bin', bin), ...argv], { cwd: models, env: userEnv(['npm_lifecycle_event', 'INIT_CWD']), stdio: ['ignore', 'pipe', 'pipe'] })
+        let stdout = ''
+        let stderr = ''
+        child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+        child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+        child.on('exit', (code) => resolve({ code, stdout, stderr }))
+      })
+    const pkg = JSON.parse(readFileSync(path.join(root, 'apps/cli/package.json'), 'utf8')) as { bin: Record<string, string> }
+    expect(pkg.bin).toEqual({ elt: './bin/elt.mjs', models: './bin/models.mjs' })
+    for (const bin of ['elt.mjs', 'models.mjs']) {
+      const { code, stdout, stderr } = await viaBin(bin, ['ls', '--select', 'film_ratings'])
+      expect(stderr, bin).toBe('')
+      expect(code, bin).toBe(0)
+      expect(stdout, bin).toContain('model.film_ratings  table         analytics.film_ratings')
     }
   })
 })
