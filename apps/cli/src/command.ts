@@ -24,7 +24,7 @@ export interface ParsedArgs {
 /** Options every command accepts. */
 export const commonOptions: Record<string, OptionSpec> = {
   json: { type: 'boolean', description: 'print only a JSON summary on stdout (logs go to stderr)' },
-  config: { type: 'string', valueName: 'file', description: 'config file: .ts, .mjs, .js or .json (default: elt.config.ts, .mjs, .js or .json in the folder you run it in or the nearest one above it)' },
+  config: { type: 'string', valueName: 'file', description: 'config file: .ts, .mjs, .js or .json (default: elt.config.ts, .mjs, .js or .json in the folder you run it in, else the workspace root)' },
   verbose: { type: 'boolean', short: 'v', description: 'debug logging on stderr' },
   help: { type: 'boolean', short: 'h', description: 'show help for this command' },
 }

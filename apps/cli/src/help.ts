@@ -21,7 +21,7 @@ export function renderOverview(commands: readonly Command[]): string {
     'Environment: SOURCE_DATABASE_URL and DESTINATION_DATABASE_URL (both unset: embedded PostgreSQL under .elt/),',
     'ELT_MAX_RETRIES, ELT_RETRY_DELAY_SECONDS, ELT_CONNECT_TIMEOUT_SECONDS, ELT_STALL_SECONDS.',
     `Every command takes ${Object.entries(commonOptions).map(([name, spec]) => flag(name, spec)).join(', ')};`,
-    'the config is elt.config.ts (or .mjs, .js, .json) in the folder you run it in or the nearest one above it, unless --config names one.',
+    'the config is elt.config.ts (or .mjs, .js, .json) in the folder you run it in, else the workspace root, unless --config names one.',
     'Exit codes: 0 success, 1 a load, model or test failed, 2 bad usage or configuration.',
     'Run `pnpm elt <command> --help` for its options.',
   ].join('\n')

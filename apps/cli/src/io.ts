@@ -4,7 +4,7 @@ export interface CliIo {
   stderr: { write(text: string): unknown; isTTY?: boolean; columns?: number }
   env: NodeJS.ProcessEnv
   cwd: string
-  /** The folder the command was typed in, when not `cwd` (see `invocationDir`): a relative `--config` is read from it, and the config file looked for from it upwards. */
+  /** The folder the command was typed in, when not `cwd` (see `invocationDir`): a relative `--config` is read from it, and its config file comes before `cwd`'s. */
   invokedFrom?: string
 }
 

@@ -98,7 +98,7 @@ describe('the compiled CLI', () => {
     }
   })
 
-  it('started by `pnpm elt` in another folder: reads the nearest config from there up and a --config relative to it, else the workspace root\'s', async () => {
+  it('started by `pnpm elt` in another folder: reads that folder\'s config and a --config relative to it, else the workspace root\'s', async () => {
     const home = await mkdtemp(path.join(os.tmpdir(), 'elt-invoked-'))
     const jobs = path.join(home, 'jobs')
     const bare = await mkdtemp(path.join(os.tmpdir(), 'elt-invoked-bare-'))
@@ -117,9 +117,7 @@ describe('the compiled CLI', () => {
       expect(await relationOf([], home)).toEqual(['home_marts.stg_films'])
       expect(await relationOf(['--config', 'jobs/nightly.json'], home)).toEqual(['nightly_marts.stg_films'])
       expect(await relationOf(['--config', 'nightly.json'], jobs)).toEqual(['nightly_marts.stg_films'])
-      // a folder without a config file: the nearest one above it
-      expect(await relationOf([], jobs)).toEqual(['home_marts.stg_films'])
-      // none above either: the workspace root's, as before
+      // a folder without a config file: the workspace root's, as before
       expect(await relationOf([], bare)).toEqual(['analytics.stg_films'])
     } finally {
       await rm(home, { recursive: true, force: true })
@@ -146,6 +144,10 @@ describe('the compiled CLI', () => {
       expect(code, bin).toBe(0)
       expect(stdout, bin).toContain('model.film_ratings  table         analytics.film_ratings')
     }
+    // a --config relative to the folder it was typed in
+    const named = await viaBin('elt.mjs', ['ls', '--config', '../../elt.config.ts', '--select', 'film_ratings'])
+    expect(named.code, named.stderr).toBe(0)
+    expect(named.stdout).toContain('analytics.film_ratings')
   })
 })
 

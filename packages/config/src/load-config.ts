@@ -21,8 +21,7 @@ export interface LoadedConfig {
 /**
  * Reads and validates the project's config: `file` (`--config`, relative to `invokedFrom`, the
  * folder the command was typed in, which `pnpm elt` runs in the workspace root) or else the
- * first of `elt.config.{ts,mjs,js,json}` in the nearest folder from `invokedFrom` upwards that has
- * one (so from `packages/models` the workspace's own), else in `cwd`; no file means every
+ * first of `elt.config.{ts,mjs,js,json}` in `invokedFrom`, else in `cwd`; no file means every
  * default. A module's
  * default export (or a JSON file's content) is the config object; `defineConfig` is optional,
  * so a file outside the repository needs no import. Relative paths in it are relative to the file.
@@ -34,19 +33,11 @@ export interface LoadedConfig {
  * ```
  */
 export async function loadConfig(cwd: string, file?: string, invokedFrom: string = cwd): Promise<LoadedConfig> {
-  const configPath = file === undefined ? (nearestConfig(invokedFrom) ?? findDefaultConfig(cwd)) : path.resolve(invokedFrom, file)
+  const configPath = file === undefined ? (findDefaultConfig(invokedFrom) ?? findDefaultConfig(cwd)) : path.resolve(invokedFrom, file)
   if (configPath === undefined) return { config: parseConfig({}, { dir: cwd }), projectDir: cwd, file: undefined }
   if (!existsSync(configPath)) throw new EltError(`Config file ${configPath} does not exist.`, { hint: 'Check the path given to --config.', exitCode: ExitCode.usage })
   const dir = path.dirname(configPath)
   return { config: parseConfig(await readConfigFile(configPath), { dir, file: configPath }), projectDir: dir, file: configPath }
-}
-
-/** The config file of `dir` or of the nearest folder above it that has one. */
-function nearestConfig(dir: string): string | undefined {
-  for (let at = path.resolve(dir); ; at = path.dirname(at)) {
-    const found = findDefaultConfig(at)
-    if (found !== undefined || path.dirname(at) === at) return found
-  }
 }
 
 function findDefaultConfig(cwd: string): string | undefined {
