@@ -8,7 +8,26 @@ export interface CliIo {
   invokedFrom?: string
 }
 
-export const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, env: process.env, cwd: process.cwd(), invokedFrom: invocationDir(process.env, process.cwd()) })
+export const processIo = (): CliIo => ({
+  stdout: outliveReader(process.stdout),
+  stderr: outliveReader(process.stderr),
+  env: process.env,
+  cwd: process.cwd(),
+  invokedFrom: invocationDir(process.env, process.cwd()),
+})
+
+/**
+ * `stream`, whose reader going away (`pnpm elt run | head`, a service that stopped reading) does
+ * not end the command halfway: the rest of its output is dropped, and the run finishes, is
+ * recorded and stops its embedded server as usual. Before, the write's `EPIPE` was an uncaught
+ * error that killed the process, leaving the run `running` and the server up.
+ */
+function outliveReader<S extends NodeJS.WriteStream>(stream: S): S {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE' && error.code !== 'ERR_STREAM_DESTROYED') throw error
+  })
+  return stream
+}
 
 /**
  * The folder `pnpm elt …` or `pnpm models …` was typed in: pnpm runs a script in the workspace
