@@ -6,6 +6,7 @@ import { commands } from './commands/index.ts'
 import { createContext } from './context.ts'
 import { renderCommandHelp, renderOverview } from './help.ts'
 import type { CliIo } from './io.ts'
+import cliPackage from '../package.json' with { type: 'json' }
 
 /**
  * Runs one CLI invocation and returns its exit code. Nothing here calls `process.exit`,
@@ -17,6 +18,10 @@ export async function runCli(argv: readonly string[], io: CliIo, registry: reado
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout.write(renderOverview(registry) + '\n')
     return name === undefined ? ExitCode.usage : ExitCode.success
+  }
+  if (name === '--version' || name === '-V') {
+    io.stdout.write(`elt ${cliPackage.version} (Node.js ${process.version})\n`)
+    return ExitCode.success
   }
   const command = registry.find((c) => c.name === name)
   if (!command) {

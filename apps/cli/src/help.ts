@@ -23,7 +23,7 @@ export function renderOverview(commands: readonly Command[]): string {
     `Every command takes ${Object.entries(commonOptions).map(([name, spec]) => flag(name, spec)).join(', ')};`,
     'the config is elt.config.ts (or .mjs, .js, .json) in the folder you run it in, else the workspace root, unless --config names one.',
     'Exit codes: 0 success, 1 a load, model or test failed, 2 bad usage or configuration.',
-    'Run `pnpm elt <command> --help` for its options.',
+    'Run `pnpm elt <command> --help` for its options; `pnpm elt --version` prints the version.',
   ].join('\n')
 }
 

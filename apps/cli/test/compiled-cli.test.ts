@@ -27,9 +27,11 @@ function compiledElt(argv: string[], env: Record<string, string> = {}, cwd = roo
 }
 
 describe('the compiled CLI', () => {
-  it('prints the help and exits 0, and exits 2 on an unknown command', async () => {
+  it('prints the help and the version and exits 0, and exits 2 on an unknown command', async () => {
     const help = await compiledElt(['--help'])
     expect(help).toMatchObject({ code: 0, stdout: renderOverview(commands) + '\n' })
+    const version = await compiledElt(['--version'])
+    expect(version).toMatchObject({ code: 0, stdout: `elt ${(JSON.parse(readFileSync(path.join(root, 'apps/cli/package.json'), 'utf8')) as { version: string }).version} (Node.js ${process.version})\n` })
     const unknown = await compiledElt(['no-such-command'])
     expect(unknown.code).toBe(2)
     expect(unknown.stderr).toContain('no-such-command')
