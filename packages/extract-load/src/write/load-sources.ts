@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import os from 'node:os'
 import type pg from 'pg'
-import { EltError, ExitCode, connectClient, defaultRetryPolicy, defaultStallSeconds, describeError, describeTarget, endsTheRun, qualifiedName, sessionOf, silentLogger, watchedEnds, watchForStall, withPartialResult, type DatabaseTarget } from '@elt/core'
+import { EltError, ExitCode, connectClient, defaultRetryPolicy, defaultStallSeconds, describeError, describeTarget, qualifiedName, sessionOf, silentLogger, watchedEnds, watchForStall, withPartialResult, type DatabaseTarget } from '@elt/core'
 import { sourceName, targetName, type TableDef } from '../introspect/catalog.ts'
 import { tableMatcher } from '../introspect/select-tables.ts'
 import { addForeignKeys } from '../load/add-foreign-keys.ts'
@@ -189,7 +189,7 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
     }
     const destinationMajor = await serverMajor(state)
     runWatch.stop()
-    const { results: written, failed, failure } = await step('copy', () =>
+    const { results: written, failed, failure, stopped } = await step('copy', () =>
       runWriters({
         jobs: toWrite,
         sessions: opened.map((o) => ({ name: o.source.name, session: o.session })),
@@ -244,7 +244,7 @@ export async function loadSources(options: LoadSourcesOptions): Promise<LoadSour
         return error === undefined ? [] : [{ source: sourceName(job.table), target: targetName(job.table), sourceName: opened[job.source]!.source.name, status: 'error', error: describeError(error) }]
       })
       const partial = summary('error')
-      if (!signal.aborted && ![...failed.values()].some(endsTheRun)) {
+      if (!stopped && !signal.aborted) {
         // the tables that were loaded are whole: their sequences are set as after a successful run (a failed table's identity stays as it was)
         await finishSources()
           .then((finished) => setSourceSequences(finished, (table, index) => summaries.has(`${index}:${sourceName(table)}`)))

@@ -58,9 +58,11 @@ export const jobKey = (job: WriteJob): string => `${job.source}:${sourceName(job
  * not hold back the others: every table is tried, and the failures are returned with the results
  * of the others (`failure`, see `combinedFailure`; each table's own error in `failed`). A server or
  * network failure, bad usage or an abort (see `endsTheRun`) stops the workers from taking new
- * tables instead, once the running tables finish. An abort closes every connection at once.
+ * tables instead, once the running tables finish (`stopped`). An abort closes every connection at once.
  */
-export async function runWriters(options: WriterPoolOptions): Promise<{ results: Map<string, StrategyWriteResult>; failed: Map<string, unknown>; failure?: unknown }> {
+export async function runWriters(
+  options: WriterPoolOptions,
+): Promise<{ results: Map<string, StrategyWriteResult>; failed: Map<string, unknown>; failure?: unknown; stopped: boolean }> {
   const queue = [...options.jobs]
   const results = new Map<string, StrategyWriteResult>()
   const failed = new Map<string, unknown>()
@@ -222,5 +224,5 @@ export async function runWriters(options: WriterPoolOptions): Promise<{ results:
   } finally {
     options.signal?.removeEventListener('abort', onAbort)
   }
-  return failures.length > 0 ? { results, failed, failure: combinedFailure(failures, 'tables failed (the others were loaded)') } : { results, failed }
+  return failures.length > 0 ? { results, failed, failure: combinedFailure(failures, 'tables failed (the others were loaded)'), stopped } : { results, failed, stopped }
 }
