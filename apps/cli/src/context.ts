@@ -53,12 +53,11 @@ export function createContext(options: {
     json: options.json,
     signal: options.signal,
     databases() {
-      // a project of CSV files or exports alone needs no source database: no seed file then
-      const sourceDatabaseUnused = !Object.values(options.config.sources).some((s) => s.kind === 'postgres' && s.url === undefined)
       databases ??= resolveDatabases(env, {
         projectDir: options.projectDir,
         logger,
-        sourceDatabaseUnused,
+        // a project of CSV files or exports alone needs no source database (postgres sources without a url read it): no seed file then
+        sourceDatabaseUnused: !Object.values(options.config.sources).some((s) => s.kind === 'postgres' && !s.url),
         ...(cdcTablesBySource(options.config.sources).length > 0 ? { walLevel: 'logical' as const } : {}),
       }).then((dbs) => {
         secrets.push(passwordOf(dbs.source.url), passwordOf(dbs.destination.url))
